@@ -1,0 +1,42 @@
+-- The bitemporal OIO object store, shared by every register (Organisation, Klassifikation, …).
+CREATE EXTENSION IF NOT EXISTS pg_trgm;
+
+CREATE TABLE oio_objekt (
+  uuid        uuid PRIMARY KEY,
+  objekttype  text NOT NULL
+);
+CREATE INDEX oio_objekt_type ON oio_objekt (objekttype, uuid);
+
+-- One row per registration: [fra, til) in registration time, with the whole registration as it
+-- reads (every attribute, state and relation value with its virkning) in indhold.
+CREATE TABLE oio_registrering (
+  id              bigserial PRIMARY KEY,
+  objekt_uuid     uuid NOT NULL REFERENCES oio_objekt (uuid),
+  objekttype      text NOT NULL,
+  fra             timestamptz NOT NULL,
+  til             timestamptz NOT NULL DEFAULT 'infinity',
+  livscykluskode  text NOT NULL CHECK (livscykluskode IN ('Opstaaet', 'Importeret', 'Passiveret', 'Slettet', 'Rettet')),
+  brugerref       text,
+  note            text,
+  indhold         jsonb NOT NULL,
+  CHECK (fra < til)
+);
+CREATE INDEX oio_registrering_objekt ON oio_registrering (objekt_uuid, til);
+CREATE INDEX oio_registrering_type ON oio_registrering (objekttype, objekt_uuid, til);
+
+-- Search index: one row per attribute field, state and relation value of each registration.
+-- kind: a attribute, t state, r relation.
+CREATE TABLE oio_soegeindeks (
+  registrering_id  bigint NOT NULL REFERENCES oio_registrering (id) ON DELETE CASCADE,
+  kind             "char" NOT NULL,
+  felt             text NOT NULL,
+  tekst            text,
+  maal_uuid        uuid,
+  maal_type        text,
+  notetekst        text,
+  virkning         tstzrange NOT NULL
+);
+CREATE INDEX oio_soegeindeks_registrering ON oio_soegeindeks (registrering_id);
+CREATE INDEX oio_soegeindeks_maal ON oio_soegeindeks (maal_uuid, felt) WHERE maal_uuid IS NOT NULL;
+CREATE INDEX oio_soegeindeks_tekst ON oio_soegeindeks (felt, lower(tekst) text_pattern_ops) WHERE tekst IS NOT NULL;
+CREATE INDEX oio_soegeindeks_trgm ON oio_soegeindeks USING gin (lower(tekst) gin_trgm_ops) WHERE tekst IS NOT NULL;

@@ -1,0 +1,149 @@
+import { parseArgs } from 'node:util';
+import { createPlatform } from './app.ts';
+import { ConfigError, loadConfig, SERVICE_NAMES, type Config } from './platform/config.ts';
+import { migrate } from './platform/store/migrations.ts';
+import { openStore } from './platform/store/open-store.ts';
+import { tunePglite } from './platform/store/pglite-adapter.ts';
+import type { Store } from './platform/store/store.ts';
+import { seedDemo } from './seed/demo.ts';
+
+const HELP = `stotte — the support systems of the Danish common-municipal infrastructure
+
+Usage:
+  stotte serve [options]     run the platform (HTTP on one port)
+  stotte migrate [options]   apply pending database migrations and exit
+  stotte --help              this text
+
+Options:
+  --port N                   HTTP port (default 8080; env STOTTE_PORT)
+  --host ADDR                address to listen on (default 0.0.0.0; env STOTTE_HOST)
+  --data DIR                 embedded database folder (default ./data; env STOTTE_DATA)
+  --database-url URL         PostgreSQL instead of the embedded database (env STOTTE_DATABASE_URL)
+  --only LIST                run only these services, comma separated (env STOTTE_ONLY):
+                             ${SERVICE_NAMES.join(', ')}
+  --no-seed                  do not seed the demo municipality into an empty embedded database
+
+Environment:
+  STOTTE_LOG_LEVEL           fatal, error, warn, info (default), debug, trace, silent
+  STOTTE_DB_POOL_SIZE        PostgreSQL connections per instance (default 10)
+  STOTTE_RELAY               run the outbox relay in this instance (default true)
+  STOTTE_DEMO_SEED           seed demo data (default: on for the embedded database outside production)
+  STOTTE_SHUTDOWN_GRACE_MS   how long SIGTERM waits for in-flight requests (default 10000)
+  NODE_ENV=production        production mode: warns loudly on the embedded database
+`;
+
+function warnEmbeddedInProduction(config: Config): void {
+  if (!config.production || config.store.backend !== 'pglite') return;
+  const line = '!'.repeat(78);
+  process.stderr.write(
+    `${line}\n!! WARNING: NODE_ENV=production on the EMBEDDED database (PGlite in ${config.store.dataDir}).\n` +
+      `!! It is one process, does not fsync (a power cut can lose data) and cannot scale out.\n` +
+      `!! Production MUST run on PostgreSQL: --database-url postgres://…\n${line}\n`,
+  );
+}
+
+async function openMigrated(config: Config): Promise<Store> {
+  const store = await openStore(config.store);
+  try {
+    await migrate(store);
+    if (config.store.backend === 'pglite') await tunePglite(store);
+    return store;
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
+}
+
+async function serve(config: Config): Promise<void> {
+  warnEmbeddedInProduction(config);
+  const store = await openMigrated(config);
+  const platform = await createPlatform(store, { services: config.services, logLevel: config.logLevel, relay: config.relay });
+  if (config.demoSeed) await seedDemo(platform.oio, platform.http.log);
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    platform.http.log.info({ signal }, 'draining in-flight requests, then closing the store');
+    const force = setTimeout(() => {
+      platform.http.log.error('shutdown grace period passed; exiting');
+      process.exit(1);
+    }, config.shutdownGraceMs);
+    force.unref();
+    try {
+      await platform.close();
+      await store.close();
+    } finally {
+      clearTimeout(force);
+    }
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+
+  await platform.http.listen({ port: config.port, host: config.host });
+  platform.http.log.info(
+    { services: config.services, store: config.store.backend },
+    `stotte serving on http://localhost:${config.port} (API docs at /docs)`,
+  );
+}
+
+async function main(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    strict: true,
+    options: {
+      port: { type: 'string' },
+      host: { type: 'string' },
+      data: { type: 'string' },
+      'database-url': { type: 'string' },
+      only: { type: 'string' },
+      'no-seed': { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  const command = positionals[0];
+  if (values.help || command === undefined || command === 'help') {
+    process.stdout.write(HELP);
+    return values.help || command === 'help' ? 0 : 2;
+  }
+  const config = loadConfig({
+    port: values.port,
+    host: values.host,
+    data: values.data,
+    databaseUrl: values['database-url'],
+    only: values.only,
+    noSeed: values['no-seed'],
+  });
+  switch (command) {
+    case 'serve':
+      await serve(config);
+      return -1;
+    case 'migrate': {
+      const store = await openStore(config.store);
+      try {
+        const applied = await migrate(store);
+        process.stdout.write(applied.length ? `applied: ${applied.join(', ')}\n` : 'nothing to apply\n');
+      } finally {
+        await store.close();
+      }
+      return 0;
+    }
+    default:
+      process.stderr.write(`unknown command "${command}"; see stotte --help\n`);
+      return 2;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    if (code >= 0) process.exit(code);
+  },
+  (err: unknown) => {
+    if (err instanceof ConfigError) process.stderr.write(`stotte: bad configuration: ${err.message}\n`);
+    else if ((err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) process.stderr.write(`stotte: ${(err as Error).message}; see stotte --help\n`);
+    else process.stderr.write(`stotte: ${(err as Error).stack ?? String(err)}\n`);
+    process.exit(1);
+  },
+);

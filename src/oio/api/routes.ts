@@ -1,0 +1,192 @@
+import type { FastifyInstance } from 'fastify';
+import { errorBodySchema } from '../../platform/http/server.ts';
+import type { ObjectTypeDecl, OioObject } from '../model.ts';
+import { contentFromWire, contentToWire, type VirkningSelection, type WireObject } from '../domain/wire.ts';
+import type { OioStore, RegistrationSelection } from '../store/oio-store.ts';
+import { decodeCursor, encodeCursor, listUuids, parseSearch, registrationSelection, virkningSelection, type Query } from './query.ts';
+import { collectionQuerySchema, deleteBodySchema, objectSchema, patchBodySchema, readQuerySchema, uuidResponse, writeBodySchema } from './schemas.ts';
+
+const uuidParams = {
+  type: 'object',
+  properties: { uuid: { type: 'string', format: 'uuid' } },
+  required: ['uuid'],
+} as const;
+
+const errors = { 400: errorBodySchema, 404: errorBodySchema, 409: errorBodySchema, 410: errorBodySchema } as const;
+
+/** An object in LoRa's read shape, with values kept as the virkning selection asks. */
+export function objectToWire(decl: ObjectTypeDecl, obj: OioObject, sel: VirkningSelection) {
+  return {
+    id: obj.uuid,
+    registreringer: obj.registreringer.map((r) => ({
+      fratidspunkt: { tidsstempeldatotid: r.fra, graenseindikator: true },
+      tiltidspunkt: { tidsstempeldatotid: r.til },
+      livscykluskode: r.livscykluskode,
+      brugerref: r.brugerref,
+      note: r.note,
+      ...contentToWire(decl, r.content, sel),
+    })),
+  };
+}
+
+/**
+ * Mounts LoRa's REST shape for one type at /{service}/{type}: POST creates, PUT imports, PATCH
+ * updates or passivates, DELETE deletes, GET reads one, lists many by uuid, or searches.
+ */
+export function registerOioRoutes(app: FastifyInstance, store: OioStore, decl: ObjectTypeDecl): void {
+  const base = `/${decl.service}/${decl.name}`;
+  const tags = [`${decl.service}/${decl.name}`];
+  const object = objectSchema(decl);
+
+  app.post(
+    base,
+    { schema: { tags, summary: `Opret: create a ${decl.name}`, body: writeBodySchema(decl), response: { 201: uuidResponse, ...errors } } },
+    async (req, reply) => {
+      const body = req.body as WireObject & { note?: string };
+      const uuid = await store.opret(decl.name, contentFromWire(decl, body), { note: body.note });
+      return reply.status(201).send({ uuid });
+    },
+  );
+
+  app.put(
+    `${base}/:uuid`,
+    {
+      schema: {
+        tags,
+        summary: `Importer: create or overwrite a ${decl.name} with this UUID`,
+        params: uuidParams,
+        body: writeBodySchema(decl),
+        response: { 200: uuidResponse, ...errors },
+      },
+    },
+    async (req) => {
+      const { uuid } = req.params as { uuid: string };
+      const body = req.body as WireObject & { note?: string };
+      await store.importer(decl.name, uuid.toLowerCase(), contentFromWire(decl, body), { note: body.note });
+      return { uuid: uuid.toLowerCase() };
+    },
+  );
+
+  app.patch(
+    `${base}/:uuid`,
+    {
+      schema: {
+        tags,
+        summary: `Ret (merge update), or passiver with {"livscyklus": "Passiv"}`,
+        params: uuidParams,
+        body: patchBodySchema(decl),
+        response: { 200: uuidResponse, ...errors },
+      },
+    },
+    async (req) => {
+      const { uuid } = req.params as { uuid: string };
+      const body = req.body as WireObject & { note?: string; livscyklus?: string };
+      const ctx = { note: body.note };
+      if (body.livscyklus === 'Passiv') await store.passiver(decl.name, uuid.toLowerCase(), ctx);
+      else await store.ret(decl.name, uuid.toLowerCase(), contentFromWire(decl, body), ctx);
+      return { uuid: uuid.toLowerCase() };
+    },
+  );
+
+  app.delete(
+    `${base}/:uuid`,
+    { schema: { tags, summary: `Slet: delete a ${decl.name}`, params: uuidParams, body: deleteBodySchema, response: { 200: uuidResponse, ...errors } } },
+    async (req) => {
+      const { uuid } = req.params as { uuid: string };
+      const body = (req.body ?? {}) as { note?: string };
+      await store.slet(decl.name, uuid.toLowerCase(), { note: body.note });
+      return { uuid: uuid.toLowerCase() };
+    },
+  );
+
+  app.get(
+    `${base}/:uuid`,
+    {
+      schema: {
+        tags,
+        summary: `Laes: read one ${decl.name} as of virkningstid and registreringstid (default now)`,
+        params: uuidParams,
+        querystring: readQuerySchema(),
+        response: { 200: { type: 'object', additionalProperties: { type: 'array', items: object } }, ...errors },
+      },
+    },
+    async (req) => {
+      const { uuid } = req.params as { uuid: string };
+      const q = req.query as Query;
+      const sel = virkningSelection(q);
+      const obj = await store.laes(decl.name, uuid.toLowerCase(), registrationSelection(q));
+      return { [obj.uuid]: [objectToWire(decl, obj, sel)] };
+    },
+  );
+
+  app.get(
+    base,
+    {
+      schema: {
+        tags,
+        summary: `List by uuid, or Soeg: search ${decl.name} by example`,
+        description:
+          'With only uuid and time parameters: the objects (list). Otherwise: UUIDs whose every criterion holds at one common effective ' +
+          'instant, in UUID order. `next` is a cursor pinned to the first page\'s registration time; pass it as `cursor` with the same criteria.',
+        querystring: collectionQuerySchema(decl),
+        response: {
+          200: { type: 'object', properties: { results: { type: 'array', items: { type: 'array' } }, next: { type: 'string' } }, required: ['results'] },
+          ...errors,
+        },
+      },
+    },
+    async (req) => {
+      const q = req.query as Query;
+      const uuids = listUuids(q);
+      if (uuids && Object.keys(q).every((k) => k === 'uuid' || k.startsWith('virkning') || k.startsWith('registre'))) {
+        const sel = virkningSelection(q);
+        const objects = await store.list(decl.name, uuids, registrationSelection(q));
+        return { results: [objects.map((o) => objectToWire(decl, o, sel))] };
+      }
+      return search(store, decl, q, uuids);
+    },
+  );
+
+  app.get(
+    `${base}/fields`,
+    {
+      schema: {
+        tags,
+        summary: 'The attribute fields, states and relations this type has',
+        response: { 200: { type: 'object', properties: { attributter: { type: 'array', items: { type: 'string' } }, tilstande: { type: 'array', items: { type: 'string' } }, relationer: { type: 'array', items: { type: 'string' } } } } },
+      },
+    },
+    async () => ({
+      attributter: decl.attributes.flatMap((g) => g.fields),
+      tilstande: decl.states.map((s) => s.field),
+      relationer: decl.relations.map((r) => r.name),
+    }),
+  );
+}
+
+async function search(store: OioStore, decl: ObjectTypeDecl, q: Query, uuids: string[] | undefined) {
+  const parsed = parseSearch(decl, q);
+  const cursor = parsed.cursor !== undefined ? decodeCursor(parsed.cursor, parsed.fingerprint) : undefined;
+  // The first page pins the registration time; every later page reads the same snapshot.
+  const registreringstid = cursor?.r ?? parsed.registreringstid ?? (await store.now());
+  const fetched = await store.soeg(decl.name, {
+    criteria: uuids ? [...parsed.criteria] : parsed.criteria,
+    livscykluskode: parsed.livscykluskode,
+    brugerref: parsed.brugerref,
+    note: parsed.note,
+    virkning: parsed.virkning,
+    registreringstid,
+    limit: parsed.first + parsed.pageSize + 1,
+    after: cursor?.a,
+  });
+  let page = fetched.slice(parsed.first, parsed.first + parsed.pageSize);
+  if (uuids) page = page.filter((u) => uuids.includes(u));
+  const more = fetched.length > parsed.first + parsed.pageSize;
+  const next = more && page.length ? encodeCursor({ r: registreringstid, a: page[page.length - 1]!, f: parsed.fingerprint }) : undefined;
+  const results = parsed.list
+    ? (await store.list(decl.name, page, { at: registreringstid })).map((o) => objectToWire(decl, o, parsed.virkning as VirkningSelection))
+    : page;
+  return { results: [results], ...(next ? { next } : {}) };
+}
+
+export type { RegistrationSelection };

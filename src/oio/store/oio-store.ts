@@ -1,0 +1,303 @@
+import { randomUUID } from 'node:crypto';
+import { recordEvents } from '../../platform/outbox.ts';
+import type { Queryable, Store } from '../../platform/store/store.ts';
+import { oioError } from '../errors.ts';
+import { assertTransition, importTransition } from '../domain/lifecycle.ts';
+import { hasValues, mergeContent } from '../domain/merge.ts';
+import { formatInstant } from '../domain/time.ts';
+import { validateContent } from '../domain/validate.ts';
+import { contentFromWire, contentToWire } from '../domain/wire.ts';
+import { emptyContent, type Content, type Livscykluskode, type ObjectTypeDecl, type OioObject, type Registrering } from '../model.ts';
+import { buildSearch, type SearchQuery } from './search-sql.ts';
+
+/** Who writes, and the registration's note. */
+export interface WriteContext {
+  readonly brugerref?: string | undefined;
+  readonly note?: string | undefined;
+}
+
+/** Which registrations to read: the one current at an instant (default now), or all overlapping a window. */
+export type RegistrationSelection = { readonly at?: string | undefined } | { readonly from: string; readonly to: string };
+
+type Action = 'opret' | 'importer' | 'ret' | 'passiver' | 'slet';
+
+type CurrentRow = {
+  id: string;
+  fra: string;
+  livscykluskode: Livscykluskode;
+  indhold: Record<string, unknown>;
+};
+
+interface IndexRow {
+  kind: 'a' | 't' | 'r';
+  felt: string;
+  tekst: string | null;
+  maal_uuid: string | null;
+  maal_type: string | null;
+  notetekst: string | null;
+  vfra: string;
+  vtil: string;
+}
+
+/** The search index rows of one registration's content. */
+function indexRows(decl: ObjectTypeDecl, content: Content): IndexRow[] {
+  const rows: IndexRow[] = [];
+  const span = (v: { from: number; to: number }) => ({ vfra: formatInstant(v.from), vtil: formatInstant(v.to) });
+  for (const group of decl.attributes) {
+    for (const value of content.attributter[group.name] ?? []) {
+      for (const [felt, tekst] of Object.entries(value.fields)) {
+        rows.push({ kind: 'a', felt, tekst, maal_uuid: null, maal_type: null, notetekst: value.virkning.notetekst ?? null, ...span(value.virkning) });
+      }
+    }
+  }
+  for (const state of decl.states) {
+    for (const value of content.tilstande[state.name] ?? []) {
+      rows.push({ kind: 't', felt: state.field, tekst: value.value, maal_uuid: null, maal_type: null, notetekst: value.virkning.notetekst ?? null, ...span(value.virkning) });
+    }
+  }
+  for (const rel of decl.relations) {
+    for (const value of content.relationer[rel.name] ?? []) {
+      rows.push({
+        kind: 'r',
+        felt: rel.name,
+        tekst: value.urn ?? null,
+        maal_uuid: value.uuid ?? null,
+        maal_type: value.objekttype ?? null,
+        notetekst: value.virkning.notetekst ?? null,
+        ...span(value.virkning),
+      });
+    }
+  }
+  return rows;
+}
+
+/** The responsible organisation an event names: the object itself, or its `tilhoerer`-like relation now. */
+function responsibleOf(decl: ObjectTypeDecl, uuid: string, content: Content): string | undefined {
+  if (!decl.responsibleRelation) return undefined;
+  if (decl.responsibleRelation === 'self') return uuid;
+  const values = content.relationer[decl.responsibleRelation] ?? [];
+  const now = Date.now();
+  const current = values.find((v) => v.virkning.from <= now && now < v.virkning.to) ?? values[values.length - 1];
+  return current?.uuid ?? current?.urn;
+}
+
+const WRITE_SQL = `
+WITH t AS (SELECT greatest(clock_timestamp(), $3::timestamptz + interval '1 microsecond') AS tid),
+closed AS (UPDATE oio_registrering SET til = (SELECT tid FROM t) WHERE id = $4::bigint RETURNING id),
+reg AS (
+  INSERT INTO oio_registrering (objekt_uuid, objekttype, fra, livscykluskode, brugerref, note, indhold)
+  SELECT $1::uuid, $2, t.tid, $5, $6, $7, $8::jsonb FROM t
+  RETURNING id, fra
+),
+idx AS (
+  INSERT INTO oio_soegeindeks (registrering_id, kind, felt, tekst, maal_uuid, maal_type, notetekst, virkning)
+  SELECT reg.id, x.kind::"char", x.felt, x.tekst, x.maal_uuid, x.maal_type, x.notetekst, tstzrange(x.vfra::timestamptz, x.vtil::timestamptz, '[)')
+  FROM reg, jsonb_to_recordset($9::jsonb) AS x(kind text, felt text, tekst text, maal_uuid uuid, maal_type text, notetekst text, vfra text, vtil text)
+)
+SELECT to_json(reg.fra)#>>'{}' AS fra FROM reg, (SELECT count(*) FROM closed) c`;
+
+/**
+ * The bitemporal object store for every declared OIO type. Registrations are immutable: a write
+ * closes the current registration and opens a new one, in one transaction with its outbox event.
+ * Writers to one object are serialised by a row lock on the object, so no update is lost.
+ */
+export class OioStore {
+  private readonly types = new Map<string, ObjectTypeDecl>();
+
+  constructor(
+    private readonly store: Store,
+    types: readonly ObjectTypeDecl[],
+    private readonly afterCommit: () => void = () => {},
+  ) {
+    for (const t of types) this.types.set(t.name, t);
+  }
+
+  /** The declaration of a type; throws if it is not declared here. */
+  decl(type: string): ObjectTypeDecl {
+    const decl = this.types.get(type);
+    if (!decl) throw new Error(`object type ${type} is not declared`);
+    return decl;
+  }
+
+  /** Creates an object (Opstaaet). Returns its UUID. */
+  async opret(type: string, content: Content, ctx: WriteContext = {}, uuid: string = randomUUID()): Promise<string> {
+    const decl = this.decl(type);
+    validateContent(decl, content);
+    if (!hasValues(content)) throw oioError('EMPTY_REGISTRATION');
+    await this.write(decl, uuid, 'opret', ctx, () => ({ livscykluskode: 'Opstaaet', content }));
+    return uuid;
+  }
+
+  /** Creates an object with the given UUID, or overwrites it in full (Importeret, or Rettet when active). */
+  async importer(type: string, uuid: string, content: Content, ctx: WriteContext = {}): Promise<void> {
+    const decl = this.decl(type);
+    validateContent(decl, content);
+    if (!hasValues(content)) throw oioError('EMPTY_REGISTRATION');
+    await this.write(decl, uuid, 'importer', ctx, (current) => {
+      const next = importTransition(current?.livscykluskode);
+      if (current) assertTransition(current.livscykluskode, next);
+      return { livscykluskode: next, content };
+    });
+  }
+
+  /** Updates with LoRa's merge semantics (Rettet). */
+  async ret(type: string, uuid: string, update: Content, ctx: WriteContext = {}): Promise<void> {
+    const decl = this.decl(type);
+    validateContent(decl, update);
+    await this.write(decl, uuid, 'ret', ctx, (current) => {
+      assertTransition(current!.livscykluskode, 'Rettet');
+      const merged = mergeContent(decl, current!.content, update);
+      validateContent(decl, merged);
+      return { livscykluskode: 'Rettet', content: merged };
+    });
+  }
+
+  async passiver(type: string, uuid: string, ctx: WriteContext = {}): Promise<void> {
+    const decl = this.decl(type);
+    await this.write(decl, uuid, 'passiver', ctx, (current) => {
+      assertTransition(current!.livscykluskode, 'Passiveret');
+      return { livscykluskode: 'Passiveret', content: current!.content };
+    });
+  }
+
+  async slet(type: string, uuid: string, ctx: WriteContext = {}): Promise<void> {
+    const decl = this.decl(type);
+    await this.write(decl, uuid, 'slet', ctx, (current) => {
+      assertTransition(current!.livscykluskode, 'Slettet');
+      return { livscykluskode: 'Slettet', content: current!.content };
+    });
+  }
+
+  private async write(
+    decl: ObjectTypeDecl,
+    uuid: string,
+    action: Action,
+    ctx: WriteContext,
+    next: (current: { livscykluskode: Livscykluskode; content: Content } | undefined) => { livscykluskode: Livscykluskode; content: Content },
+  ): Promise<void> {
+    await this.store.transaction(async (tx) => {
+      const existing = await tx.query<{ objekttype: string }>('SELECT objekttype FROM oio_objekt WHERE uuid = $1::uuid FOR UPDATE', [uuid]);
+      let current: CurrentRow | undefined;
+      if (existing.rows.length === 0) {
+        if (action !== 'opret' && action !== 'importer') throw oioError('OBJECT_NOT_FOUND');
+        await tx.query('INSERT INTO oio_objekt (uuid, objekttype) VALUES ($1::uuid, $2)', [uuid, decl.name]);
+      } else {
+        if (existing.rows[0]!.objekttype !== decl.name) {
+          throw action === 'importer' || action === 'opret' ? oioError('OBJECT_TYPE_MISMATCH') : oioError('OBJECT_NOT_FOUND');
+        }
+        if (action === 'opret') throw oioError('OBJECT_TYPE_MISMATCH', 'An object with this UUID exists already');
+        const cur = await tx.query<CurrentRow>(
+          `SELECT id, to_json(fra)#>>'{}' AS fra, livscykluskode, indhold FROM oio_registrering
+           WHERE objekt_uuid = $1::uuid AND til = 'infinity'`,
+          [uuid],
+        );
+        current = cur.rows[0];
+      }
+      const currentContent = current ? { livscykluskode: current.livscykluskode, content: contentFromWire(decl, current.indhold) } : undefined;
+      const result = next(currentContent);
+      await this.checkTargets(tx, decl, result.content);
+      await tx.query(WRITE_SQL, [
+        uuid,
+        decl.name,
+        current?.fra ?? null,
+        current?.id ?? null,
+        result.livscykluskode,
+        ctx.brugerref ?? null,
+        ctx.note ?? null,
+        JSON.stringify(contentToWire(decl, result.content)),
+        JSON.stringify(indexRows(decl, result.content)),
+      ]);
+      await recordEvents(tx, [
+        {
+          topic: `${decl.service}.${decl.name}`,
+          action,
+          objectUuid: uuid,
+          responsible: responsibleOf(decl, uuid, result.content),
+          payload: { livscykluskode: result.livscykluskode },
+        },
+      ]);
+    });
+    this.afterCommit();
+  }
+
+  /** Relations whose UUID target is a stored object must point to an object of an allowed type. */
+  private async checkTargets(tx: Queryable, decl: ObjectTypeDecl, content: Content): Promise<void> {
+    const wanted = new Map<string, string[]>();
+    for (const rel of decl.relations) {
+      if (!rel.targets?.length) continue;
+      for (const v of content.relationer[rel.name] ?? []) if (v.uuid) wanted.set(v.uuid, [...(wanted.get(v.uuid) ?? []), rel.name]);
+    }
+    if (wanted.size === 0) return;
+    const { rows } = await tx.query<{ uuid: string; objekttype: string }>('SELECT uuid::text, objekttype FROM oio_objekt WHERE uuid = ANY($1::uuid[])', [
+      [...wanted.keys()],
+    ]);
+    for (const row of rows) {
+      for (const relName of wanted.get(row.uuid) ?? []) {
+        const rel = decl.relations.find((r) => r.name === relName)!;
+        if (!rel.targets!.includes(row.objekttype)) {
+          throw oioError('RELATION_TARGET_TYPE_NOT_ALLOWED', `${relName} cannot point to ${row.uuid}, which is a ${row.objekttype} (allowed: ${rel.targets!.join(', ')})`, {
+            field: relName,
+          });
+        }
+      }
+    }
+  }
+
+  /** Reads one object. Throws OBJECT_NOT_FOUND, or OBJECT_DELETED when deleted at the registration time. */
+  async laes(type: string, uuid: string, reg: RegistrationSelection = {}): Promise<OioObject> {
+    const [obj] = await this.list(type, [uuid], reg);
+    if (!obj) throw oioError('OBJECT_NOT_FOUND');
+    const last = obj.registreringer[obj.registreringer.length - 1]!;
+    if (!('from' in reg) && last.livscykluskode === 'Slettet') throw oioError('OBJECT_DELETED');
+    return obj;
+  }
+
+  /** Reads many objects; unknown UUIDs are left out. Registrations come oldest first. */
+  async list(type: string, uuids: readonly string[], reg: RegistrationSelection = {}): Promise<OioObject[]> {
+    const decl = this.decl(type);
+    if (uuids.length === 0) return [];
+    const windowed = 'from' in reg;
+    const { rows } = await this.store.query<{
+      uuid: string;
+      fra: string;
+      til: string;
+      livscykluskode: Livscykluskode;
+      brugerref: string | null;
+      note: string | null;
+      indhold: Record<string, unknown>;
+    }>(
+      `SELECT objekt_uuid::text AS uuid, to_json(fra)#>>'{}' AS fra, to_json(til)#>>'{}' AS til, livscykluskode, brugerref, note, indhold
+       FROM oio_registrering
+       WHERE objekt_uuid = ANY($1::uuid[]) AND objekttype = $2
+         AND ${windowed ? 'fra < $4::timestamptz AND til > $3::timestamptz' : "fra <= COALESCE($3::timestamptz, clock_timestamp()) AND til > COALESCE($3::timestamptz, clock_timestamp())"}
+       ORDER BY objekt_uuid, fra`,
+      windowed ? [uuids, decl.name, reg.from, reg.to] : [uuids, decl.name, reg.at ?? null],
+    );
+    const byUuid = new Map<string, Registrering[]>();
+    for (const r of rows) {
+      const list = byUuid.get(r.uuid) ?? [];
+      list.push({ fra: r.fra, til: r.til, livscykluskode: r.livscykluskode, brugerref: r.brugerref, note: r.note, content: contentFromWire(decl, r.indhold) });
+      byUuid.set(r.uuid, list);
+    }
+    return uuids.flatMap((u) => {
+      const registreringer = byUuid.get(u.toLowerCase());
+      return registreringer ? [{ uuid: u.toLowerCase(), objekttype: decl.name, registreringer }] : [];
+    });
+  }
+
+  /** The registration time now, as the database prints it: what a search pins its snapshot to. */
+  async now(): Promise<string> {
+    const { rows } = await this.store.query<{ now: string }>(`SELECT to_json(clock_timestamp())#>>'{}' AS now`);
+    return rows[0]!.now;
+  }
+
+  /** Searches by example; returns at most `limit` UUIDs in UUID order after `after`. */
+  async soeg(type: string, query: SearchQuery): Promise<string[]> {
+    const decl = this.decl(type);
+    const { sql, params } = buildSearch(decl.name, query);
+    const { rows } = await this.store.query<{ uuid: string }>(sql, params);
+    return rows.map((r) => String(r.uuid));
+  }
+}
+
+export { emptyContent };

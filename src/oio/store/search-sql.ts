@@ -1,0 +1,112 @@
+import type { Livscykluskode } from '../model.ts';
+import { formatInstant } from '../domain/time.ts';
+
+/** One condition of a search by example. All must hold at one common effective instant. */
+export type SearchCriterion =
+  | { readonly kind: 'attribute'; readonly field: string | null; readonly pattern: string }
+  | { readonly kind: 'state'; readonly field: string; readonly value: string }
+  | { readonly kind: 'relation'; readonly name: string | null; readonly uuid?: string; readonly urn?: string; readonly objekttype?: string }
+  | { readonly kind: 'notetekst'; readonly pattern: string };
+
+export interface SearchQuery {
+  readonly criteria: readonly SearchCriterion[];
+  readonly livscykluskode?: Livscykluskode | undefined;
+  readonly brugerref?: string | undefined;
+  readonly note?: string | undefined;
+  /** One effective instant, or a window [from, to) in which one instant must satisfy every criterion. */
+  readonly virkning: { readonly at: number } | { readonly from: number; readonly to: number };
+  /** Registration time to search at; the caller pins it (see OioStore.soeg). */
+  readonly registreringstid: string;
+  readonly limit: number;
+  /** Keyset: only UUIDs after this one. */
+  readonly after?: string | undefined;
+}
+
+/**
+ * Turns LoRa's wildcard syntax into a LIKE pattern on lower-cased text: `%` matches anything,
+ * `\%` is a literal percent, and `_` is a literal underscore (unlike SQL).
+ * Returns undefined when the pattern has no wildcard (an exact, index-friendly match).
+ */
+export function likePattern(raw: string): { like: string } | { exact: string } {
+  let out = '';
+  let wildcard = false;
+  for (let i = 0; i < raw.length; i++) {
+    const c = raw[i]!;
+    if (c === '\\' && raw[i + 1] === '%') {
+      out += '\\%';
+      i++;
+    } else if (c === '%') {
+      out += '%';
+      wildcard = true;
+    } else if (c === '_' || c === '\\') {
+      out += `\\${c}`;
+    } else {
+      out += c;
+    }
+  }
+  if (wildcard) return { like: out.toLowerCase() };
+  return { exact: raw.replace(/\\%/g, '%').toLowerCase() };
+}
+
+/**
+ * Builds the search: registrations current at the registration time, of the type, whose index
+ * rows match every criterion, where the intersection of the matching rows' virkning and the
+ * asked window is not empty — one instant at which everything holds, not each at its own.
+ */
+export function buildSearch(objekttype: string, q: SearchQuery): { sql: string; params: unknown[] } {
+  const params: unknown[] = [];
+  const p = (v: unknown) => {
+    params.push(v);
+    return `$${params.length}`;
+  };
+  const joins: string[] = [];
+  const where: string[] = [`r.objekttype = ${p(objekttype)}`, `r.fra <= ${p(q.registreringstid)}::timestamptz`, `r.til > $2::timestamptz`];
+  const window =
+    'at' in q.virkning
+      ? `tstzrange(${p(formatInstant(q.virkning.at))}::timestamptz, $${params.length}::timestamptz, '[]')`
+      : `tstzrange(${p(formatInstant(q.virkning.from))}::timestamptz, ${p(formatInstant(q.virkning.to))}::timestamptz, '[)')`;
+
+  if (q.livscykluskode) where.push(`r.livscykluskode = ${p(q.livscykluskode)}`);
+  else where.push(`r.livscykluskode NOT IN ('Passiveret', 'Slettet')`);
+  if (q.brugerref !== undefined) where.push(`r.brugerref = ${p(q.brugerref)}`);
+  if (q.note !== undefined) where.push(textMatch('r.note', q.note, p));
+
+  const ranges: string[] = [];
+  q.criteria.forEach((c, i) => {
+    const s = `s${i}`;
+    const conds = [`${s}.registrering_id = r.id`, `${s}.virkning && ${window}`];
+    switch (c.kind) {
+      case 'attribute':
+        conds.push(`${s}.kind = 'a'`);
+        if (c.field !== null) conds.push(`${s}.felt = ${p(c.field)}`);
+        conds.push(textMatch(`${s}.tekst`, c.pattern, p));
+        break;
+      case 'state':
+        conds.push(`${s}.kind = 't'`, `${s}.felt = ${p(c.field)}`, `${s}.tekst = ${p(c.value)}`);
+        break;
+      case 'relation':
+        conds.push(`${s}.kind = 'r'`);
+        if (c.name !== null) conds.push(`${s}.felt = ${p(c.name)}`);
+        if (c.uuid !== undefined) conds.push(`${s}.maal_uuid = ${p(c.uuid)}::uuid`);
+        if (c.urn !== undefined) conds.push(`${s}.tekst = ${p(c.urn)}`);
+        if (c.objekttype !== undefined) conds.push(`${s}.maal_type = ${p(c.objekttype)}`);
+        break;
+      case 'notetekst':
+        conds.push(textMatch(`${s}.notetekst`, c.pattern, p));
+        break;
+    }
+    joins.push(`JOIN oio_soegeindeks ${s} ON ${conds.join(' AND ')}`);
+    ranges.push(`${s}.virkning`);
+  });
+  if (ranges.length > 1) where.push(`NOT isempty(${[...ranges, window].join(' * ')})`);
+  if (q.after !== undefined) where.push(`r.objekt_uuid > ${p(q.after)}::uuid`);
+
+  const sql = `SELECT DISTINCT r.objekt_uuid AS uuid FROM oio_registrering r ${joins.join(' ')}
+    WHERE ${where.join(' AND ')} ORDER BY r.objekt_uuid LIMIT ${p(q.limit)}`;
+  return { sql, params };
+}
+
+function textMatch(column: string, pattern: string, p: (v: unknown) => string): string {
+  const m = likePattern(pattern);
+  return 'like' in m ? `lower(${column}) LIKE ${p(m.like)}` : `lower(${column}) = ${p(m.exact)}`;
+}

@@ -1,0 +1,65 @@
+import { createHmac, randomBytes } from 'node:crypto';
+import type { Queryable, Store } from './store/store.ts';
+
+/** One record: who did what to which object about which person, and why. */
+export interface AuditEntry {
+  readonly actor: string;
+  readonly actorCvr?: string | undefined;
+  /** e.g. `laes`, `soeg`, `opret`, `ret`, `anonymiser` */
+  readonly action: string;
+  readonly objectType?: string | undefined;
+  readonly objectUuid?: string | undefined;
+  /** The CPR number of the person the data is about; stored only as a keyed hash. */
+  readonly personCpr?: string | undefined;
+  readonly purpose?: string | undefined;
+  readonly requestId?: string | undefined;
+  readonly details?: Readonly<Record<string, unknown>> | undefined;
+}
+
+/**
+ * The append-only audit log. CPR numbers are stored as an HMAC with a key kept in the database,
+ * so the log can answer "who looked at this person" without holding the number in clear text.
+ */
+export class AuditLog {
+  private constructor(private readonly key: Buffer) {}
+
+  /** Loads (or on first use creates) the hashing key. */
+  static async open(store: Store): Promise<AuditLog> {
+    await store.query(`INSERT INTO platform_setting (name, value) VALUES ('audit.person_key', $1) ON CONFLICT (name) DO NOTHING`, [
+      randomBytes(32).toString('hex'),
+    ]);
+    const { rows } = await store.query<{ value: string }>(`SELECT value FROM platform_setting WHERE name = 'audit.person_key'`);
+    return new AuditLog(Buffer.from(rows[0]!.value, 'hex'));
+  }
+
+  /** The reference under which a person's records are stored and found. */
+  personRef(cpr: string): string {
+    return createHmac('sha256', this.key).update(cpr.replace(/\D/g, '')).digest('hex');
+  }
+
+  /** Appends records inside the caller's transaction, so a write and its record commit together. */
+  async record(tx: Queryable, entries: readonly AuditEntry[]): Promise<void> {
+    if (entries.length === 0) return;
+    await tx.query(
+      `INSERT INTO audit_log (actor, actor_cvr, action, object_type, object_uuid, person_ref, purpose, request_id, details)
+       SELECT e.actor, e.actor_cvr, e.action, e.object_type, e.object_uuid, e.person_ref, e.purpose, e.request_id, e.details
+       FROM jsonb_to_recordset($1::jsonb) AS e(actor text, actor_cvr text, action text, object_type text, object_uuid uuid,
+                                              person_ref text, purpose text, request_id text, details jsonb)`,
+      [
+        JSON.stringify(
+          entries.map((e) => ({
+            actor: e.actor,
+            actor_cvr: e.actorCvr ?? null,
+            action: e.action,
+            object_type: e.objectType ?? null,
+            object_uuid: e.objectUuid ?? null,
+            person_ref: e.personCpr ? this.personRef(e.personCpr) : null,
+            purpose: e.purpose ?? null,
+            request_id: e.requestId ?? null,
+            details: e.details ?? null,
+          })),
+        ),
+      ],
+    );
+  }
+}

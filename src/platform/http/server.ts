@@ -1,0 +1,161 @@
+import { randomUUID } from 'node:crypto';
+import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import { AppError, PlatformErrors, errorCatalogues, type ErrorSpec } from '../errors.ts';
+import type { Metrics } from '../metrics.ts';
+import { pendingMigrations } from '../store/migrations.ts';
+import type { Store } from '../store/store.ts';
+
+/** A part of the platform that mounts routes: one per service. */
+export interface HttpModule {
+  readonly name: string;
+  register(app: FastifyInstance): Promise<void> | void;
+}
+
+export interface HttpOptions {
+  readonly store: Store;
+  readonly metrics: Metrics;
+  readonly modules: readonly HttpModule[];
+  readonly logLevel?: string;
+  /** Fastify's logger can be replaced in tests (false silences it). */
+  readonly logger?: boolean;
+  readonly version?: string;
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+export const errorBodySchema = {
+  type: 'object',
+  properties: {
+    error: {
+      type: 'object',
+      properties: { code: { type: 'string' }, message: { type: 'string' }, details: {} },
+      required: ['code', 'message'],
+    },
+  },
+  required: ['error'],
+} as const;
+
+function errorBody(spec: ErrorSpec, message: string, details?: unknown) {
+  return { error: { code: spec.code, message, ...(details === undefined ? {} : { details }) } };
+}
+
+/** Maps schema validation failures onto stable codes: which part failed, and how. */
+function validationError(err: FastifyError): AppError {
+  const first = err.validation?.[0];
+  const context = err.validationContext ?? 'body';
+  const where = `${context}${first?.instancePath ?? ''}`;
+  if (first?.keyword === 'additionalProperties') {
+    const name = String((first.params as { additionalProperty?: string }).additionalProperty);
+    return context === 'querystring'
+      ? new AppError(PlatformErrors.UNKNOWN_PARAMETER, `Unknown query parameter "${name}"`, { parameter: name })
+      : new AppError(PlatformErrors.UNKNOWN_FIELD, `${where} has no field "${name}"`, { field: `${where}/${name}` });
+  }
+  if (first?.keyword === 'format' && (first.params as { format?: string }).format === 'uuid') {
+    return new AppError(PlatformErrors.INVALID_UUID, `${where} is not a UUID`, { field: where });
+  }
+  return new AppError(PlatformErrors.INVALID_REQUEST, `${where} ${first?.message ?? 'is invalid'}`, { field: where });
+}
+
+/** Turns anything thrown in a route into the catalogue's shape; only unknown failures become 500. */
+export function toAppError(err: unknown): AppError {
+  if (err instanceof AppError) return err;
+  const e = err as FastifyError;
+  if (e?.validation) return validationError(e);
+  if (e?.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return new AppError(PlatformErrors.UNSUPPORTED_MEDIA_TYPE);
+  if (e?.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return new AppError(PlatformErrors.PAYLOAD_TOO_LARGE);
+  if (e instanceof SyntaxError || e?.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' || e?.code === 'FST_ERR_CTP_INVALID_JSON_BODY') {
+    return new AppError(PlatformErrors.MALFORMED_JSON, `The request body is not valid JSON: ${e.message}`);
+  }
+  if (typeof e?.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) {
+    return new AppError({ ...PlatformErrors.INVALID_REQUEST, status: e.statusCode }, e.message);
+  }
+  return new AppError(PlatformErrors.INTERNAL);
+}
+
+/**
+ * Builds the HTTP surface: request ids, JSON logs, the error catalogue's body shape, metrics per
+ * route, health, OpenAPI 3.1 at /openapi.json and browsable docs at /docs, and every module.
+ */
+export async function buildHttp(options: HttpOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: options.logger === false ? false : { level: options.logLevel ?? 'info' },
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    },
+    bodyLimit: 10 * 1024 * 1024,
+    forceCloseConnections: 'idle',
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false, allErrors: false } },
+  });
+
+  app.addHook('onSend', async (req, reply, payload) => {
+    reply.header('x-request-id', req.id);
+    return payload;
+  });
+  app.addHook('onResponse', async (req, reply) => {
+    const labels = { method: req.method, route: req.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) };
+    options.metrics.httpRequests.inc(labels);
+    options.metrics.httpDuration.observe(labels, reply.elapsedTime / 1000);
+  });
+
+  app.setErrorHandler((err, req, reply) => {
+    const appErr = toAppError(err);
+    if (appErr.status >= 500) req.log.error({ err }, 'request failed');
+    else req.log.info({ code: appErr.code }, appErr.message);
+    return reply.status(appErr.status).send(errorBody(appErr as unknown as ErrorSpec, appErr.message, appErr.details));
+  });
+  app.setNotFoundHandler((req, reply) =>
+    reply.status(404).send(errorBody(PlatformErrors.ROUTE_NOT_FOUND, `No route ${req.method} ${req.url.split('?')[0]}`)),
+  );
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'stotte',
+        version: options.version ?? '0.1.0',
+        description:
+          'The support systems of the Danish common-municipal infrastructure. Errors are `{"error":{"code","message"}}`; ' +
+          `codes: ${[...errorCatalogues.values()].flatMap((c) => Object.keys(c)).join(', ')}.`,
+      },
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+
+  const errorResponses = { 400: errorBodySchema, 404: errorBodySchema, 503: errorBodySchema };
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  app.get(
+    '/health/live',
+    { schema: { tags: ['platform'], summary: 'The process is up', response: { 200: { type: 'object', properties: { status: { type: 'string' } } } } } },
+    async () => ({ status: 'ok' }),
+  );
+  app.get(
+    '/health/ready',
+    {
+      schema: {
+        tags: ['platform'],
+        summary: 'The store answers and every migration is applied',
+        response: { 200: { type: 'object', properties: { status: { type: 'string' } } }, ...errorResponses },
+      },
+    },
+    async (_req, reply) => {
+      let pending: string[];
+      try {
+        pending = await pendingMigrations(options.store);
+      } catch {
+        return reply.status(503).send(errorBody(PlatformErrors.STORE_UNAVAILABLE, 'The database does not answer'));
+      }
+      if (pending.length) return reply.status(503).send(errorBody(PlatformErrors.NOT_READY, `Migrations not applied: ${pending.join(', ')}`));
+      return { status: 'ready' };
+    },
+  );
+  app.get('/metrics', { schema: { tags: ['platform'], summary: 'Prometheus metrics', produces: ['text/plain'] } }, async (_req, reply) => {
+    reply.type(options.metrics.registry.contentType);
+    return options.metrics.registry.metrics();
+  });
+
+  for (const module of options.modules) await module.register(app);
+  return app;
+}

@@ -1,0 +1,219 @@
+import type { Queryable, Store } from './store/store.ts';
+
+/** An event as a write records it: what happened to which object, and who is responsible. */
+export interface OutboxEvent {
+  /** e.g. `organisation.organisationenhed` */
+  readonly topic: string;
+  /** e.g. `opret`, `ret`, `passiver`, `slet`, `importer` */
+  readonly action: string;
+  readonly objectUuid?: string | undefined;
+  /** The responsible organisation (a UUID or CVR URN), when the data has one. */
+  readonly responsible?: string | undefined;
+  readonly payload?: Readonly<Record<string, unknown>> | undefined;
+}
+
+/** An event as a consumer receives it. */
+export interface OutboxMessage extends OutboxEvent {
+  readonly id: string;
+  readonly recordedAt: string;
+  readonly attempts: number;
+}
+
+/**
+ * Records events inside the caller's transaction: they commit or roll back with the write.
+ * One statement for any number of events.
+ */
+export async function recordEvents(tx: Queryable, events: readonly OutboxEvent[]): Promise<void> {
+  if (events.length === 0) return;
+  await tx.query(
+    `INSERT INTO outbox (topic, action, object_uuid, responsible, payload)
+     SELECT e.topic, e.action, e.object_uuid, e.responsible, COALESCE(e.payload, '{}'::jsonb)
+     FROM jsonb_to_recordset($1::jsonb) AS e(topic text, action text, object_uuid uuid, responsible text, payload jsonb)`,
+    [
+      JSON.stringify(
+        events.map((e) => ({
+          topic: e.topic,
+          action: e.action,
+          object_uuid: e.objectUuid ?? null,
+          responsible: e.responsible ?? null,
+          payload: e.payload ?? null,
+        })),
+      ),
+    ],
+  );
+}
+
+/**
+ * A consumer handles a batch inside the relay's transaction: its own writes (through `tx`)
+ * commit together with the acknowledgement. Throwing retries the whole batch later.
+ */
+export type OutboxHandler = (messages: readonly OutboxMessage[], tx: Queryable) => Promise<void>;
+
+export interface RelayOptions {
+  batchSize?: number;
+  /** Delay before retry n (1-based), in ms. */
+  backoffMs?: (attempt: number) => number;
+  onError?: (consumer: string, err: unknown) => void;
+}
+
+const defaultBackoff = (attempt: number) => Math.min(1000 * 2 ** (attempt - 1), 5 * 60_000);
+
+/**
+ * Hands outbox rows to registered consumers, at least once each, in outbox order per object.
+ * Several instances may run a relay on one database: a row is taken with `FOR UPDATE SKIP LOCKED`,
+ * and a row whose object still has an earlier undelivered row is not taken at all, so two
+ * instances never deliver the same row, nor two rows of one object, at the same time.
+ */
+export class OutboxRelay {
+  private readonly consumers = new Map<string, OutboxHandler>();
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+  private stopped = true;
+  private wakeRequested = false;
+  private readonly batchSize: number;
+  private readonly backoff: (attempt: number) => number;
+  private readonly onError: (consumer: string, err: unknown) => void;
+
+  constructor(
+    private readonly store: Store,
+    options: RelayOptions = {},
+  ) {
+    this.batchSize = options.batchSize ?? 100;
+    this.backoff = options.backoffMs ?? defaultBackoff;
+    this.onError = options.onError ?? (() => {});
+  }
+
+  /**
+   * Registers a consumer. Events recorded from now on are kept for it until delivered, even
+   * while no instance runs its handler.
+   */
+  async register(name: string, handler: OutboxHandler): Promise<void> {
+    await this.store.query('INSERT INTO outbox_consumer (name) VALUES ($1) ON CONFLICT (name) DO NOTHING', [name]);
+    this.consumers.set(name, handler);
+  }
+
+  /** Delivers what is due, once, for every consumer. Returns how many messages were handled. */
+  async drain(): Promise<number> {
+    let total = 0;
+    for (const [name, handler] of this.consumers) {
+      for (;;) {
+        const n = await this.deliverBatch(name, handler);
+        total += n;
+        if (n < this.batchSize) break;
+      }
+    }
+    return total;
+  }
+
+  private async deliverBatch(consumer: string, handler: OutboxHandler): Promise<number> {
+    let handled = 0;
+    try {
+      await this.store.transaction(async (tx) => {
+        const { rows } = await tx.query<{
+          id: string;
+          topic: string;
+          action: string;
+          object_uuid: string | null;
+          responsible: string | null;
+          payload: Record<string, unknown>;
+          recorded_at: string;
+          attempts: number;
+        }>(
+          `SELECT o.id, o.topic, o.action, o.object_uuid, o.responsible, o.payload,
+                  to_json(o.recorded_at)#>>'{}' AS recorded_at, d.attempts
+           FROM outbox_delivery d JOIN outbox o ON o.id = d.outbox_id
+           WHERE d.consumer = $1 AND d.not_before <= clock_timestamp()
+             AND NOT EXISTS (SELECT 1 FROM outbox_delivery e
+                             WHERE e.consumer = d.consumer AND e.order_key = d.order_key AND e.outbox_id < d.outbox_id)
+           ORDER BY d.outbox_id
+           LIMIT $2
+           FOR UPDATE OF d SKIP LOCKED`,
+          [consumer, this.batchSize],
+        );
+        if (rows.length === 0) return;
+        const messages: OutboxMessage[] = rows.map((r) => ({
+          id: String(r.id),
+          topic: r.topic,
+          action: r.action,
+          objectUuid: r.object_uuid ?? undefined,
+          responsible: r.responsible ?? undefined,
+          payload: r.payload,
+          recordedAt: r.recorded_at,
+          attempts: r.attempts,
+        }));
+        await handler(messages, tx);
+        await tx.query('DELETE FROM outbox_delivery WHERE consumer = $1 AND outbox_id = ANY($2::bigint[])', [
+          consumer,
+          messages.map((m) => m.id),
+        ]);
+        handled = messages.length;
+      });
+    } catch (err) {
+      this.onError(consumer, err);
+      await this.postpone(consumer, err);
+    }
+    return handled;
+  }
+
+  /** After a failed batch: the oldest due row of each key waits, with its attempt counted. */
+  private async postpone(consumer: string, err: unknown): Promise<void> {
+    const message = err instanceof Error ? err.message : String(err);
+    const { rows } = await this.store.query<{ outbox_id: string; attempts: number }>(
+      `SELECT d.outbox_id, d.attempts FROM outbox_delivery d
+       WHERE d.consumer = $1 AND d.not_before <= clock_timestamp()
+         AND NOT EXISTS (SELECT 1 FROM outbox_delivery e
+                         WHERE e.consumer = d.consumer AND e.order_key = d.order_key AND e.outbox_id < d.outbox_id)
+       ORDER BY d.outbox_id LIMIT $2`,
+      [consumer, this.batchSize],
+    );
+    for (const row of rows) {
+      const delay = this.backoff(row.attempts + 1);
+      await this.store.query(
+        `UPDATE outbox_delivery SET attempts = attempts + 1, last_error = $3,
+           not_before = clock_timestamp() + make_interval(secs => $4::double precision / 1000)
+         WHERE consumer = $1 AND outbox_id = $2`,
+        [consumer, row.outbox_id, message.slice(0, 2000), delay],
+      );
+    }
+  }
+
+  /** Starts polling (and waking on {@link wake}) until {@link stop}. */
+  start(): void {
+    if (!this.stopped) return;
+    this.stopped = false;
+    this.schedule(0);
+  }
+
+  /** Asks for a delivery round soon (a local write just committed). */
+  wake(): void {
+    if (this.stopped) return;
+    if (this.running) {
+      this.wakeRequested = true;
+      return;
+    }
+    this.schedule(0);
+  }
+
+  private schedule(ms: number): void {
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.running = this.drain()
+        .then(() => undefined, (err) => this.onError('relay', err))
+        .finally(() => {
+          this.running = undefined;
+          if (this.stopped) return;
+          const again = this.wakeRequested;
+          this.wakeRequested = false;
+          this.schedule(again ? 0 : this.store.profile.pollIntervalMs);
+        });
+    }, ms);
+    this.timer.unref();
+  }
+
+  /** Stops polling and waits for a round in progress. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    await this.running;
+  }
+}

@@ -1,0 +1,102 @@
+import pg from 'pg';
+import { BACKEND_PROFILES, type Queryable, type QueryResult, type Row, type Store } from './store.ts';
+
+export interface PostgresOptions {
+  url: string;
+  poolSize?: number;
+  /** Schema to create and put first on the search path (tests give each suite its own). */
+  schema?: string;
+}
+
+// Instants leave the database as the text PostgreSQL prints, never as a JS Date: a Date drops
+// microseconds, and registration times must round-trip exactly. bigint stays text too.
+const types = {
+  getTypeParser(oid: number, format?: 'text' | 'binary') {
+    if (oid === 1184 || oid === 1114 || oid === 20) return (v: string) => v;
+    return pg.types.getTypeParser(oid, format as 'text');
+  },
+};
+
+class PgQueryable implements Queryable {
+  constructor(private readonly client: pg.Pool | pg.PoolClient) {}
+  async query<R extends Row = Row>(sql: string, params: readonly unknown[] = []): Promise<QueryResult<R>> {
+    const res = await this.client.query<R>({ text: sql, values: params as unknown[], types });
+    return { rows: res.rows, rowCount: res.rowCount ?? res.rows.length };
+  }
+}
+
+class PostgresStore extends PgQueryable implements Store {
+  readonly profile = BACKEND_PROFILES.postgres;
+  constructor(private readonly pool: pg.Pool) {
+    super(pool);
+  }
+
+  async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      const result = await fn(new PgQueryable(client));
+      await client.query('COMMIT');
+      return result;
+    } catch (err) {
+      // A failed statement aborts the transaction; roll back before handing the client back.
+      await client.query('ROLLBACK').catch(() => {});
+      throw err;
+    } finally {
+      client.release();
+    }
+  }
+
+  async listen(channel: string, onPayload: (payload: string) => void): Promise<() => Promise<void>> {
+    if (!/^[a-z_][a-z0-9_]*$/.test(channel)) throw new Error(`bad channel name ${channel}`);
+    const client = await this.pool.connect();
+    const handler = (msg: pg.Notification) => {
+      if (msg.channel === channel) onPayload(msg.payload ?? '');
+    };
+    client.on('notification', handler);
+    await client.query(`LISTEN ${channel}`);
+    return async () => {
+      client.off('notification', handler);
+      await client.query(`UNLISTEN ${channel}`).catch(() => {});
+      client.release();
+    };
+  }
+
+  close(): Promise<void> {
+    return this.pool.end();
+  }
+}
+
+/** Opens a pool on a PostgreSQL server and checks that it answers. */
+export async function openPostgres(options: PostgresOptions): Promise<Store> {
+  if (options.schema !== undefined && !/^[a-z_][a-z0-9_]*$/.test(options.schema)) {
+    throw new Error(`bad schema name ${options.schema}`);
+  }
+  const pool = new pg.Pool({
+    connectionString: options.url,
+    max: options.poolSize ?? 10,
+    ...(options.schema ? { options: `-c search_path=${options.schema},public` } : {}),
+  });
+  // An idle client that loses its server must not crash the process; the next query reports it.
+  pool.on('error', () => {});
+  try {
+    if (options.schema) await pool.query(`CREATE SCHEMA IF NOT EXISTS ${options.schema}`);
+    await pool.query('SELECT 1');
+  } catch (err) {
+    await pool.end().catch(() => {});
+    throw err;
+  }
+  return new PostgresStore(pool);
+}
+
+/** Drops a schema made by {@link openPostgres} (tests clean up after themselves). */
+export async function dropPostgresSchema(url: string, schema: string): Promise<void> {
+  if (!/^[a-z_][a-z0-9_]*$/.test(schema)) throw new Error(`bad schema name ${schema}`);
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+  } finally {
+    await client.end();
+  }
+}

@@ -1,0 +1,78 @@
+/** One row as an object keyed by column name. */
+export type Row = Record<string, unknown>;
+
+export interface QueryResult<R extends Row = Row> {
+  rows: R[];
+  rowCount: number;
+}
+
+/** What a query runs on: the store itself, or a transaction inside it. */
+export interface Queryable {
+  query<R extends Row = Row>(sql: string, params?: readonly unknown[]): Promise<QueryResult<R>>;
+}
+
+/**
+ * The store seam: everything the platform asks of a database. Drivers live only in their adapters.
+ * Inside `transaction(fn)` use the handed transaction, never the store: on a single-connection
+ * backend a store call made inside a transaction waits for that transaction and never returns.
+ */
+export interface Store extends Queryable {
+  readonly profile: BackendProfile;
+  transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
+  /** Subscribe to NOTIFY on a channel; absent where the profile says so (callers then poll). */
+  listen?(channel: string, onPayload: (payload: string) => void): Promise<() => Promise<void>>;
+  close(): Promise<void>;
+}
+
+/**
+ * Every difference between the backends, in one place. Code asks the profile, never
+ * "is this PGlite?".
+ */
+export interface BackendProfile {
+  readonly name: 'pglite' | 'postgres';
+  /** Concurrent connections: 1 means every call is queued behind the one before. */
+  readonly connections: 'single' | 'pool';
+  /** Whether LISTEN/NOTIFY reaches other instances (so workers can sleep instead of polling). */
+  readonly crossInstanceNotify: boolean;
+  /** Whether the data survives a power cut (fsync). */
+  readonly durableAgainstPowerLoss: boolean;
+  /** Whether the same data may be served by several processes at once. */
+  readonly multiInstance: boolean;
+  /** How often background workers poll when they cannot be woken by NOTIFY, in ms. */
+  readonly pollIntervalMs: number;
+}
+
+export const BACKEND_PROFILES: Readonly<Record<BackendProfile['name'], BackendProfile>> = Object.freeze({
+  pglite: Object.freeze({
+    name: 'pglite',
+    connections: 'single',
+    crossInstanceNotify: false,
+    durableAgainstPowerLoss: false,
+    multiInstance: false,
+    pollIntervalMs: 250,
+  }),
+  postgres: Object.freeze({
+    name: 'postgres',
+    connections: 'pool',
+    crossInstanceNotify: true,
+    durableAgainstPowerLoss: true,
+    multiInstance: true,
+    pollIntervalMs: 1000,
+  }),
+});
+
+/** PostgreSQL error codes the platform reacts to. */
+export const PG_CODES = {
+  serializationFailure: '40001',
+  deadlockDetected: '40P01',
+  uniqueViolation: '23505',
+  invalidDatetime: '22007',
+  datetimeOverflow: '22008',
+  invalidText: '22P02',
+} as const;
+
+/** The SQLSTATE of a driver error, if it has one. */
+export function sqlState(err: unknown): string | undefined {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) ? code : undefined;
+}

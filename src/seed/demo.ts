@@ -1,0 +1,32 @@
+import type { FastifyBaseLogger } from 'fastify';
+import type { OioStore } from '../oio/store/oio-store.ts';
+import type { Content } from '../oio/model.ts';
+
+/**
+ * The demo municipalities: real names, codes and CVR numbers (public facts), with fixed UUIDs so
+ * the README's examples work. Everything inside them is invented.
+ */
+export const DEMO_ORGANISATIONS = [
+  { uuid: '3a8e1ab7-2f36-4b5e-9a61-0b8c0d0f0101', bvn: 'kommune-101', navn: 'Københavns Kommune', cvr: '64942212' },
+  { uuid: '3a8e1ab7-2f36-4b5e-9a61-0b8c0d0f0751', bvn: 'kommune-751', navn: 'Aarhus Kommune', cvr: '55133018' },
+] as const;
+
+const since = { from: Date.UTC(2015, 0, 1), to: Infinity };
+
+function organisationContent(o: (typeof DEMO_ORGANISATIONS)[number]): Content {
+  return {
+    attributter: { organisationegenskaber: [{ fields: { brugervendtnoegle: o.bvn, organisationsnavn: o.navn }, virkning: since }] },
+    tilstande: { organisationgyldighed: [{ value: 'Aktiv', virkning: since }] },
+    relationer: { virksomhed: [{ urn: `urn:oio:cvr-nr:${o.cvr}`, virkning: since }] },
+  };
+}
+
+/** Seeds what is missing of the demo data; never touches data that is there. */
+export async function seedDemo(oio: OioStore, log: FastifyBaseLogger): Promise<void> {
+  const have = new Set((await oio.list('organisation', DEMO_ORGANISATIONS.map((o) => o.uuid))).map((o) => o.uuid));
+  for (const o of DEMO_ORGANISATIONS) {
+    if (have.has(o.uuid)) continue;
+    await oio.importer('organisation', o.uuid, organisationContent(o), { note: 'demo seed' });
+    log.info({ uuid: o.uuid }, `seeded demo organisation ${o.navn}`);
+  }
+}
