@@ -20,7 +20,10 @@ const types = {
 class PgQueryable implements Queryable {
   constructor(private readonly client: pg.Pool | pg.PoolClient) {}
   async query<R extends Row = Row>(sql: string, params: readonly unknown[] = []): Promise<QueryResult<R>> {
-    const res = await this.client.query<R>({ text: sql, values: params as unknown[], types });
+    const out = (await this.client.query<R>({ text: sql, values: params as unknown[], types })) as pg.QueryResult<R> | pg.QueryResult<R>[];
+    // Without parameters pg uses the simple protocol, where a script of many statements
+    // answers with one result each; the last one is the script's result.
+    const res = Array.isArray(out) ? out[out.length - 1]! : out;
     return { rows: res.rows, rowCount: res.rowCount ?? res.rows.length };
   }
 }
