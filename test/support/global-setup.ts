@@ -2,6 +2,7 @@ import { existsSync, writeFileSync, renameSync } from 'node:fs';
 import pg from 'pg';
 import { dumpPglite } from '../../src/platform/store/pglite-adapter.ts';
 import { migrate } from '../../src/platform/store/migrations.ts';
+import { probeAmqp } from './amqp-probe.ts';
 import { templatePath } from './template.ts';
 
 /**
@@ -31,5 +32,11 @@ export default async function setup(): Promise<void> {
     // (dropping that schema would take the extension with it).
     await client.query('CREATE EXTENSION IF NOT EXISTS pg_trgm SCHEMA public');
     await client.end();
+  }
+  const amqp = process.env.STOTTE_TEST_AMQP_URL;
+  if (amqp) {
+    await probeAmqp(amqp).catch((err: Error) => {
+      throw new Error(`STOTTE_TEST_AMQP_URL is set but RabbitMQ does not answer: ${err.message}`);
+    });
   }
 }

@@ -1,0 +1,47 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AuditLog } from '../src/platform/audit.ts';
+import type { Store } from '../src/platform/store/store.ts';
+import { backends } from './support/backends.ts';
+
+// A synthetic CPR number: day 71 is never issued by the civil registry.
+const SYNTHETIC_CPR = '7101901234';
+
+for (const backend of backends) {
+  describe(`audit log on ${backend.name}`, () => {
+    let store: Store;
+    let audit: AuditLog;
+    beforeAll(async () => {
+      store = await backend.open();
+      audit = await AuditLog.open(store);
+    });
+    afterAll(async () => store?.close());
+
+    it('records who read what about whom and why, without the CPR number in clear text', async () => {
+      await store.transaction((tx) =>
+        audit.record(tx, [
+          { actor: 'itsystem:demo', actorCvr: '55133018', action: 'laes', objectType: 'person', personCpr: SYNTHETIC_CPR, purpose: 'sagsbehandling', requestId: 'req-1' },
+        ]),
+      );
+      const { rows } = await store.query<Record<string, unknown>>('SELECT * FROM audit_log WHERE request_id = $1', ['req-1']);
+      expect(rows).toHaveLength(1);
+      expect(rows[0]).toMatchObject({ actor: 'itsystem:demo', actor_cvr: '55133018', action: 'laes', purpose: 'sagsbehandling' });
+      expect(rows[0]!.person_ref).toBe(audit.personRef(SYNTHETIC_CPR));
+      expect(JSON.stringify(rows[0])).not.toContain(SYNTHETIC_CPR);
+      // The same person is found under the same reference, whatever the formatting.
+      expect(audit.personRef('710190-1234')).toBe(audit.personRef(SYNTHETIC_CPR));
+    });
+
+    it('keeps the hashing key across openings', async () => {
+      const again = await AuditLog.open(store);
+      expect(again.personRef(SYNTHETIC_CPR)).toBe(audit.personRef(SYNTHETIC_CPR));
+    });
+
+    it('refuses to change or remove a record', async () => {
+      await store.transaction((tx) => audit.record(tx, [{ actor: 'x', action: 'opret', requestId: 'req-2' }]));
+      await expect(store.query("UPDATE audit_log SET actor = 'y' WHERE request_id = 'req-2'")).rejects.toThrow(/append-only/);
+      await expect(store.query("DELETE FROM audit_log WHERE request_id = 'req-2'")).rejects.toThrow(/append-only/);
+      const { rows } = await store.query<{ actor: string }>("SELECT actor FROM audit_log WHERE request_id = 'req-2'");
+      expect(rows).toEqual([{ actor: 'x' }]);
+    });
+  });
+}

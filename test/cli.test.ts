@@ -1,0 +1,86 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const CLI = join(import.meta.dirname, '..', 'bin', 'stotte.js');
+const dirs: string[] = [];
+afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+function tempDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'stotte-cli-'));
+  dirs.push(dir);
+  return dir;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const srv = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+function run(args: string[], env: Record<string, string> = {}) {
+  return spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', env: { ...process.env, ...env }, timeout: 60_000 });
+}
+
+describe('the stotte CLI', () => {
+  it('prints its help', () => {
+    const res = run(['--help']);
+    expect(res.status).toBe(0);
+    expect(res.stdout).toMatch(/stotte serve \[options\]/);
+    expect(res.stdout).toMatch(/--database-url URL/);
+  });
+
+  it('stops on a bad value with a message naming it', () => {
+    const res = run(['serve', '--port', 'x']);
+    expect(res.status).toBe(1);
+    expect(res.stderr).toMatch(/bad configuration: --port: expected a whole number, got "x"/);
+    const only = run(['serve', '--only', 'org,nope']);
+    expect(only.status).toBe(1);
+    expect(only.stderr).toMatch(/--only: unknown service "nope"/);
+  });
+
+  it('refuses an unknown flag and an unknown command', () => {
+    expect(run(['serve', '--colour']).stderr).toMatch(/Unknown option '--colour'/);
+    const res = run(['fly']);
+    expect(res.status).toBe(2);
+    expect(res.stderr).toMatch(/unknown command "fly"/);
+  });
+
+  it('serves the platform on the embedded database, warns in production, and drains on SIGTERM', async () => {
+    const data = tempDir();
+    const port = await freePort();
+    const child = spawn(process.execPath, [CLI, 'serve', '--port', String(port), '--host', '127.0.0.1', '--data', data], {
+      env: { ...process.env, NODE_ENV: 'production', STOTTE_DEMO_SEED: 'true', STOTTE_LOG_LEVEL: 'warn' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += d));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    let ready: Response | undefined;
+    for (let i = 0; i < 120 && !ready?.ok; i++) {
+      await new Promise((r) => setTimeout(r, 250));
+      ready = await fetch(`http://127.0.0.1:${port}/health/ready`).catch(() => undefined);
+    }
+    expect(ready?.status).toBe(200);
+    expect(stderr).toMatch(/WARNING: NODE_ENV=production on the EMBEDDED database/);
+    expect(existsSync(join(data, 'stotte.lock'))).toBe(true);
+
+    // A second process on the same folder is refused rather than corrupting it.
+    const second = run(['migrate', '--data', data]);
+    expect(second.status).toBe(1);
+    expect(second.stderr).toMatch(/in use by process/);
+
+    const search = await fetch(`http://127.0.0.1:${port}/organisation/organisation?bvn=kommune-%25`);
+    expect((await search.json()).results[0]).toHaveLength(2);
+
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    expect(existsSync(join(data, 'stotte.lock'))).toBe(false);
+  });
+});
