@@ -3,7 +3,8 @@ import { createPlatform } from './app.ts';
 import { ConfigError, loadConfig, SERVICE_NAMES, type Config } from './platform/config.ts';
 import { migrate } from './platform/store/migrations.ts';
 import { openStore } from './platform/store/open-store.ts';
-import { tunePglite } from './platform/store/pglite-adapter.ts';
+import { backupPglite, restorePglite, tunePglite } from './platform/store/pglite-adapter.ts';
+import { readFileSync, writeFileSync } from 'node:fs';
 import type { Store } from './platform/store/store.ts';
 import { seedDemo } from './seed/demo.ts';
 
@@ -12,6 +13,10 @@ const HELP = `stotte — the support systems of the Danish common-municipal infr
 Usage:
   stotte serve [options]     run the platform (HTTP on one port)
   stotte migrate [options]   apply pending database migrations and exit
+  stotte backup --data DIR --out FILE
+                             image of a stopped embedded database (gzip tarball)
+  stotte restore --data DIR --from FILE
+                             restore such an image into a new, empty data folder
   stotte --help              this text
 
 Options:
@@ -100,6 +105,8 @@ async function main(argv: string[]): Promise<number> {
       'database-url': { type: 'string' },
       only: { type: 'string' },
       'no-seed': { type: 'boolean' },
+      out: { type: 'string' },
+      from: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -130,6 +137,21 @@ async function main(argv: string[]): Promise<number> {
       }
       return 0;
     }
+    case 'backup':
+    case 'restore': {
+      if (config.store.backend !== 'pglite') throw new ConfigError('--database-url', `${command} is for the embedded database; use pg_dump/pg_restore for PostgreSQL`);
+      const file = command === 'backup' ? values.out : values.from;
+      if (!file) throw new ConfigError(command === 'backup' ? '--out' : '--from', 'names no file');
+      if (command === 'backup') {
+        const image = await backupPglite(config.store.dataDir);
+        writeFileSync(file, Buffer.from(await image.arrayBuffer()));
+        process.stdout.write(`wrote ${file} (${image.size} bytes)\n`);
+      } else {
+        await restorePglite(config.store.dataDir, new Blob([readFileSync(file)]));
+        process.stdout.write(`restored ${file} into ${config.store.dataDir}\n`);
+      }
+      return 0;
+    }
     default:
       process.stderr.write(`unknown command "${command}"; see stotte --help\n`);
       return 2;
@@ -143,6 +165,7 @@ main(process.argv.slice(2)).then(
   (err: unknown) => {
     if (err instanceof ConfigError) process.stderr.write(`stotte: bad configuration: ${err.message}\n`);
     else if ((err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) process.stderr.write(`stotte: ${(err as Error).message}; see stotte --help\n`);
+    else if (err instanceof Error && /in use by process|already holds a database/.test(err.message)) process.stderr.write(`stotte: ${err.message}\n`);
     else process.stderr.write(`stotte: ${(err as Error).stack ?? String(err)}\n`);
     process.exit(1);
   },

@@ -52,6 +52,19 @@ describe('the stotte CLI', () => {
     expect(res.stderr).toMatch(/unknown command "fly"/);
   });
 
+  it('backs up a stopped embedded database and restores it into a new folder', () => {
+    const data = tempDir();
+    expect(run(['migrate', '--data', data]).stdout).toMatch(/applied: 0001_platform/);
+    const image = join(tempDir(), 'backup.tgz');
+    expect(run(['backup', '--data', data, '--out', image]).status).toBe(0);
+    const restored = join(tempDir(), 'restored');
+    expect(run(['restore', '--data', restored, '--from', image]).status).toBe(0);
+    expect(run(['migrate', '--data', restored]).stdout).toBe('nothing to apply\n');
+    const again = run(['restore', '--data', restored, '--from', image]);
+    expect(again.status).toBe(1);
+    expect(again.stderr).toMatch(/already holds a database/);
+  });
+
   it('serves the platform on the embedded database, warns in production, and drains on SIGTERM', async () => {
     const data = tempDir();
     const port = await freePort();

@@ -282,6 +282,21 @@ for (const backend of backends) {
       expect(history.json().results[0][0].registreringer).toHaveLength(3);
     });
 
+    it('records an outbox event for every write, naming the responsible organisation', async () => {
+      const uuid = await create('rest-events');
+      await app.inject({ method: 'PATCH', url: `${BASE}/${uuid}`, payload: { livscyklus: 'Passiv' } });
+      await app.inject({ method: 'DELETE', url: `${BASE}/${uuid}` });
+      const { rows } = await t.store.query<{ topic: string; action: string; responsible: string; payload: { livscykluskode: string } }>(
+        'SELECT topic, action, responsible, payload FROM outbox WHERE object_uuid = $1 ORDER BY id',
+        [uuid],
+      );
+      expect(rows).toEqual([
+        { topic: 'organisation.organisation', action: 'opret', responsible: uuid, payload: { livscykluskode: 'Opstaaet' } },
+        { topic: 'organisation.organisation', action: 'passiver', responsible: uuid, payload: { livscykluskode: 'Passiveret' } },
+        { topic: 'organisation.organisation', action: 'slet', responsible: uuid, payload: { livscykluskode: 'Slettet' } },
+      ]);
+    });
+
     it('serves health, metrics, OpenAPI 3.1 and request ids', async () => {
       const ready = await app.inject({ method: 'GET', url: '/health/ready' });
       expect(ready.json()).toEqual({ status: 'ready' });
@@ -293,6 +308,9 @@ for (const backend of backends) {
       const doc = (await app.inject({ method: 'GET', url: '/openapi.json' })).json();
       expect(doc.openapi).toBe('3.1.0');
       expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining([BASE, `${BASE}/{uuid}`, '/health/ready']));
+      const docs = await app.inject({ method: 'GET', url: '/docs/' });
+      expect(docs.statusCode).toBe(200);
+      expect(docs.headers['content-type']).toMatch(/text\/html/);
       const notFound = await app.inject({ method: 'GET', url: '/nowhere' });
       expect(notFound.json().error.code).toBe('ROUTE_NOT_FOUND');
     });

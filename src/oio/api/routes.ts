@@ -170,7 +170,8 @@ async function search(store: OioStore, decl: ObjectTypeDecl, q: Query, uuids: st
   // The first page pins the registration time; every later page reads the same snapshot.
   const registreringstid = cursor?.r ?? parsed.registreringstid ?? (await store.now());
   const fetched = await store.soeg(decl.name, {
-    criteria: uuids ? [...parsed.criteria] : parsed.criteria,
+    criteria: parsed.criteria,
+    uuids,
     livscykluskode: parsed.livscykluskode,
     brugerref: parsed.brugerref,
     note: parsed.note,
@@ -179,8 +180,7 @@ async function search(store: OioStore, decl: ObjectTypeDecl, q: Query, uuids: st
     limit: parsed.first + parsed.pageSize + 1,
     after: cursor?.a,
   });
-  let page = fetched.slice(parsed.first, parsed.first + parsed.pageSize);
-  if (uuids) page = page.filter((u) => uuids.includes(u));
+  const page = fetched.slice(parsed.first, parsed.first + parsed.pageSize);
   const more = fetched.length > parsed.first + parsed.pageSize;
   const next = more && page.length ? encodeCursor({ r: registreringstid, a: page[page.length - 1]!, f: parsed.fingerprint }) : undefined;
   const results = parsed.list

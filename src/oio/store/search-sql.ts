@@ -18,6 +18,8 @@ export interface SearchQuery {
   /** Registration time to search at; the caller pins it (see OioStore.soeg). */
   readonly registreringstid: string;
   readonly limit: number;
+  /** Only these objects (LoRa allows `uuid` beside search criteria). */
+  readonly uuids?: readonly string[] | undefined;
   /** Keyset: only UUIDs after this one. */
   readonly after?: string | undefined;
 }
@@ -99,6 +101,7 @@ export function buildSearch(objekttype: string, q: SearchQuery): { sql: string; 
     ranges.push(`${s}.virkning`);
   });
   if (ranges.length > 1) where.push(`NOT isempty(${[...ranges, window].join(' * ')})`);
+  if (q.uuids !== undefined) where.push(`r.objekt_uuid = ANY(${p(q.uuids)}::uuid[])`);
   if (q.after !== undefined) where.push(`r.objekt_uuid > ${p(q.after)}::uuid`);
 
   const sql = `SELECT DISTINCT r.objekt_uuid AS uuid FROM oio_registrering r ${joins.join(' ')}

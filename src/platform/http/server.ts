@@ -5,7 +5,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import { AppError, PlatformErrors, errorCatalogues, type ErrorSpec } from '../errors.ts';
 import type { Metrics } from '../metrics.ts';
 import { pendingMigrations } from '../store/migrations.ts';
-import type { Store } from '../store/store.ts';
+import { sqlState, type Store } from '../store/store.ts';
 
 /** A part of the platform that mounts routes: one per service. */
 export interface HttpModule {
@@ -67,6 +67,14 @@ export function toAppError(err: unknown): AppError {
   if (e?.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return new AppError(PlatformErrors.PAYLOAD_TOO_LARGE);
   if (e instanceof SyntaxError || e?.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' || e?.code === 'FST_ERR_CTP_INVALID_JSON_BODY') {
     return new AppError(PlatformErrors.MALFORMED_JSON, `The request body is not valid JSON: ${e.message}`);
+  }
+  const state = sqlState(err);
+  // Safety nets for database answers that reach a route: bad data is the caller's, a conflict
+  // is worth a retry, a lost connection is the service's.
+  if (state?.startsWith('22')) return new AppError(PlatformErrors.INVALID_REQUEST, 'A value is out of range or malformed');
+  if (state === '40001' || state === '40P01') return new AppError(PlatformErrors.WRITE_CONFLICT);
+  if (state?.startsWith('08') || state === '57P01' || ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT'].includes(String(e?.code))) {
+    return new AppError(PlatformErrors.STORE_UNAVAILABLE);
   }
   if (typeof e?.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) {
     return new AppError({ ...PlatformErrors.INVALID_REQUEST, status: e.statusCode }, e.message);
