@@ -135,7 +135,7 @@ export async function loadDataset(
   await store.query(`SELECT setval(pg_get_serial_sequence('oio_registrering', 'id'), ${n * REGISTRATIONS_PER_OBJECT + 1})`);
   const { rows: indexes } = await store.query<{ indexname: string; indexdef: string }>(
     `SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema() AND tablename IN (${TABLES.map((t) => `'${t}'`).join(', ')})
-       AND indexname NOT IN (SELECT conname FROM pg_constraint WHERE connamespace = current_schema()::regnamespace)`,
+       AND indexname NOT IN (SELECT conname FROM pg_constraint c JOIN pg_namespace ns ON ns.oid = c.connamespace WHERE ns.nspname = current_schema())`,
   );
   let shapes = 'unchecked';
   for (let a = 0; a < n; a += opts.chunk) {

@@ -19,6 +19,11 @@ CREATE TABLE oio_registrering (
   brugerref       text,
   note            text,
   indhold         jsonb NOT NULL,
+  -- The writing transaction, and the one that closed the registration: a reader paging through a
+  -- result pins a database snapshot and ignores registrations (and closings) it cannot see, so a
+  -- write still in flight when the first page was read never shows up on a later page.
+  xid             xid8 NOT NULL DEFAULT pg_current_xact_id(),
+  til_xid         xid8,
   CHECK (fra < til)
 );
 CREATE INDEX oio_registrering_objekt ON oio_registrering (objekt_uuid, til);

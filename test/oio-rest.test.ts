@@ -267,6 +267,47 @@ for (const backend of backends) {
       expect(offset.results[0]).toHaveLength(2);
     });
 
+    it.runIf(backend.name === 'postgres')('a write in flight when the first page is read stays out of later pages', async () => {
+      const uuids: string[] = [];
+      for (let i = 0; i < 4; i++) uuids.push(await create(`rest-snap-${i}`));
+      uuids.sort();
+      const late = 'ffffffff-ffff-4fff-bfff-ffffffffffff';
+      let release!: () => void;
+      const held = new Promise<void>((r) => (release = r));
+      let written!: () => void;
+      const inFlight = new Promise<void>((r) => (written = r));
+      // A writer whose registration time lies before the first page, committing after it.
+      const writer = t.store.transaction(async (tx) => {
+        await tx.query(`INSERT INTO oio_objekt (uuid, objekttype) VALUES ($1, 'organisation')`, [late]);
+        const reg = await tx.query<{ id: string }>(
+          `INSERT INTO oio_registrering (objekt_uuid, objekttype, fra, livscykluskode, indhold)
+           VALUES ($1, 'organisation', clock_timestamp(), 'Opstaaet', '{}'::jsonb) RETURNING id`,
+          [late],
+        );
+        await tx.query(
+          `INSERT INTO oio_soegeindeks (registrering_id, kind, felt, tekst, virkning) VALUES ($1, 'a', 'brugervendtnoegle', 'rest-snap-late', tstzrange('-infinity', 'infinity'))`,
+          [reg.rows[0]!.id],
+        );
+        written();
+        await held;
+      });
+      await inFlight;
+      await new Promise((r) => setTimeout(r, 20));
+      const page1 = (await app.inject({ method: 'GET', url: `${BASE}?bvn=rest-snap-%25&maximalantalresultater=2` })).json();
+      release();
+      await writer;
+      const seen = [...page1.results[0]];
+      let next = page1.next;
+      while (next) {
+        const page = (await app.inject({ method: 'GET', url: `${BASE}?bvn=rest-snap-%25&maximalantalresultater=2&cursor=${next}` })).json();
+        seen.push(...page.results[0]);
+        next = page.next;
+      }
+      expect(seen).toEqual(uuids);
+      // A new search sees the committed write.
+      expect((await app.inject({ method: 'GET', url: `${BASE}?bvn=rest-snap-late` })).json().results[0]).toEqual([late]);
+    });
+
     it('two concurrent updates of one object both survive', async () => {
       const uuid = await create('rest-concurrent');
       const v = { from: '2020-01-01', to: 'infinity' };

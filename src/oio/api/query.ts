@@ -173,8 +173,13 @@ export function parseSearch(decl: ObjectTypeDecl, q: Query): ParsedSearch {
 }
 
 interface CursorState {
+  /** registration time */
   r: string;
+  /** database snapshot (pg_snapshot text), when the first page pinned one */
+  s?: string;
+  /** last UUID returned */
   a: string;
+  /** fingerprint of the criteria */
   f: string;
 }
 
@@ -191,6 +196,7 @@ export function decodeCursor(raw: string, fingerprint: string): CursorState {
     throw oioError('INVALID_CURSOR');
   }
   if (typeof state?.r !== 'string' || typeof state.a !== 'string' || !isUuid(state.a) || typeof state.f !== 'string') throw oioError('INVALID_CURSOR');
+  if (state.s !== undefined && (typeof state.s !== 'string' || !/^\d+:\d+:(\d+(,\d+)*)?$/.test(state.s))) throw oioError('INVALID_CURSOR');
   try {
     parseInstant(state.r);
   } catch {

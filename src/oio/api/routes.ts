@@ -167,8 +167,10 @@ export function registerOioRoutes(app: FastifyInstance, store: OioStore, decl: O
 async function search(store: OioStore, decl: ObjectTypeDecl, q: Query, uuids: string[] | undefined) {
   const parsed = parseSearch(decl, q);
   const cursor = parsed.cursor !== undefined ? decodeCursor(parsed.cursor, parsed.fingerprint) : undefined;
-  // The first page pins the registration time; every later page reads the same snapshot.
-  const registreringstid = cursor?.r ?? parsed.registreringstid ?? (await store.now());
+  // The first page pins the registration time and the database snapshot; every later page reads
+  // the same state. A registration time the client asks for is its own pin: history is immutable.
+  const pin = cursor ? { registreringstid: cursor.r, snapshot: cursor.s } : parsed.registreringstid ? { registreringstid: parsed.registreringstid, snapshot: undefined } : await store.pin();
+  const registreringstid = pin.registreringstid;
   const fetched = await store.soeg(decl.name, {
     criteria: parsed.criteria,
     uuids,
@@ -177,14 +179,15 @@ async function search(store: OioStore, decl: ObjectTypeDecl, q: Query, uuids: st
     note: parsed.note,
     virkning: parsed.virkning,
     registreringstid,
+    snapshot: pin.snapshot,
     limit: parsed.first + parsed.pageSize + 1,
     after: cursor?.a,
   });
   const page = fetched.slice(parsed.first, parsed.first + parsed.pageSize);
   const more = fetched.length > parsed.first + parsed.pageSize;
-  const next = more && page.length ? encodeCursor({ r: registreringstid, a: page[page.length - 1]!, f: parsed.fingerprint }) : undefined;
+  const next = more && page.length ? encodeCursor({ r: registreringstid, ...(pin.snapshot ? { s: pin.snapshot } : {}), a: page[page.length - 1]!, f: parsed.fingerprint }) : undefined;
   const results = parsed.list
-    ? (await store.list(decl.name, page, { at: registreringstid })).map((o) => objectToWire(decl, o, parsed.virkning as VirkningSelection))
+    ? (await store.list(decl.name, page, { at: registreringstid, snapshot: pin.snapshot })).map((o) => objectToWire(decl, o, parsed.virkning as VirkningSelection))
     : page;
   return { results: [results], ...(next ? { next } : {}) };
 }

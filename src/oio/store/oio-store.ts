@@ -9,6 +9,7 @@ import { validateContent } from '../domain/validate.ts';
 import { contentFromWire, contentToWire } from '../domain/wire.ts';
 import { emptyContent, type Content, type Livscykluskode, type ObjectTypeDecl, type OioObject, type Registrering } from '../model.ts';
 import { buildSearch, type SearchQuery } from './search-sql.ts';
+import { currentInSnapshot } from './snapshot-sql.ts';
 
 /** Who writes, and the registration's note. */
 export interface WriteContext {
@@ -16,8 +17,18 @@ export interface WriteContext {
   readonly note?: string | undefined;
 }
 
-/** Which registrations to read: the one current at an instant (default now), or all overlapping a window. */
-export type RegistrationSelection = { readonly at?: string | undefined } | { readonly from: string; readonly to: string };
+/**
+ * Which registrations to read: the one current at an instant (default now), or all overlapping a
+ * window. A `snapshot` (from {@link OioStore.pin}) hides writes that were not committed when it was taken.
+ */
+export type RegistrationSelection = { readonly at?: string | undefined; readonly snapshot?: string | undefined } | { readonly from: string; readonly to: string };
+
+/** A registration time and the database snapshot taken with it: one consistent state to page through. */
+export interface Pin {
+  readonly registreringstid: string;
+  readonly snapshot: string;
+}
+
 
 type Action = 'opret' | 'importer' | 'ret' | 'passiver' | 'slet';
 
@@ -83,7 +94,7 @@ function responsibleOf(decl: ObjectTypeDecl, uuid: string, content: Content): st
 
 const WRITE_SQL = `
 WITH t AS (SELECT greatest(clock_timestamp(), $3::timestamptz + interval '1 microsecond') AS tid),
-closed AS (UPDATE oio_registrering SET til = (SELECT tid FROM t) WHERE id = $4::bigint RETURNING id),
+closed AS (UPDATE oio_registrering SET til = (SELECT tid FROM t), til_xid = pg_current_xact_id() WHERE id = $4::bigint RETURNING id),
 reg AS (
   INSERT INTO oio_registrering (objekt_uuid, objekttype, fra, livscykluskode, brugerref, note, indhold)
   SELECT $1::uuid, $2, t.tid, $5, $6, $7, $8::jsonb FROM t
@@ -257,6 +268,7 @@ export class OioStore {
     const decl = this.decl(type);
     if (uuids.length === 0) return [];
     const windowed = 'from' in reg;
+    const snapshot = !windowed ? reg.snapshot : undefined;
     const { rows } = await this.store.query<{
       uuid: string;
       fra: string;
@@ -269,9 +281,15 @@ export class OioStore {
       `SELECT objekt_uuid::text AS uuid, to_json(fra)#>>'{}' AS fra, to_json(til)#>>'{}' AS til, livscykluskode, brugerref, note, indhold
        FROM oio_registrering
        WHERE objekt_uuid = ANY($1::uuid[]) AND objekttype = $2
-         AND ${windowed ? 'fra < $4::timestamptz AND til > $3::timestamptz' : "fra <= COALESCE($3::timestamptz, clock_timestamp()) AND til > COALESCE($3::timestamptz, clock_timestamp())"}
+         AND ${
+           windowed
+             ? 'fra < $4::timestamptz AND til > $3::timestamptz'
+             : snapshot
+               ? currentInSnapshot('oio_registrering', '$3', '$4')
+               : 'fra <= COALESCE($3::timestamptz, clock_timestamp()) AND til > COALESCE($3::timestamptz, clock_timestamp())'
+         }
        ORDER BY objekt_uuid, fra`,
-      windowed ? [uuids, decl.name, reg.from, reg.to] : [uuids, decl.name, reg.at ?? null],
+      windowed ? [uuids, decl.name, reg.from, reg.to] : snapshot ? [uuids, decl.name, reg.at ?? null, snapshot] : [uuids, decl.name, reg.at ?? null],
     );
     const byUuid = new Map<string, Registrering[]>();
     for (const r of rows) {
@@ -285,10 +303,20 @@ export class OioStore {
     });
   }
 
-  /** The registration time now, as the database prints it: what a search pins its snapshot to. */
+  /** The registration time now, as the database prints it. */
   async now(): Promise<string> {
     const { rows } = await this.store.query<{ now: string }>(`SELECT to_json(clock_timestamp())#>>'{}' AS now`);
     return rows[0]!.now;
+  }
+
+  /**
+   * Pins a consistent state to page through: the registration time now, and the database
+   * snapshot, which leaves out writes still in flight (their registration time may lie before
+   * ours, but they were not committed when the first page was read).
+   */
+  async pin(): Promise<Pin> {
+    const { rows } = await this.store.query<{ r: string; s: string }>(`SELECT to_json(clock_timestamp())#>>'{}' AS r, pg_current_snapshot()::text AS s`);
+    return { registreringstid: rows[0]!.r, snapshot: rows[0]!.s };
   }
 
   /** Searches by example; returns at most `limit` UUIDs in UUID order after `after`. */

@@ -1,5 +1,6 @@
 import type { Livscykluskode } from '../model.ts';
 import { formatInstant } from '../domain/time.ts';
+import { currentInSnapshot } from './snapshot-sql.ts';
 
 /** One condition of a search by example. All must hold at one common effective instant. */
 export type SearchCriterion =
@@ -15,8 +16,10 @@ export interface SearchQuery {
   readonly note?: string | undefined;
   /** One effective instant, or a window [from, to) in which one instant must satisfy every criterion. */
   readonly virkning: { readonly at: number } | { readonly from: number; readonly to: number };
-  /** Registration time to search at; the caller pins it (see OioStore.soeg). */
+  /** Registration time to search at; the caller pins it (see OioStore.pin). */
   readonly registreringstid: string;
+  /** The database snapshot pinned with it, when paging; see OioStore.pin. */
+  readonly snapshot?: string | undefined;
   readonly limit: number;
   /** Only these objects (LoRa allows `uuid` beside search criteria). */
   readonly uuids?: readonly string[] | undefined;
@@ -62,7 +65,9 @@ export function buildSearch(objekttype: string, q: SearchQuery): { sql: string; 
     return `$${params.length}`;
   };
   const joins: string[] = [];
-  const where: string[] = [`r.objekttype = ${p(objekttype)}`, `r.fra <= ${p(q.registreringstid)}::timestamptz`, `r.til > $2::timestamptz`];
+  const where: string[] = [`r.objekttype = ${p(objekttype)}`];
+  const at = p(q.registreringstid);
+  where.push(q.snapshot !== undefined ? currentInSnapshot('r', at, p(q.snapshot)) : `r.fra <= ${at}::timestamptz AND r.til > ${at}::timestamptz`);
   const window =
     'at' in q.virkning
       ? `tstzrange(${p(formatInstant(q.virkning.at))}::timestamptz, $${params.length}::timestamptz, '[]')`

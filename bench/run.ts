@@ -1,0 +1,173 @@
+/**
+ * Benchmark of the bitemporal OIO object store (OioStore) on PostgreSQL and on embedded PGlite.
+ *
+ * Run:  npm run bench                      (= node bin/run-ts.js bench/run.ts)
+ *       BENCH_OBJECTS=5000 BENCH_BACKENDS=postgres npm run bench      (a quick run)
+ *       node bin/run-ts.js bench/run.ts --backends=pglite
+ *
+ * Per backend it generates N `organisation` objects × 10 registrations in bulk with SQL (see
+ * bench/oio-dataset.ts; the shapes are checked against rows written through OioStore), runs
+ * VACUUM ANALYZE, then prints one line per figure:
+ *   oio.laes            laes as of a random (virkningstid, registreringstid), at concurrency C,
+ *                       vs. one hand-written SELECT of the registration (baseline)
+ *   oio.soeg.attribute  brugervendtnoegle LIKE 'bench-NN%', one at a time, vs. a direct index join
+ *   oio.soeg.relation   overordnet = <uuid>, one at a time, vs. a direct index join
+ *   oio.ret             ret (rename) with its outbox event, at concurrency C
+ * with p50, p99, rate, the baseline's figures, the ratio ours/baseline and the goal (PostgreSQL:
+ * laes p99 < 5 ms and within 2× of the baseline; soeg by relation p99 < 20 ms; ≥ 1,000 ret/s).
+ *
+ * Environment (all optional):
+ *   BENCH_BACKENDS        postgres,pglite (default both; also --backends=…)
+ *   BENCH_OBJECTS         objects on PostgreSQL (default 100000)
+ *   BENCH_PGLITE_OBJECTS  objects on PGlite (default 20000)
+ *   BENCH_POSTGRES_URL    default postgres://postgres@127.0.0.1:5432/test
+ *   BENCH_SCHEMA          PostgreSQL schema, dropped and recreated each run (default bench_oio)
+ *   BENCH_KEEP=1          keep the schema after the run (to EXPLAIN queries on the data)
+ *   BENCH_SECONDS         upper bound of each measured phase, in seconds (default 10)
+ *   BENCH_CONCURRENCY     concurrency of laes and ret (default 8)
+ *   BENCH_SEED            seed of the data and the workload (default 1)
+ * PGlite runs in a fresh temporary data folder, removed afterwards.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { migrate } from '../src/platform/store/migrations.ts';
+import { openPglite } from '../src/platform/store/pglite-adapter.ts';
+import { dropPostgresSchema, openPostgres } from '../src/platform/store/postgres-adapter.ts';
+import type { Store } from '../src/platform/store/store.ts';
+import { OioStore } from '../src/oio/store/oio-store.ts';
+import { organisation } from '../src/services/org/types/organisation.ts';
+import { loadDataset } from './oio-dataset.ts';
+import { benchLaes, benchRet, benchSoeg, type BenchContext } from './oio-workloads.ts';
+import { seconds } from './stats.ts';
+
+function int(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const v = Number(raw.replace(/_/g, ''));
+  if (!Number.isInteger(v) || v <= 0) throw new Error(`${name} must be a positive whole number, not "${raw}"`);
+  return v;
+}
+
+const flag = process.argv.find((a) => a.startsWith('--backends='))?.slice('--backends='.length);
+const backends = (flag ?? process.env.BENCH_BACKENDS ?? 'postgres,pglite').split(',').map((b) => b.trim()).filter(Boolean);
+for (const b of backends) if (b !== 'postgres' && b !== 'pglite') throw new Error(`unknown backend ${b} (postgres, pglite)`);
+const config = {
+  url: process.env.BENCH_POSTGRES_URL || 'postgres://postgres@127.0.0.1:5432/test',
+  schema: process.env.BENCH_SCHEMA || 'bench_oio',
+  keep: process.env.BENCH_KEEP === '1',
+  objects: { postgres: int('BENCH_OBJECTS', 100_000), pglite: int('BENCH_PGLITE_OBJECTS', 20_000) },
+  seconds: int('BENCH_SECONDS', 10),
+  concurrency: int('BENCH_CONCURRENCY', 8),
+  seed: int('BENCH_SEED', 1),
+};
+
+const print = (line: string) => console.log(line);
+
+interface Opened {
+  store: Store;
+  chunk: number;
+  maintenanceWorkMem: string;
+  cleanup: () => Promise<void>;
+}
+
+async function openBackend(backend: string): Promise<Opened> {
+  if (backend === 'postgres') {
+    await dropPostgresSchema(config.url, config.schema);
+    // The migration's CREATE EXTENSION IF NOT EXISTS finds it in public, which is on the search path.
+    const client = new pg.Client({ connectionString: config.url });
+    await client.connect();
+    try {
+      await client.query('CREATE EXTENSION IF NOT EXISTS pg_trgm SCHEMA public');
+    } finally {
+      await client.end();
+    }
+    const store = await openPostgres({ url: config.url, schema: config.schema, poolSize: config.concurrency + 2 });
+    return {
+      store,
+      chunk: 10_000,
+      maintenanceWorkMem: '512MB',
+      cleanup: async () => {
+        await store.close();
+        if (!config.keep) await dropPostgresSchema(config.url, config.schema);
+      },
+    };
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'stotte-bench-'));
+  try {
+    const store = await openPglite({ dataDir: dir });
+    return {
+      store,
+      chunk: 5_000,
+      maintenanceWorkMem: '128MB',
+      cleanup: async () => {
+        try {
+          await store.close();
+        } finally {
+          rmSync(dir, { recursive: true, force: true });
+        }
+      },
+    };
+  } catch (err) {
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
+}
+
+async function runBackend(backend: 'postgres' | 'pglite'): Promise<void> {
+  const started = performance.now();
+  const objects = config.objects[backend];
+  const opened = await openBackend(backend);
+  try {
+    const { store } = opened;
+    await migrate(store);
+    const oio = new OioStore(store, [organisation]);
+    const { rows } = await store.query<{ v: string }>(`SELECT current_setting('server_version') AS v`);
+    print(`oio.setup ${backend} server=${rows[0]!.v} objects=${objects} registrations_per_object=10 seed=${config.seed}${backend === 'postgres' ? ` schema=${config.schema}` : ''}`);
+    const report = await loadDataset(store, oio, {
+      seed: config.seed,
+      objects,
+      chunk: opened.chunk,
+      maintenanceWorkMem: opened.maintenanceWorkMem,
+      log: print,
+    });
+    print(
+      `oio.dataset ${backend} objects=${report.objects} registrations=${report.registrations} index_rows=${report.indexRows} ` +
+        `load=${seconds(report.loadSeconds)} create_indexes=${seconds(report.indexSeconds)} vacuum_analyze=${seconds(report.vacuumSeconds)} shapes=${report.shapes}`,
+    );
+    const ctx: BenchContext = {
+      backend,
+      store,
+      oio,
+      seed: config.seed,
+      objects,
+      concurrency: config.concurrency,
+      seconds: config.seconds,
+      goals: backend === 'postgres',
+      print,
+    };
+    await benchLaes(ctx);
+    await benchSoeg(ctx);
+    await benchRet(ctx);
+  } finally {
+    await opened.cleanup();
+  }
+  print(`oio.wall ${backend} ${seconds((performance.now() - started) / 1000)}`);
+}
+
+const started = performance.now();
+print(
+  `bench.env node=${process.version} cpus=${availableParallelism()} backends=${backends.join(',')} concurrency=${config.concurrency} phase_max=${config.seconds}s seed=${config.seed}`,
+);
+let failed = false;
+for (const backend of backends as ('postgres' | 'pglite')[]) {
+  try {
+    await runBackend(backend);
+  } catch (err) {
+    failed = true;
+    print(`oio.error ${backend} ${err instanceof Error ? (err.stack ?? err.message).split('\n').slice(0, 4).join(' | ') : String(err)}`);
+  }
+}
+print(`bench.total wall=${seconds((performance.now() - started) / 1000)}`);
+process.exit(failed ? 1 : 0);
