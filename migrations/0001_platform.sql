@@ -40,6 +40,8 @@ CREATE FUNCTION outbox_fan_out() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   INSERT INTO outbox_delivery (consumer, outbox_id, order_key)
   SELECT c.name, NEW.id, COALESCE(NEW.object_uuid::text, NEW.id::text) FROM outbox_consumer c;
+  -- Wakes relays on every instance at commit (identical notifications in one transaction fold).
+  PERFORM pg_notify('stotte_outbox', '');
   RETURN NEW;
 END $$;
 CREATE TRIGGER outbox_fan_out AFTER INSERT ON outbox FOR EACH ROW EXECUTE FUNCTION outbox_fan_out();

@@ -81,6 +81,17 @@ for (const backend of backends) {
       }
     });
 
+    it('a started relay delivers on its own, and stops cleanly', async () => {
+      const relay = new OutboxRelay(store);
+      const got: OutboxMessage[] = [];
+      await relay.register('test-running', async (batch) => void got.push(...batch.filter((m) => m.topic === 'test.running')));
+      relay.start();
+      await store.transaction((tx) => recordEvents(tx, [{ topic: 'test.running', action: 'opret' }]));
+      for (let i = 0; i < 100 && got.length === 0; i++) await new Promise((r) => setTimeout(r, 50));
+      await relay.stop();
+      expect(got.map((m) => m.action)).toEqual(['opret']);
+    });
+
     it('keeps events for a registered consumer while no relay runs', async () => {
       const relay = new OutboxRelay(store);
       await relay.register('test-late', async () => {});

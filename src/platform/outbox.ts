@@ -70,6 +70,7 @@ export class OutboxRelay {
   private running: Promise<void> | undefined;
   private stopped = true;
   private wakeRequested = false;
+  private unlisten: (() => Promise<void>) | undefined;
   private readonly batchSize: number;
   private readonly backoff: (attempt: number) => number;
   private readonly onError: (consumer: string, err: unknown) => void;
@@ -177,11 +178,23 @@ export class OutboxRelay {
     }
   }
 
-  /** Starts polling (and waking on {@link wake}) until {@link stop}. */
+  /**
+   * Starts delivering until {@link stop}: woken by {@link wake} after local writes, by NOTIFY
+   * from writes on other instances where the backend carries it, and by polling as a fallback.
+   */
   start(): void {
     if (!this.stopped) return;
     this.stopped = false;
     this.schedule(0);
+    if (this.store.profile.crossInstanceNotify && this.store.listen) {
+      this.store.listen('stotte_outbox', () => this.wake()).then(
+        (unlisten) => {
+          if (this.stopped) void unlisten();
+          else this.unlisten = unlisten;
+        },
+        (err) => this.onError('relay', err),
+      );
+    }
   }
 
   /** Asks for a delivery round soon (a local write just committed). */
@@ -214,6 +227,8 @@ export class OutboxRelay {
   async stop(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.timer);
+    await this.unlisten?.();
+    this.unlisten = undefined;
     await this.running;
   }
 }
