@@ -52,7 +52,6 @@ export const PlatformErrors = defineErrors({
   UNSUPPORTED_MEDIA_TYPE: { status: 415, fk: 40, message: 'The request body must be application/json' },
   PAYLOAD_TOO_LARGE: { status: 413, fk: 40, message: 'The request body is too large' },
   ROUTE_NOT_FOUND: { status: 404, fk: 44, message: 'No such route' },
-  METHOD_NOT_ALLOWED: { status: 405, fk: 40, message: 'The method is not allowed on this route' },
   NOT_READY: { status: 503, fk: 40, message: 'The service is not ready' },
   STORE_UNAVAILABLE: { status: 503, fk: 40, message: 'The database is unavailable' },
   WRITE_CONFLICT: { status: 409, fk: 40, message: 'A concurrent write conflicted; retry the request' },

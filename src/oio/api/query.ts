@@ -96,6 +96,8 @@ export interface ParsedSearch {
   brugerref?: string;
   note?: string;
   virkning: { at: number } | { from: number; to: number };
+  /** No virkning parameter was given: "now", which a cursor must keep for the later pages. */
+  virkningIsNow: boolean;
   registreringstid?: string;
   pageSize: number;
   first: number;
@@ -147,6 +149,10 @@ export function parseSearch(decl: ObjectTypeDecl, q: Query): ParsedSearch {
   }
   const reg = registrationSelection(q) as { at?: string };
   const sel = virkningSelection(q);
+  const firstRaw = single(q, 'foersteresultat');
+  if (firstRaw !== undefined && /^\d+$/.test(firstRaw) && Number(firstRaw) > MAX_FIRST_RESULT) {
+    throw oioError('PAGING_OFFSET_TOO_LARGE', `foersteresultat is honoured up to ${MAX_FIRST_RESULT}; page further with the cursor`);
+  }
   const first = wholeNumber(q, 'foersteresultat', MAX_FIRST_RESULT) ?? 0;
   const cursor = single(q, 'cursor');
   if (cursor !== undefined && first > 0) throw oioError('INVALID_PARAMETER', 'foersteresultat cannot be combined with cursor');
@@ -163,6 +169,7 @@ export function parseSearch(decl: ObjectTypeDecl, q: Query): ParsedSearch {
     ...(brugerref !== undefined ? { brugerref } : {}),
     ...(note !== undefined ? { note } : {}),
     virkning: sel === 'all' ? { at: Date.now() } : sel,
+    virkningIsNow: ['virkningstid', 'virkningFra', 'virkningTil'].every((k) => q[k] === undefined),
     ...(reg.at ? { registreringstid: reg.at } : {}),
     pageSize: wholeNumber(q, 'maximalantalresultater', MAX_PAGE) ?? DEFAULT_PAGE,
     first,
@@ -177,6 +184,8 @@ interface CursorState {
   r: string;
   /** database snapshot (pg_snapshot text), when the first page pinned one */
   s?: string;
+  /** the effective instant "now" of the first page, in ms, when the query named none */
+  t?: number;
   /** last UUID returned */
   a: string;
   /** fingerprint of the criteria */
@@ -196,6 +205,7 @@ export function decodeCursor(raw: string, fingerprint: string): CursorState {
     throw oioError('INVALID_CURSOR');
   }
   if (typeof state?.r !== 'string' || typeof state.a !== 'string' || !isUuid(state.a) || typeof state.f !== 'string') throw oioError('INVALID_CURSOR');
+  if (state.t !== undefined && (typeof state.t !== 'number' || !Number.isFinite(state.t))) throw oioError('INVALID_CURSOR');
   if (state.s !== undefined && (typeof state.s !== 'string' || !/^\d+:\d+:(\d+(,\d+)*)?$/.test(state.s))) throw oioError('INVALID_CURSOR');
   try {
     parseInstant(state.r);

@@ -171,13 +171,14 @@ async function search(store: OioStore, decl: ObjectTypeDecl, q: Query, uuids: st
   // the same state. A registration time the client asks for is its own pin: history is immutable.
   const pin = cursor ? { registreringstid: cursor.r, snapshot: cursor.s } : parsed.registreringstid ? { registreringstid: parsed.registreringstid, snapshot: undefined } : await store.pin();
   const registreringstid = pin.registreringstid;
+  const virkning = parsed.virkningIsNow && cursor?.t !== undefined ? { at: cursor.t } : parsed.virkning;
   const fetched = await store.soeg(decl.name, {
     criteria: parsed.criteria,
     uuids,
     livscykluskode: parsed.livscykluskode,
     brugerref: parsed.brugerref,
     note: parsed.note,
-    virkning: parsed.virkning,
+    virkning,
     registreringstid,
     snapshot: pin.snapshot,
     limit: parsed.first + parsed.pageSize + 1,
@@ -185,9 +186,9 @@ async function search(store: OioStore, decl: ObjectTypeDecl, q: Query, uuids: st
   });
   const page = fetched.slice(parsed.first, parsed.first + parsed.pageSize);
   const more = fetched.length > parsed.first + parsed.pageSize;
-  const next = more && page.length ? encodeCursor({ r: registreringstid, ...(pin.snapshot ? { s: pin.snapshot } : {}), a: page[page.length - 1]!, f: parsed.fingerprint }) : undefined;
+  const next = more && page.length ? encodeCursor({ r: registreringstid, ...(pin.snapshot ? { s: pin.snapshot } : {}), ...(parsed.virkningIsNow && 'at' in virkning ? { t: virkning.at } : {}), a: page[page.length - 1]!, f: parsed.fingerprint }) : undefined;
   const results = parsed.list
-    ? (await store.list(decl.name, page, { at: registreringstid, snapshot: pin.snapshot })).map((o) => objectToWire(decl, o, parsed.virkning as VirkningSelection))
+    ? (await store.list(decl.name, page, { at: registreringstid, snapshot: pin.snapshot })).map((o) => objectToWire(decl, o, virkning))
     : page;
   return { results: [results], ...(next ? { next } : {}) };
 }

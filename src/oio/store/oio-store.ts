@@ -187,11 +187,18 @@ export class OioStore {
     next: (current: { livscykluskode: Livscykluskode; content: Content } | undefined) => { livscykluskode: Livscykluskode; content: Content },
   ): Promise<void> {
     await this.store.transaction(async (tx) => {
-      const existing = await tx.query<{ objekttype: string }>('SELECT objekttype FROM oio_objekt WHERE uuid = $1::uuid FOR UPDATE', [uuid]);
+      const creating = action === 'opret' || action === 'importer';
+      // A create claims the UUID first; when another writer has it (even uncommitted), the insert
+      // waits for that writer and then does nothing, and the object is locked and read below.
+      const inserted = creating
+        ? (await tx.query('INSERT INTO oio_objekt (uuid, objekttype) VALUES ($1::uuid, $2) ON CONFLICT (uuid) DO NOTHING', [uuid, decl.name])).rowCount === 1
+        : false;
+      const existing = inserted
+        ? { rows: [] as { objekttype: string }[] }
+        : await tx.query<{ objekttype: string }>('SELECT objekttype FROM oio_objekt WHERE uuid = $1::uuid FOR UPDATE', [uuid]);
       let current: CurrentRow | undefined;
       if (existing.rows.length === 0) {
-        if (action !== 'opret' && action !== 'importer') throw oioError('OBJECT_NOT_FOUND');
-        await tx.query('INSERT INTO oio_objekt (uuid, objekttype) VALUES ($1::uuid, $2)', [uuid, decl.name]);
+        if (!inserted) throw oioError('OBJECT_NOT_FOUND');
       } else {
         if (existing.rows[0]!.objekttype !== decl.name) {
           throw action === 'importer' || action === 'opret' ? oioError('OBJECT_TYPE_MISMATCH') : oioError('OBJECT_NOT_FOUND');

@@ -68,10 +68,13 @@ export function buildSearch(objekttype: string, q: SearchQuery): { sql: string; 
   const where: string[] = [`r.objekttype = ${p(objekttype)}`];
   const at = p(q.registreringstid);
   where.push(q.snapshot !== undefined ? currentInSnapshot('r', at, p(q.snapshot)) : `r.fra <= ${at}::timestamptz AND r.til > ${at}::timestamptz`);
-  const window =
-    'at' in q.virkning
-      ? `tstzrange(${p(formatInstant(q.virkning.at))}::timestamptz, $${params.length}::timestamptz, '[]')`
-      : `tstzrange(${p(formatInstant(q.virkning.from))}::timestamptz, ${p(formatInstant(q.virkning.to))}::timestamptz, '[)')`;
+  // Only criteria carry virkning: with none, the window would be an unused (untypeable) parameter.
+  let windowSql: string | undefined;
+  const window = () =>
+    (windowSql ??=
+      'at' in q.virkning
+        ? `tstzrange(${p(formatInstant(q.virkning.at))}::timestamptz, $${params.length}::timestamptz, '[]')`
+        : `tstzrange(${p(formatInstant(q.virkning.from))}::timestamptz, ${p(formatInstant(q.virkning.to))}::timestamptz, '[)')`);
 
   if (q.livscykluskode) where.push(`r.livscykluskode = ${p(q.livscykluskode)}`);
   else where.push(`r.livscykluskode NOT IN ('Passiveret', 'Slettet')`);
@@ -81,7 +84,7 @@ export function buildSearch(objekttype: string, q: SearchQuery): { sql: string; 
   const ranges: string[] = [];
   q.criteria.forEach((c, i) => {
     const s = `s${i}`;
-    const conds = [`${s}.registrering_id = r.id`, `${s}.virkning && ${window}`];
+    const conds = [`${s}.registrering_id = r.id`, `${s}.virkning && ${window()}`];
     switch (c.kind) {
       case 'attribute':
         conds.push(`${s}.kind = 'a'`);
@@ -105,7 +108,7 @@ export function buildSearch(objekttype: string, q: SearchQuery): { sql: string; 
     joins.push(`JOIN oio_soegeindeks ${s} ON ${conds.join(' AND ')}`);
     ranges.push(`${s}.virkning`);
   });
-  if (ranges.length > 1) where.push(`NOT isempty(${[...ranges, window].join(' * ')})`);
+  if (ranges.length > 1) where.push(`NOT isempty(${[...ranges, window()].join(' * ')})`);
   if (q.uuids !== undefined) where.push(`r.objekt_uuid = ANY(${p(q.uuids)}::uuid[])`);
   if (q.after !== undefined) where.push(`r.objekt_uuid > ${p(q.after)}::uuid`);
 

@@ -72,7 +72,7 @@ export function toAppError(err: unknown): AppError {
   // Safety nets for database answers that reach a route: bad data is the caller's, a conflict
   // is worth a retry, a lost connection is the service's.
   if (state?.startsWith('22')) return new AppError(PlatformErrors.INVALID_REQUEST, 'A value is out of range or malformed');
-  if (state === '40001' || state === '40P01') return new AppError(PlatformErrors.WRITE_CONFLICT);
+  if (state === '40001' || state === '40P01' || state === '23505') return new AppError(PlatformErrors.WRITE_CONFLICT);
   if (state?.startsWith('08') || state === '57P01' || ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT'].includes(String(e?.code))) {
     return new AppError(PlatformErrors.STORE_UNAVAILABLE);
   }

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { Store } from './store.ts';
+import type { Queryable, Store } from './store.ts';
 
 export interface Migration {
   readonly version: number;
@@ -31,8 +31,8 @@ export function loadMigrations(dir = MIGRATIONS_DIR): Migration[] {
     });
 }
 
-async function ensureTable(store: Store): Promise<void> {
-  await store.query(`CREATE TABLE IF NOT EXISTS schema_migration (
+async function ensureTable(db: Queryable): Promise<void> {
+  await db.query(`CREATE TABLE IF NOT EXISTS schema_migration (
     version integer PRIMARY KEY,
     name text NOT NULL,
     checksum text NOT NULL,
@@ -41,8 +41,8 @@ async function ensureTable(store: Store): Promise<void> {
 }
 
 /** Versions that are applied; throws if an applied file was edited afterwards. */
-async function applied(store: Store, migrations: Migration[]): Promise<Set<number>> {
-  const { rows } = await store.query<{ version: number; checksum: string; name: string }>(
+async function applied(db: Queryable, migrations: Migration[]): Promise<Set<number>> {
+  const { rows } = await db.query<{ version: number; checksum: string; name: string }>(
     'SELECT version, checksum, name FROM schema_migration ORDER BY version',
   );
   for (const row of rows) {
@@ -54,25 +54,26 @@ async function applied(store: Store, migrations: Migration[]): Promise<Set<numbe
   return new Set(rows.map((r) => r.version));
 }
 
-/** Applies every pending migration, each in its own transaction. Returns the names applied. */
+/**
+ * Applies every pending migration in one transaction, under a transaction-level advisory lock
+ * (so instances starting together migrate one at a time, and the lock is released with the
+ * transaction, on whichever pooled connection it ran). PostgreSQL's DDL is transactional: a failed
+ * migration leaves the schema as it was. Returns the names applied.
+ */
 export async function migrate(store: Store, migrations = loadMigrations()): Promise<string[]> {
-  await ensureTable(store);
-  const done: string[] = [];
-  await store.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
-  try {
-    const have = await applied(store, migrations);
+  return store.transaction(async (tx) => {
+    await tx.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
+    await ensureTable(tx);
+    const have = await applied(tx, migrations);
+    const done: string[] = [];
     for (const m of migrations) {
       if (have.has(m.version)) continue;
-      await store.transaction(async (tx) => {
-        await tx.query(m.sql);
-        await tx.query('INSERT INTO schema_migration (version, name, checksum) VALUES ($1, $2, $3)', [m.version, m.name, m.checksum]);
-      });
+      await tx.query(m.sql);
+      await tx.query('INSERT INTO schema_migration (version, name, checksum) VALUES ($1, $2, $3)', [m.version, m.name, m.checksum]);
       done.push(m.name);
     }
-  } finally {
-    await store.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]);
-  }
-  return done;
+    return done;
+  });
 }
 
 /** Names of migrations not yet applied (readiness fails while any is pending). */
