@@ -42,7 +42,13 @@ export async function createPlatform(rawStore: Store, options: PlatformOptions):
   const modules: HttpModule[] = [];
   if (options.services.includes('org')) modules.push(orgModule(oio));
 
-  const http = await buildHttp({ store, metrics, modules, logLevel: options.logLevel ?? 'info', ...(options.logger === false ? { logger: false } : {}) });
+  const http = await buildHttp({
+    store,
+    metrics,
+    modules,
+    logLevel: options.logLevel ?? 'info',
+    ...(options.logger === false ? { logger: false } : {}),
+  });
   if (options.relay !== false) relay.start();
   return {
     http,

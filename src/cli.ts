@@ -139,7 +139,8 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'backup':
     case 'restore': {
-      if (config.store.backend !== 'pglite') throw new ConfigError('--database-url', `${command} is for the embedded database; use pg_dump/pg_restore for PostgreSQL`);
+      if (config.store.backend !== 'pglite')
+        throw new ConfigError('--database-url', `${command} is for the embedded database; use pg_dump/pg_restore for PostgreSQL`);
       const file = command === 'backup' ? values.out : values.from;
       if (!file) throw new ConfigError(command === 'backup' ? '--out' : '--from', 'names no file');
       if (command === 'backup') {
@@ -164,8 +165,10 @@ main(process.argv.slice(2)).then(
   },
   (err: unknown) => {
     if (err instanceof ConfigError) process.stderr.write(`stotte: bad configuration: ${err.message}\n`);
-    else if ((err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) process.stderr.write(`stotte: ${(err as Error).message}; see stotte --help\n`);
-    else if (err instanceof Error && /in use by process|already holds a database/.test(err.message)) process.stderr.write(`stotte: ${err.message}\n`);
+    else if ((err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS'))
+      process.stderr.write(`stotte: ${(err as Error).message}; see stotte --help\n`);
+    else if (err instanceof Error && /in use by process|already holds a database/.test(err.message))
+      process.stderr.write(`stotte: ${err.message}\n`);
     else process.stderr.write(`stotte: ${(err as Error).stack ?? String(err)}\n`);
     process.exit(1);
   },

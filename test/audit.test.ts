@@ -19,7 +19,15 @@ for (const backend of backends) {
     it('records who read what about whom and why, without the CPR number in clear text', async () => {
       await store.transaction((tx) =>
         audit.record(tx, [
-          { actor: 'itsystem:demo', actorCvr: '55133018', action: 'laes', objectType: 'person', personCpr: SYNTHETIC_CPR, purpose: 'sagsbehandling', requestId: 'req-1' },
+          {
+            actor: 'itsystem:demo',
+            actorCvr: '55133018',
+            action: 'laes',
+            objectType: 'person',
+            personCpr: SYNTHETIC_CPR,
+            purpose: 'sagsbehandling',
+            requestId: 'req-1',
+          },
         ]),
       );
       const { rows } = await store.query<Record<string, unknown>>('SELECT * FROM audit_log WHERE request_id = $1', ['req-1']);

@@ -30,7 +30,12 @@ describe('configuration', () => {
     ['a port out of range', {}, { STOTTE_PORT: '70000' }, /^STOTTE_PORT: must be between 0 and 65535/],
     ['an unknown service', { only: 'org,post' }, {}, /^--only: unknown service "post"/],
     ['a database URL of another scheme', { databaseUrl: 'mysql://x' }, {}, /^--database-url: must start with postgres/],
-    ['a data folder and a database URL together', { data: './d' }, { STOTTE_DATABASE_URL: 'postgres://x/y' }, /^STOTTE_DATABASE_URL: cannot be combined/],
+    [
+      'a data folder and a database URL together',
+      { data: './d' },
+      { STOTTE_DATABASE_URL: 'postgres://x/y' },
+      /^STOTTE_DATABASE_URL: cannot be combined/,
+    ],
     ['an unknown log level', {}, { STOTTE_LOG_LEVEL: 'loud' }, /^STOTTE_LOG_LEVEL: must be one of/],
     ['a boolean that is not one', {}, { STOTTE_RELAY: 'maybe' }, /^STOTTE_RELAY: expected true or false/],
   ];

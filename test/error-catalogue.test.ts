@@ -68,11 +68,14 @@ describe('error catalogues', () => {
         for (const [key, spec] of entries) {
           const documented = rows.filter((r) => r.module === module && r.code === key);
           if (documented.length === 0) problems.push(`${key}: no row in the "${module}" section`);
-          else if (documented.length > 1) problems.push(`${key}: ${documented.length} rows (lines ${documented.map((r) => r.line).join(', ')})`);
+          else if (documented.length > 1)
+            problems.push(`${key}: ${documented.length} rows (lines ${documented.map((r) => r.line).join(', ')})`);
           else {
             const row = documented[0]!;
             if (row.status !== spec.status || row.fk !== spec.fk) {
-              problems.push(`${key}: documented HTTP ${row.status} FK ${row.fk} (line ${row.line}), catalogue says HTTP ${spec.status} FK ${spec.fk}`);
+              problems.push(
+                `${key}: documented HTTP ${row.status} FK ${row.fk} (line ${row.line}), catalogue says HTTP ${spec.status} FK ${spec.fk}`,
+              );
             }
           }
         }

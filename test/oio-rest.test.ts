@@ -32,19 +32,26 @@ for (const backend of backends) {
       const uuid = await create('rest-a');
       const first = await read(uuid);
       expect(first.livscykluskode).toBe('Opstaaet');
-      expect(first.attributter.organisationegenskaber[0]).toMatchObject({ brugervendtnoegle: 'rest-a', organisationsnavn: 'rest-a kommune' });
+      expect(first.attributter.organisationegenskaber[0]).toMatchObject({
+        brugervendtnoegle: 'rest-a',
+        organisationsnavn: 'rest-a kommune',
+      });
       expect(first.relationer.virksomhed[0].urn).toBe('urn:oio:cvr-nr:55133018');
 
       // Rename from 2022 on: only organisationsnavn is sent, brugervendtnoegle is kept.
       const patch = await app.inject({
         method: 'PATCH',
         url: `${BASE}/${uuid}`,
-        payload: { attributter: { organisationegenskaber: [{ organisationsnavn: 'Nyt navn', virkning: { from: '2022-01-01', to: 'infinity' } }] } },
+        payload: {
+          attributter: { organisationegenskaber: [{ organisationsnavn: 'Nyt navn', virkning: { from: '2022-01-01', to: 'infinity' } }] },
+        },
       });
       expect(patch.statusCode).toBe(200);
       const now = await read(uuid);
       expect(now.livscykluskode).toBe('Rettet');
-      expect(now.attributter.organisationegenskaber).toEqual([expect.objectContaining({ brugervendtnoegle: 'rest-a', organisationsnavn: 'Nyt navn' })]);
+      expect(now.attributter.organisationegenskaber).toEqual([
+        expect.objectContaining({ brugervendtnoegle: 'rest-a', organisationsnavn: 'Nyt navn' }),
+      ]);
 
       const in2021 = await read(uuid, '?virkningstid=2021-06-01');
       expect(in2021.attributter.organisationegenskaber[0].organisationsnavn).toBe('rest-a kommune');
@@ -54,10 +61,16 @@ for (const backend of backends) {
       expect(asRegisteredBefore.attributter.organisationegenskaber[0].organisationsnavn).toBe('rest-a kommune');
 
       const window = await read(uuid, '?virkningFra=2020-01-01&virkningTil=infinity');
-      expect(window.attributter.organisationegenskaber.map((v: { organisationsnavn: string }) => v.organisationsnavn)).toEqual(['rest-a kommune', 'Nyt navn']);
+      expect(window.attributter.organisationegenskaber.map((v: { organisationsnavn: string }) => v.organisationsnavn)).toEqual([
+        'rest-a kommune',
+        'Nyt navn',
+      ]);
 
       const history = await app.inject({ method: 'GET', url: `${BASE}?uuid=${uuid}&registreretFra=-infinity&registreretTil=infinity` });
-      expect(history.json().results[0][0].registreringer.map((r: { livscykluskode: string }) => r.livscykluskode)).toEqual(['Opstaaet', 'Rettet']);
+      expect(history.json().results[0][0].registreringer.map((r: { livscykluskode: string }) => r.livscykluskode)).toEqual([
+        'Opstaaet',
+        'Rettet',
+      ]);
     });
 
     it('imports with a given UUID, lists many, passivates, deletes', async () => {
@@ -68,7 +81,12 @@ for (const backend of backends) {
 
       const other = await create('rest-list');
       const list = await app.inject({ method: 'GET', url: `${BASE}?uuid=${uuid}&uuid=${other}&uuid=0b1b2c3d-0000-4000-8000-0000000000ff` });
-      expect(list.json().results[0].map((o: { id: string }) => o.id).sort()).toEqual([uuid, other].sort());
+      expect(
+        list
+          .json()
+          .results[0].map((o: { id: string }) => o.id)
+          .sort(),
+      ).toEqual([uuid, other].sort());
 
       const passive = await app.inject({ method: 'PATCH', url: `${BASE}/${uuid}`, payload: { livscyklus: 'Passiv', note: 'closed' } });
       expect(passive.statusCode).toBe(200);
@@ -91,9 +109,23 @@ for (const backend of backends) {
     });
 
     describe('rejections: a 4xx with a code, and nothing stored', () => {
-      const cases: { name: string; method: 'POST' | 'PATCH' | 'PUT' | 'GET'; url?: string; payload?: unknown; raw?: string; status: number; code: string }[] = [
+      const cases: {
+        name: string;
+        method: 'POST' | 'PATCH' | 'PUT' | 'GET';
+        url?: string;
+        payload?: unknown;
+        raw?: string;
+        status: number;
+        code: string;
+      }[] = [
         { name: 'malformed JSON', method: 'POST', raw: '{"attributter": ', status: 400, code: 'MALFORMED_JSON' },
-        { name: 'unknown top-level field', method: 'POST', payload: { ...organisationBody('x'), extra: 1 }, status: 400, code: 'UNKNOWN_FIELD' },
+        {
+          name: 'unknown top-level field',
+          method: 'POST',
+          payload: { ...organisationBody('x'), extra: 1 },
+          status: 400,
+          code: 'UNKNOWN_FIELD',
+        },
         {
           name: 'unknown attribute field',
           method: 'POST',
@@ -116,7 +148,13 @@ for (const backend of backends) {
           status: 400,
           code: 'INVALID_UUID',
         },
-        { name: 'from equal to to', method: 'POST', payload: organisationBody('x', 'infinity'), status: 400, code: 'INVALID_VIRKNING_INTERVAL' },
+        {
+          name: 'from equal to to',
+          method: 'POST',
+          payload: organisationBody('x', 'infinity'),
+          status: 400,
+          code: 'INVALID_VIRKNING_INTERVAL',
+        },
         {
           name: 'from after to',
           method: 'POST',
@@ -148,7 +186,13 @@ for (const backend of backends) {
         {
           name: 'both uuid and urn',
           method: 'POST',
-          payload: { relationer: { overordnet: [{ urn: 'urn:a', uuid: '0b1b2c3d-0000-4000-8000-000000000009', virkning: { from: '2020-01-01', to: 'infinity' } }] } },
+          payload: {
+            relationer: {
+              overordnet: [
+                { urn: 'urn:a', uuid: '0b1b2c3d-0000-4000-8000-000000000009', virkning: { from: '2020-01-01', to: 'infinity' } },
+              ],
+            },
+          },
           status: 400,
           code: 'INVALID_RELATION_TARGET',
         },
@@ -163,13 +207,24 @@ for (const backend of backends) {
         {
           name: 'inclusive to bound',
           method: 'POST',
-          payload: { tilstande: { organisationgyldighed: [{ gyldighed: 'Aktiv', virkning: { from: '2020-01-01', to: 'infinity', to_included: true } }] } },
+          payload: {
+            tilstande: {
+              organisationgyldighed: [{ gyldighed: 'Aktiv', virkning: { from: '2020-01-01', to: 'infinity', to_included: true } }],
+            },
+          },
           status: 400,
           code: 'UNSUPPORTED_VIRKNING_BOUNDS',
         },
         { name: 'an unknown search parameter', method: 'GET', url: `${BASE}?farve=rød`, status: 400, code: 'UNKNOWN_PARAMETER' },
         { name: 'a bad cursor', method: 'GET', url: `${BASE}?bvn=x&cursor=nonsense`, status: 400, code: 'INVALID_CURSOR' },
-        { name: 'an update of an unknown object', method: 'PATCH', url: `${BASE}/0b1b2c3d-0000-4000-8000-00000000abcd`, payload: organisationBody('x'), status: 404, code: 'OBJECT_NOT_FOUND' },
+        {
+          name: 'an update of an unknown object',
+          method: 'PATCH',
+          url: `${BASE}/0b1b2c3d-0000-4000-8000-00000000abcd`,
+          payload: organisationBody('x'),
+          status: 404,
+          code: 'OBJECT_NOT_FOUND',
+        },
       ];
       for (const c of cases) {
         it(`${c.name} → ${c.status} ${c.code}`, async () => {
@@ -177,7 +232,11 @@ for (const backend of backends) {
           const res = await app.inject({
             method: c.method,
             url: c.url ?? BASE,
-            ...(c.raw !== undefined ? { payload: c.raw, headers: { 'content-type': 'application/json' } } : c.payload !== undefined ? { payload: c.payload as object } : {}),
+            ...(c.raw !== undefined
+              ? { payload: c.raw, headers: { 'content-type': 'application/json' } }
+              : c.payload !== undefined
+                ? { payload: c.payload as object }
+                : {}),
           });
           expect(res.statusCode).toBe(c.status);
           expect(res.json().error.code).toBe(c.code);
@@ -217,7 +276,9 @@ for (const backend of backends) {
         method: 'PATCH',
         url: `${BASE}/${uuid}`,
         payload: {
-          attributter: { organisationegenskaber: [{ brugervendtnoegle: 'rest-search-renamed', virkning: { from: '2021-01-01', to: 'infinity' } }] },
+          attributter: {
+            organisationegenskaber: [{ brugervendtnoegle: 'rest-search-renamed', virkning: { from: '2021-01-01', to: 'infinity' } }],
+          },
           tilstande: { organisationgyldighed: [{ gyldighed: 'Inaktiv', virkning: { from: '2021-01-01', to: 'infinity' } }] },
         },
       });
@@ -229,8 +290,12 @@ for (const backend of backends) {
       expect(await found('virksomhed=urn:oio:cvr-nr:55133018&bvn=rest-search%25')).toEqual([uuid]);
       expect(await found('gyldighed=Inaktiv&bvn=rest-search%25')).toEqual([uuid]);
       // The old name and the inactive state never held at the same instant.
-      expect(await found(`bvn=${encodeURIComponent('rest-search-Æblegård')}&gyldighed=Inaktiv&virkningFra=2019-01-01&virkningTil=2023-01-01`)).toEqual([]);
-      expect(await found(`bvn=${encodeURIComponent('rest-search-Æblegård')}&gyldighed=Aktiv&virkningFra=2019-01-01&virkningTil=2023-01-01`)).toEqual([uuid]);
+      expect(
+        await found(`bvn=${encodeURIComponent('rest-search-Æblegård')}&gyldighed=Inaktiv&virkningFra=2019-01-01&virkningTil=2023-01-01`),
+      ).toEqual([]);
+      expect(
+        await found(`bvn=${encodeURIComponent('rest-search-Æblegård')}&gyldighed=Aktiv&virkningFra=2019-01-01&virkningTil=2023-01-01`),
+      ).toEqual([uuid]);
       // `_` is a literal underscore, not a one-character wildcard.
       expect(await found('bvn=rest_search%25')).toEqual([]);
     });
@@ -248,7 +313,11 @@ for (const backend of backends) {
       await app.inject({
         method: 'PATCH',
         url: `${BASE}/${uuids[3]}`,
-        payload: { attributter: { organisationegenskaber: [{ brugervendtnoegle: 'renamed-away', virkning: { from: '2000-01-01', to: 'infinity' } }] } },
+        payload: {
+          attributter: {
+            organisationegenskaber: [{ brugervendtnoegle: 'renamed-away', virkning: { from: '2000-01-01', to: 'infinity' } }],
+          },
+        },
       });
 
       const seen = [...page1.results[0]];
@@ -268,51 +337,56 @@ for (const backend of backends) {
       const tooFar = await app.inject({ method: 'GET', url: `${BASE}?bvn=x&foersteresultat=10001` });
       expect(tooFar.json().error.code).toBe('PAGING_OFFSET_TOO_LARGE');
 
-      const offset = (await app.inject({ method: 'GET', url: `${BASE}?bvn=rest-page-%25&foersteresultat=1&maximalantalresultater=2` })).json();
+      const offset = (
+        await app.inject({ method: 'GET', url: `${BASE}?bvn=rest-page-%25&foersteresultat=1&maximalantalresultater=2` })
+      ).json();
       expect(offset.results[0]).toHaveLength(2);
     });
 
     // Only a server backend has writers in flight beside a reader (the embedded one has one connection).
-    if (backend.name === 'postgres') it('a write in flight when the first page is read stays out of later pages', async () => {
-      const uuids: string[] = [];
-      for (let i = 0; i < 4; i++) uuids.push(await create(`rest-snap-${i}`));
-      uuids.sort();
-      const late = 'ffffffff-ffff-4fff-bfff-ffffffffffff';
-      let release!: () => void;
-      const held = new Promise<void>((r) => (release = r));
-      let written!: () => void;
-      const inFlight = new Promise<void>((r) => (written = r));
-      // A writer whose registration time lies before the first page, committing after it.
-      const writer = t.store.transaction(async (tx) => {
-        await tx.query(`INSERT INTO oio_objekt (uuid, objekttype) VALUES ($1, 'organisation')`, [late]);
-        const reg = await tx.query<{ id: string }>(
-          `INSERT INTO oio_registrering (objekt_uuid, objekttype, fra, livscykluskode, indhold)
+    if (backend.name === 'postgres')
+      it('a write in flight when the first page is read stays out of later pages', async () => {
+        const uuids: string[] = [];
+        for (let i = 0; i < 4; i++) uuids.push(await create(`rest-snap-${i}`));
+        uuids.sort();
+        const late = 'ffffffff-ffff-4fff-bfff-ffffffffffff';
+        let release!: () => void;
+        const held = new Promise<void>((r) => (release = r));
+        let written!: () => void;
+        const inFlight = new Promise<void>((r) => (written = r));
+        // A writer whose registration time lies before the first page, committing after it.
+        const writer = t.store.transaction(async (tx) => {
+          await tx.query(`INSERT INTO oio_objekt (uuid, objekttype) VALUES ($1, 'organisation')`, [late]);
+          const reg = await tx.query<{ id: string }>(
+            `INSERT INTO oio_registrering (objekt_uuid, objekttype, fra, livscykluskode, indhold)
            VALUES ($1, 'organisation', clock_timestamp(), 'Opstaaet', '{}'::jsonb) RETURNING id`,
-          [late],
-        );
-        await tx.query(
-          `INSERT INTO oio_soegeindeks (registrering_id, kind, felt, tekst, virkning) VALUES ($1, 'a', 'brugervendtnoegle', 'rest-snap-late', tstzrange('-infinity', 'infinity'))`,
-          [reg.rows[0]!.id],
-        );
-        written();
-        await held;
+            [late],
+          );
+          await tx.query(
+            `INSERT INTO oio_soegeindeks (registrering_id, kind, felt, tekst, virkning) VALUES ($1, 'a', 'brugervendtnoegle', 'rest-snap-late', tstzrange('-infinity', 'infinity'))`,
+            [reg.rows[0]!.id],
+          );
+          written();
+          await held;
+        });
+        await inFlight;
+        await new Promise((r) => setTimeout(r, 20));
+        const page1 = (await app.inject({ method: 'GET', url: `${BASE}?bvn=rest-snap-%25&maximalantalresultater=2` })).json();
+        release();
+        await writer;
+        const seen = [...page1.results[0]];
+        let next = page1.next;
+        while (next) {
+          const page = (
+            await app.inject({ method: 'GET', url: `${BASE}?bvn=rest-snap-%25&maximalantalresultater=2&cursor=${next}` })
+          ).json();
+          seen.push(...page.results[0]);
+          next = page.next;
+        }
+        expect(seen).toEqual(uuids);
+        // A new search sees the committed write.
+        expect((await app.inject({ method: 'GET', url: `${BASE}?bvn=rest-snap-late` })).json().results[0]).toEqual([late]);
       });
-      await inFlight;
-      await new Promise((r) => setTimeout(r, 20));
-      const page1 = (await app.inject({ method: 'GET', url: `${BASE}?bvn=rest-snap-%25&maximalantalresultater=2` })).json();
-      release();
-      await writer;
-      const seen = [...page1.results[0]];
-      let next = page1.next;
-      while (next) {
-        const page = (await app.inject({ method: 'GET', url: `${BASE}?bvn=rest-snap-%25&maximalantalresultater=2&cursor=${next}` })).json();
-        seen.push(...page.results[0]);
-        next = page.next;
-      }
-      expect(seen).toEqual(uuids);
-      // A new search sees the committed write.
-      expect((await app.inject({ method: 'GET', url: `${BASE}?bvn=rest-snap-late` })).json().results[0]).toEqual([late]);
-    });
 
     it('two concurrent imports creating one new UUID both succeed, one after the other', async () => {
       const uuid = '0b1b2c3d-0000-4000-8000-0000000000c1';
@@ -322,7 +396,10 @@ for (const backend of backends) {
       ]);
       expect([a.statusCode, b.statusCode]).toEqual([200, 200]);
       const history = await app.inject({ method: 'GET', url: `${BASE}?uuid=${uuid}&registreretFra=-infinity&registreretTil=infinity` });
-      expect(history.json().results[0][0].registreringer.map((r: { livscykluskode: string }) => r.livscykluskode)).toEqual(['Importeret', 'Rettet']);
+      expect(history.json().results[0][0].registreringer.map((r: { livscykluskode: string }) => r.livscykluskode)).toEqual([
+        'Importeret',
+        'Rettet',
+      ]);
     });
 
     it('searches with no criterion: every active object of the type', async () => {
@@ -338,8 +415,16 @@ for (const backend of backends) {
       const uuid = await create('rest-concurrent');
       const v = { from: '2020-01-01', to: 'infinity' };
       const [a, b] = await Promise.all([
-        app.inject({ method: 'PATCH', url: `${BASE}/${uuid}`, payload: { attributter: { organisationegenskaber: [{ organisationsnavn: 'Navn A', virkning: v }] } } }),
-        app.inject({ method: 'PATCH', url: `${BASE}/${uuid}`, payload: { relationer: { myndighed: [{ urn: 'urn:oio:myndighed:1', virkning: v }] } } }),
+        app.inject({
+          method: 'PATCH',
+          url: `${BASE}/${uuid}`,
+          payload: { attributter: { organisationegenskaber: [{ organisationsnavn: 'Navn A', virkning: v }] } },
+        }),
+        app.inject({
+          method: 'PATCH',
+          url: `${BASE}/${uuid}`,
+          payload: { relationer: { myndighed: [{ urn: 'urn:oio:myndighed:1', virkning: v }] } },
+        }),
       ]);
       expect([a.statusCode, b.statusCode]).toEqual([200, 200]);
       const now = await read(uuid);

@@ -30,11 +30,7 @@ const CELLS = BOUNDS.length - 1;
 /** The cell holding instant t (half-open cells). */
 const cellOf = (t: number): number => BOUNDS.slice(1, -1).filter((b) => b <= t).length;
 /** Virkning instants to read at: far outside, just before each grid point, on it, and between. */
-const PROBES = [
-  year(1990),
-  ...[2010, 2011, 2012, 2013, 2014, 2015, 2016].flatMap((y) => [year(y) - 1, year(y), year(y, 6)]),
-  year(2040),
-];
+const PROBES = [year(1990), ...[2010, 2011, 2012, 2013, 2014, 2015, 2016].flatMap((y) => [year(y) - 1, year(y), year(y, 6)]), year(2040)];
 
 // ---------------------------------------------------------------------------------------------
 // Generated operations (bounds as indices into BOUNDS, so counterexamples read easily)
@@ -73,7 +69,12 @@ const rawSpanArb: fc.Arbitrary<Span> = fc.tuple(idx, idx);
 const disjointSpansArb: fc.Arbitrary<Span[]> = fc
   .uniqueArray(idx, { minLength: 2, maxLength: 4 })
   .map((pts) => [...pts].sort((a, b) => a - b))
-  .chain((pts) => fc.subarray(pts.slice(1).map((p, i): Span => [pts[i]!, p]), { minLength: 1 }));
+  .chain((pts) =>
+    fc.subarray(
+      pts.slice(1).map((p, i): Span => [pts[i]!, p]),
+      { minLength: 1 },
+    ),
+  );
 
 const fieldsArb: fc.Arbitrary<Fields> = fc
   .record({ brugervendtnoegle: fc.constantFrom('a', 'b', 'c'), organisationsnavn: fc.constantFrom('a', 'b', 'c') }, { requiredKeys: [] })
@@ -102,13 +103,25 @@ function groupArb<T>(
 
 function contentSpecArb(omitted: number): fc.Arbitrary<ContentSpec> {
   return fc.record({
-    attr: groupArb(fieldsArb.map((fields) => ({ fields })), { omitted }),
-    state: groupArb(gyldighedArb.map((value) => ({ value })), {
-      omitted,
-      rawValue: fc.constantFrom('Aktiv', 'Inaktiv', 'Ukendt').map((value) => ({ value })),
-    }),
-    rel1: groupArb(urn1Arb.map((urn) => ({ urn })), { omitted }),
-    reln: groupArb(urnNArb.map((urn) => ({ urn })), { omitted, disjoint: false }),
+    attr: groupArb(
+      fieldsArb.map((fields) => ({ fields })),
+      { omitted },
+    ),
+    state: groupArb(
+      gyldighedArb.map((value) => ({ value })),
+      {
+        omitted,
+        rawValue: fc.constantFrom('Aktiv', 'Inaktiv', 'Ukendt').map((value) => ({ value })),
+      },
+    ),
+    rel1: groupArb(
+      urn1Arb.map((urn) => ({ urn })),
+      { omitted },
+    ),
+    reln: groupArb(
+      urnNArb.map((urn) => ({ urn })),
+      { omitted, disjoint: false },
+    ),
   });
 }
 
@@ -290,10 +303,22 @@ function modelAt(content: ModelContent, t: number): AtInstant {
 function storeAt(content: Content, t: number): AtInstant {
   const holds = (v: { virkning: { from: number; to: number } }) => v.virkning.from <= t && t < v.virkning.to;
   return {
-    attr: (content.attributter[ATTR] ?? []).filter(holds).map((v) => canonical(v.fields)).sort(),
-    state: (content.tilstande[STATE] ?? []).filter(holds).map((v) => v.value).sort(),
-    rel1: (content.relationer[REL1] ?? []).filter(holds).map((v) => v.urn ?? `uuid:${v.uuid}`).sort(),
-    reln: (content.relationer[RELN] ?? []).filter(holds).map((v) => v.urn ?? `uuid:${v.uuid}`).sort(),
+    attr: (content.attributter[ATTR] ?? [])
+      .filter(holds)
+      .map((v) => canonical(v.fields))
+      .sort(),
+    state: (content.tilstande[STATE] ?? [])
+      .filter(holds)
+      .map((v) => v.value)
+      .sort(),
+    rel1: (content.relationer[REL1] ?? [])
+      .filter(holds)
+      .map((v) => v.urn ?? `uuid:${v.uuid}`)
+      .sort(),
+    reln: (content.relationer[RELN] ?? [])
+      .filter(holds)
+      .map((v) => v.urn ?? `uuid:${v.uuid}`)
+      .sort(),
   };
 }
 
@@ -364,7 +389,10 @@ async function runScenario(oio: OioStore, scenario: { objects: number; ops: Op[]
     expect(found[0]?.registreringer, where).toHaveLength(1);
     const reg = found[0]!.registreringer[0]!;
     expect({ fra: reg.fra, livscykluskode: reg.livscykluskode }, where).toEqual({ fra: expected.fra, livscykluskode: expected.code });
-    expect(allProbes((t) => storeAt(reg.content, t)), where).toEqual(allProbes((t) => modelAt(expected.content, t)));
+    expect(
+      allProbes((t) => storeAt(reg.content, t)),
+      where,
+    ).toEqual(allProbes((t) => modelAt(expected.content, t)));
   };
 
   for (const cp of checkpoints) {
@@ -408,7 +436,11 @@ for (const backend of backends) {
         tilstande: { [STATE]: [{ value: 'Aktiv', virkning: V(year(2010), Infinity) }] },
         relationer: {},
       });
-      await oio.ret(TYPE, uuid, { attributter: {}, tilstande: { [STATE]: [{ value: 'Inaktiv', virkning: V(year(2012), year(2014)) }] }, relationer: {} });
+      await oio.ret(TYPE, uuid, {
+        attributter: {},
+        tilstande: { [STATE]: [{ value: 'Inaktiv', virkning: V(year(2012), year(2014)) }] },
+        relationer: {},
+      });
       const reg = (await oio.laes(TYPE, uuid)).registreringer[0]!;
       expect(reg.livscykluskode).toBe('Rettet');
       expect(sortedValues(reg.content.tilstande[STATE]).map((v) => [v.value, v.virkning.from, v.virkning.to])).toEqual([
@@ -444,7 +476,9 @@ for (const backend of backends) {
         ['urn:x:2', year(2012), year(2014)],
         ['urn:x:1', year(2014), Infinity],
       ]);
-      expect(sortedValues(content.relationer[RELN]).map((v) => [v.urn, v.virkning.from, v.virkning.to])).toEqual([['urn:e:3', year(2013), year(2015)]]);
+      expect(sortedValues(content.relationer[RELN]).map((v) => [v.urn, v.virkning.from, v.virkning.to])).toEqual([
+        ['urn:e:3', year(2013), year(2015)],
+      ]);
       expect(content.tilstande[STATE] ?? []).toEqual([]);
       expect(content.attributter[ATTR]?.map((v) => v.fields)).toEqual([{ brugervendtnoegle: 'x' }]);
     });

@@ -15,7 +15,9 @@ for (const backend of backends) {
       (await store.query<{ action: string }>('SELECT action FROM outbox WHERE topic = $1 ORDER BY id', [topic])).rows.map((r) => r.action);
 
     it('commits events with the write and drops them with a rollback', async () => {
-      await store.transaction((tx) => recordEvents(tx, [{ topic: 'test.commit', action: 'opret', objectUuid: '00000000-0000-4000-8000-000000000001' }]));
+      await store.transaction((tx) =>
+        recordEvents(tx, [{ topic: 'test.commit', action: 'opret', objectUuid: '00000000-0000-4000-8000-000000000001' }]),
+      );
       await expect(
         store.transaction(async (tx) => {
           await recordEvents(tx, [{ topic: 'test.commit', action: 'ret', objectUuid: '00000000-0000-4000-8000-000000000001' }]);
@@ -36,7 +38,11 @@ for (const backend of backends) {
         }
         received.push(...batch);
       });
-      const objects = ['00000000-0000-4000-8000-00000000000a', '00000000-0000-4000-8000-00000000000b', '00000000-0000-4000-8000-00000000000c'];
+      const objects = [
+        '00000000-0000-4000-8000-00000000000a',
+        '00000000-0000-4000-8000-00000000000b',
+        '00000000-0000-4000-8000-00000000000c',
+      ];
       for (let i = 0; i < 30; i++) {
         await store.transaction((tx) => recordEvents(tx, [{ topic: 'test.order', action: `step-${i}`, objectUuid: objects[i % 3] }]));
       }
@@ -65,7 +71,9 @@ for (const backend of backends) {
       await two.register('test-pair', handler(2));
       const objects = Array.from({ length: 6 }, (_, i) => `00000000-0000-4000-8000-0000000001${String(i).padStart(2, '0')}`);
       for (let i = 0; i < 60; i++) {
-        await store.transaction((tx) => recordEvents(tx, [{ topic: 'test.pair', action: `step-${i}`, objectUuid: objects[i % objects.length] }]));
+        await store.transaction((tx) =>
+          recordEvents(tx, [{ topic: 'test.pair', action: `step-${i}`, objectUuid: objects[i % objects.length] }]),
+        );
       }
       for (let i = 0; i < 40; i++) {
         const [a, b] = await Promise.all([one.drain(), two.drain()]);

@@ -117,7 +117,11 @@ export interface OioObject {
 export const emptyContent = (): Content => ({ attributter: {}, tilstande: {}, relationer: {} });
 
 /** The field names a search may name for a type: attribute fields, state fields, relations. */
-export function searchableFields(decl: ObjectTypeDecl): { attributes: Set<string>; states: Map<string, StateDecl>; relations: Map<string, RelationDecl> } {
+export function searchableFields(decl: ObjectTypeDecl): {
+  attributes: Set<string>;
+  states: Map<string, StateDecl>;
+  relations: Map<string, RelationDecl>;
+} {
   return {
     attributes: new Set(decl.attributes.flatMap((g) => g.fields)),
     states: new Map(decl.states.map((s) => [s.field, s])),

@@ -125,7 +125,11 @@ export function loadConfig(flags: ConfigFlags = {}, env: Env = process.env): Con
 
   const production = env.NODE_ENV === 'production';
   const seedRaw = env.STOTTE_DEMO_SEED;
-  const demoSeed = flags.noSeed ? false : seedRaw !== undefined ? bool('STOTTE_DEMO_SEED', seedRaw) : store.backend === 'pglite' && !production;
+  const demoSeed = flags.noSeed
+    ? false
+    : seedRaw !== undefined
+      ? bool('STOTTE_DEMO_SEED', seedRaw)
+      : store.backend === 'pglite' && !production;
 
   return Object.freeze({
     host,

@@ -32,9 +32,9 @@ export class AppError extends Error {
 export type ErrorCatalogue<K extends string> = { readonly [P in K]: ErrorSpec & { readonly code: P } };
 
 /** Declares a catalogue; each entry's key is its code, so the two can never drift apart. */
-export function defineErrors<K extends string>(
-  entries: { readonly [P in K]: { status: number; fk: FkStatus; message: string } },
-): ErrorCatalogue<K> {
+export function defineErrors<K extends string>(entries: {
+  readonly [P in K]: { status: number; fk: FkStatus; message: string };
+}): ErrorCatalogue<K> {
   const out: Record<string, ErrorSpec> = {};
   for (const [code, e] of Object.entries(entries) as [string, { status: number; fk: FkStatus; message: string }][]) {
     out[code] = Object.freeze({ code, ...e });

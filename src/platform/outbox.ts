@@ -187,13 +187,15 @@ export class OutboxRelay {
     this.stopped = false;
     this.schedule(0);
     if (this.store.profile.crossInstanceNotify && this.store.listen) {
-      this.store.listen('stotte_outbox', () => this.wake()).then(
-        (unlisten) => {
-          if (this.stopped) void unlisten();
-          else this.unlisten = unlisten;
-        },
-        (err) => this.onError('relay', err),
-      );
+      this.store
+        .listen('stotte_outbox', () => this.wake())
+        .then(
+          (unlisten) => {
+            if (this.stopped) void unlisten();
+            else this.unlisten = unlisten;
+          },
+          (err) => this.onError('relay', err),
+        );
     }
   }
 
@@ -211,7 +213,10 @@ export class OutboxRelay {
     clearTimeout(this.timer);
     this.timer = setTimeout(() => {
       this.running = this.drain()
-        .then(() => undefined, (err) => this.onError('relay', err))
+        .then(
+          () => undefined,
+          (err) => this.onError('relay', err),
+        )
         .finally(() => {
           this.running = undefined;
           if (this.stopped) return;

@@ -23,7 +23,14 @@ function organisationContent(o: (typeof DEMO_ORGANISATIONS)[number]): Content {
 
 /** Seeds what is missing of the demo data; never touches data that is there. */
 export async function seedDemo(oio: OioStore, log: FastifyBaseLogger): Promise<void> {
-  const have = new Set((await oio.list('organisation', DEMO_ORGANISATIONS.map((o) => o.uuid))).map((o) => o.uuid));
+  const have = new Set(
+    (
+      await oio.list(
+        'organisation',
+        DEMO_ORGANISATIONS.map((o) => o.uuid),
+      )
+    ).map((o) => o.uuid),
+  );
   for (const o of DEMO_ORGANISATIONS) {
     if (have.has(o.uuid)) continue;
     await oio.importer('organisation', o.uuid, organisationContent(o), { note: 'demo seed' });

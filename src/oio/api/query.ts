@@ -34,7 +34,8 @@ function all(q: Query, name: string): string[] {
 function wholeNumber(q: Query, name: string, max: number): number | undefined {
   const raw = single(q, name);
   if (raw === undefined) return undefined;
-  if (!/^\d+$/.test(raw) || Number(raw) > max) throw oioError('INVALID_PARAMETER', `${name} must be a whole number from 0 to ${max}`, { parameter: name });
+  if (!/^\d+$/.test(raw) || Number(raw) > max)
+    throw oioError('INVALID_PARAMETER', `${name} must be a whole number from 0 to ${max}`, { parameter: name });
   return Number(raw);
 }
 
@@ -44,11 +45,15 @@ export function virkningSelection(q: Query): VirkningSelection {
   const from = single(q, 'virkningFra');
   const to = single(q, 'virkningTil');
   if (at !== undefined) {
-    if (from !== undefined || to !== undefined) throw oioError('INVALID_PARAMETER', 'virkningstid cannot be combined with virkningFra/virkningTil');
+    if (from !== undefined || to !== undefined)
+      throw oioError('INVALID_PARAMETER', 'virkningstid cannot be combined with virkningFra/virkningTil');
     return { at: parseInstant(at, 'virkningstid') };
   }
   if (from === undefined && to === undefined) return { at: Date.now() };
-  const window = { from: from === undefined ? -Infinity : parseInstant(from, 'virkningFra'), to: to === undefined ? Infinity : parseInstant(to, 'virkningTil') };
+  const window = {
+    from: from === undefined ? -Infinity : parseInstant(from, 'virkningFra'),
+    to: to === undefined ? Infinity : parseInstant(to, 'virkningTil'),
+  };
   if (!(window.from < window.to)) throw oioError('INVALID_VIRKNING_INTERVAL', 'virkningFra must be before virkningTil');
   return window;
 }
@@ -67,12 +72,17 @@ export function registrationSelection(q: Query): RegistrationSelection {
   const from = single(q, 'registreretFra');
   const to = single(q, 'registreretTil');
   if (at !== undefined) {
-    if (from !== undefined || to !== undefined) throw oioError('INVALID_PARAMETER', 'registreringstid cannot be combined with registreretFra/registreretTil');
+    if (from !== undefined || to !== undefined)
+      throw oioError('INVALID_PARAMETER', 'registreringstid cannot be combined with registreretFra/registreretTil');
     return { at: exactTime(at, 'registreringstid') };
   }
   if (from === undefined && to === undefined) return {};
-  const window = { from: from === undefined ? '-infinity' : exactTime(from, 'registreretFra'), to: to === undefined ? 'infinity' : exactTime(to, 'registreretTil') };
-  if (!(parseInstant(window.from) < parseInstant(window.to))) throw oioError('INVALID_PARAMETER', 'registreretFra must be before registreretTil');
+  const window = {
+    from: from === undefined ? '-infinity' : exactTime(from, 'registreretFra'),
+    to: to === undefined ? 'infinity' : exactTime(to, 'registreretTil'),
+  };
+  if (!(parseInstant(window.from) < parseInstant(window.to)))
+    throw oioError('INVALID_PARAMETER', 'registreretFra must be before registreretTil');
   return window;
 }
 
@@ -129,10 +139,16 @@ export function parseSearch(decl: ObjectTypeDecl, q: Query): ParsedSearch {
       if (attributeFields.has(name)) criteria.push({ kind: 'attribute', field: name, pattern: value });
       else if (states.has(name)) {
         const state = states.get(name)!;
-        if (!state.values.includes(value)) throw oioError('INVALID_STATE_VALUE', `${name}: "${value}" is not one of ${state.values.join(', ')}`);
+        if (!state.values.includes(value))
+          throw oioError('INVALID_STATE_VALUE', `${name}: "${value}" is not one of ${state.values.join(', ')}`);
         criteria.push({ kind: 'state', field: name, value });
       } else if (relations.has(relName) || relName === 'vilkaarligrel') {
-        criteria.push({ kind: 'relation', name: relName === 'vilkaarligrel' ? null : relName, ...relationTarget(value, name), ...(objekttype ? { objekttype } : {}) });
+        criteria.push({
+          kind: 'relation',
+          name: relName === 'vilkaarligrel' ? null : relName,
+          ...relationTarget(value, name),
+          ...(objekttype ? { objekttype } : {}),
+        });
       } else throw platformError('UNKNOWN_PARAMETER', `Unknown query parameter "${name}"`, { parameter: name });
     }
   }
@@ -204,7 +220,8 @@ export function decodeCursor(raw: string, fingerprint: string): CursorState {
   } catch {
     throw oioError('INVALID_CURSOR');
   }
-  if (typeof state?.r !== 'string' || typeof state.a !== 'string' || !isUuid(state.a) || typeof state.f !== 'string') throw oioError('INVALID_CURSOR');
+  if (typeof state?.r !== 'string' || typeof state.a !== 'string' || !isUuid(state.a) || typeof state.f !== 'string')
+    throw oioError('INVALID_CURSOR');
   if (state.t !== undefined && (typeof state.t !== 'number' || !Number.isFinite(state.t))) throw oioError('INVALID_CURSOR');
   if (state.s !== undefined && (typeof state.s !== 'string' || !/^\d+:\d+:(\d+(,\d+)*)?$/.test(state.s))) throw oioError('INVALID_CURSOR');
   try {

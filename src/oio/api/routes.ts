@@ -4,7 +4,15 @@ import type { ObjectTypeDecl, OioObject } from '../model.ts';
 import { contentFromWire, contentToWire, type VirkningSelection, type WireObject } from '../domain/wire.ts';
 import type { OioStore, RegistrationSelection } from '../store/oio-store.ts';
 import { decodeCursor, encodeCursor, listUuids, parseSearch, registrationSelection, virkningSelection, type Query } from './query.ts';
-import { collectionQuerySchema, deleteBodySchema, objectSchema, patchBodySchema, readQuerySchema, uuidResponse, writeBodySchema } from './schemas.ts';
+import {
+  collectionQuerySchema,
+  deleteBodySchema,
+  objectSchema,
+  patchBodySchema,
+  readQuerySchema,
+  uuidResponse,
+  writeBodySchema,
+} from './schemas.ts';
 
 const uuidParams = {
   type: 'object',
@@ -90,7 +98,15 @@ export function registerOioRoutes(app: FastifyInstance, store: OioStore, decl: O
 
   app.delete(
     `${base}/:uuid`,
-    { schema: { tags, summary: `Slet: delete a ${decl.name}`, params: uuidParams, body: deleteBodySchema, response: { 200: uuidResponse, ...errors } } },
+    {
+      schema: {
+        tags,
+        summary: `Slet: delete a ${decl.name}`,
+        params: uuidParams,
+        body: deleteBodySchema,
+        response: { 200: uuidResponse, ...errors },
+      },
+    },
     async (req) => {
       const { uuid } = req.params as { uuid: string };
       const body = (req.body ?? {}) as { note?: string };
@@ -127,10 +143,14 @@ export function registerOioRoutes(app: FastifyInstance, store: OioStore, decl: O
         summary: `List by uuid, or Soeg: search ${decl.name} by example`,
         description:
           'With only uuid and time parameters: the objects (list). Otherwise: UUIDs whose every criterion holds at one common effective ' +
-          'instant, in UUID order. `next` is a cursor pinned to the first page\'s registration time; pass it as `cursor` with the same criteria.',
+          "instant, in UUID order. `next` is a cursor pinned to the first page's registration time; pass it as `cursor` with the same criteria.",
         querystring: collectionQuerySchema(decl),
         response: {
-          200: { type: 'object', properties: { results: { type: 'array', items: { type: 'array' } }, next: { type: 'string' } }, required: ['results'] },
+          200: {
+            type: 'object',
+            properties: { results: { type: 'array', items: { type: 'array' } }, next: { type: 'string' } },
+            required: ['results'],
+          },
           ...errors,
         },
       },
@@ -153,7 +173,16 @@ export function registerOioRoutes(app: FastifyInstance, store: OioStore, decl: O
       schema: {
         tags,
         summary: 'The attribute fields, states and relations this type has',
-        response: { 200: { type: 'object', properties: { attributter: { type: 'array', items: { type: 'string' } }, tilstande: { type: 'array', items: { type: 'string' } }, relationer: { type: 'array', items: { type: 'string' } } } } },
+        response: {
+          200: {
+            type: 'object',
+            properties: {
+              attributter: { type: 'array', items: { type: 'string' } },
+              tilstande: { type: 'array', items: { type: 'string' } },
+              relationer: { type: 'array', items: { type: 'string' } },
+            },
+          },
+        },
       },
     },
     async () => ({
@@ -169,7 +198,11 @@ async function search(store: OioStore, decl: ObjectTypeDecl, q: Query, uuids: st
   const cursor = parsed.cursor !== undefined ? decodeCursor(parsed.cursor, parsed.fingerprint) : undefined;
   // The first page pins the registration time and the database snapshot; every later page reads
   // the same state. A registration time the client asks for is its own pin: history is immutable.
-  const pin = cursor ? { registreringstid: cursor.r, snapshot: cursor.s } : parsed.registreringstid ? { registreringstid: parsed.registreringstid, snapshot: undefined } : await store.pin();
+  const pin = cursor
+    ? { registreringstid: cursor.r, snapshot: cursor.s }
+    : parsed.registreringstid
+      ? { registreringstid: parsed.registreringstid, snapshot: undefined }
+      : await store.pin();
   const registreringstid = pin.registreringstid;
   const virkning = parsed.virkningIsNow && cursor?.t !== undefined ? { at: cursor.t } : parsed.virkning;
   const fetched = await store.soeg(decl.name, {
@@ -186,7 +219,16 @@ async function search(store: OioStore, decl: ObjectTypeDecl, q: Query, uuids: st
   });
   const page = fetched.slice(parsed.first, parsed.first + parsed.pageSize);
   const more = fetched.length > parsed.first + parsed.pageSize;
-  const next = more && page.length ? encodeCursor({ r: registreringstid, ...(pin.snapshot ? { s: pin.snapshot } : {}), ...(parsed.virkningIsNow && 'at' in virkning ? { t: virkning.at } : {}), a: page[page.length - 1]!, f: parsed.fingerprint }) : undefined;
+  const next =
+    more && page.length
+      ? encodeCursor({
+          r: registreringstid,
+          ...(pin.snapshot ? { s: pin.snapshot } : {}),
+          ...(parsed.virkningIsNow && 'at' in virkning ? { t: virkning.at } : {}),
+          a: page[page.length - 1]!,
+          f: parsed.fingerprint,
+        })
+      : undefined;
   const results = parsed.list
     ? (await store.list(decl.name, page, { at: registreringstid, snapshot: pin.snapshot })).map((o) => objectToWire(decl, o, virkning))
     : page;

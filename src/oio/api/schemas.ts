@@ -70,7 +70,11 @@ export function contentSchema(decl: ObjectTypeDecl) {
       properties: Object.fromEntries(
         decl.relations.map((r) => [
           r.name,
-          { type: 'array', items: relationValue(!!r.qualified), description: `${r.cardinality}${r.targets?.length ? `; targets: ${r.targets.join(', ')}` : ''}` },
+          {
+            type: 'array',
+            items: relationValue(!!r.qualified),
+            description: `${r.cardinality}${r.targets?.length ? `; targets: ${r.targets.join(', ')}` : ''}`,
+          },
         ]),
       ),
       additionalProperties: false,
@@ -123,7 +127,14 @@ export function objectSchema(decl: ObjectTypeDecl) {
 }
 
 /** Query parameters shared by read, list and search. */
-export const timeParameters = ['virkningFra', 'virkningTil', 'virkningstid', 'registreretFra', 'registreretTil', 'registreringstid'] as const;
+export const timeParameters = [
+  'virkningFra',
+  'virkningTil',
+  'virkningstid',
+  'registreretFra',
+  'registreretTil',
+  'registreringstid',
+] as const;
 export const searchParameters = [
   'livscykluskode',
   'brugerref',

@@ -15,7 +15,10 @@ export function assertTransition(current: Livscykluskode, next: Livscykluskode):
   if (LIFECYCLE_TRANSITIONS[current].includes(next)) return;
   if (current === 'Slettet') throw oioError('OBJECT_DELETED');
   if (current === 'Passiveret' && next === 'Rettet') throw oioError('OBJECT_PASSIVATED');
-  throw oioError('ILLEGAL_LIFECYCLE_TRANSITION', `The lifecycle transition ${current} → ${next} is not allowed`, { from: current, to: next });
+  throw oioError('ILLEGAL_LIFECYCLE_TRANSITION', `The lifecycle transition ${current} → ${next} is not allowed`, {
+    from: current,
+    to: next,
+  });
 }
 
 /**

@@ -33,7 +33,10 @@ function mergeAttributes(current: readonly AttributeValue[], incoming: readonly 
         virkning: { ...span, from: Math.max(cur.virkning.from, span.from), to: Math.min(cur.virkning.to, span.to) },
       });
     }
-    for (const gap of uncovered(span, result.map((r) => r.virkning))) {
+    for (const gap of uncovered(
+      span,
+      result.map((r) => r.virkning),
+    )) {
       next.push({ fields: inc.fields, virkning: { ...span, ...gap } });
     }
     result = next;

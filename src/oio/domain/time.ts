@@ -18,7 +18,14 @@ const zoneFormat = new Intl.DateTimeFormat('en-GB', {
 /** Offset of Danish local time from UTC at `ms`, in ms. */
 function danishOffset(ms: number): number {
   const parts = Object.fromEntries(zoneFormat.formatToParts(new Date(ms)).map((p) => [p.type, p.value]));
-  const local = Date.UTC(Number(parts.year), Number(parts.month) - 1, Number(parts.day), Number(parts.hour), Number(parts.minute), Number(parts.second));
+  const local = Date.UTC(
+    Number(parts.year),
+    Number(parts.month) - 1,
+    Number(parts.day),
+    Number(parts.hour),
+    Number(parts.minute),
+    Number(parts.second),
+  );
   return local - Math.floor(ms / 1000) * 1000;
 }
 
@@ -48,7 +55,12 @@ export function parseInstant(raw: string, what = 'instant'): number {
   if (!t || !validDate(Number(t[1]), Number(t[2]), Number(t[3])) || Number(t[4]) > 23 || Number(t[5]) > 59 || Number(t[6] ?? 0) > 59) {
     throw oioError('INVALID_TIMESTAMP', `${what}: "${raw}" is not an ISO 8601 instant with offset, a date, or infinity`);
   }
-  const ms = Date.parse(s.replace(' ', 'T').replace(/([+-]\d{2})(\d{2})$/, '$1:$2').replace(/([+-]\d{2})$/, '$1:00'));
+  const ms = Date.parse(
+    s
+      .replace(' ', 'T')
+      .replace(/([+-]\d{2})(\d{2})$/, '$1:$2')
+      .replace(/([+-]\d{2})$/, '$1:00'),
+  );
   if (Number.isNaN(ms)) throw oioError('INVALID_TIMESTAMP', `${what}: "${raw}" is out of range`);
   return ms;
 }
@@ -57,7 +69,10 @@ export function parseInstant(raw: string, what = 'instant'): number {
 export function formatInstant(ms: number): string {
   if (ms === Infinity) return 'infinity';
   if (ms === -Infinity) return '-infinity';
-  return new Date(ms).toISOString().replace(/\.000Z$/, 'Z').replace(/Z$/, '+00:00');
+  return new Date(ms)
+    .toISOString()
+    .replace(/\.000Z$/, 'Z')
+    .replace(/Z$/, '+00:00');
 }
 
 /** A registration time from the database as ms (the value keeps µs; ms is enough to compare). */

@@ -41,7 +41,9 @@ export function validateContent(decl: ObjectTypeDecl, content: Content): void {
     for (const v of values) {
       checkInterval(state.name, v.virkning);
       if (!state.values.includes(v.value)) {
-        throw oioError('INVALID_STATE_VALUE', `${state.name}: "${v.value}" is not one of ${state.values.join(', ')}`, { field: state.name });
+        throw oioError('INVALID_STATE_VALUE', `${state.name}: "${v.value}" is not one of ${state.values.join(', ')}`, {
+          field: state.name,
+        });
       }
     }
     checkOverlap(state.name, values);
@@ -53,7 +55,8 @@ export function validateContent(decl: ObjectTypeDecl, content: Content): void {
       if ((v.uuid === undefined) === (v.urn === undefined)) {
         throw oioError('INVALID_RELATION_TARGET', `${rel.name}: a relation value needs exactly one of uuid and urn`, { field: rel.name });
       }
-      if (v.uuid !== undefined && !isUuid(v.uuid)) throw platformError('INVALID_UUID', `${rel.name}: "${v.uuid}" is not a UUID`, { field: rel.name });
+      if (v.uuid !== undefined && !isUuid(v.uuid))
+        throw platformError('INVALID_UUID', `${rel.name}: "${v.uuid}" is not a UUID`, { field: rel.name });
     }
     if (rel.cardinality === '0..1') checkOverlap(rel.name, values);
   }
@@ -61,8 +64,12 @@ export function validateContent(decl: ObjectTypeDecl, content: Content): void {
 
 function checkInterval(where: string, v: Virkning): void {
   if (!(v.from < v.to)) {
-    throw oioError('INVALID_VIRKNING_INTERVAL', `${where}: virkning from ${formatInstant(v.from)} is not before to ${formatInstant(v.to)}`, {
-      field: where,
-    });
+    throw oioError(
+      'INVALID_VIRKNING_INTERVAL',
+      `${where}: virkning from ${formatInstant(v.from)} is not before to ${formatInstant(v.to)}`,
+      {
+        field: where,
+      },
+    );
   }
 }

@@ -20,7 +20,10 @@ export function outside(v: Virkning, cut: { from: number; to: number }): Virknin
 }
 
 /** The sub-intervals of `span` not covered by any of `covers` (which may overlap each other). */
-export function uncovered(span: { from: number; to: number }, covers: readonly { from: number; to: number }[]): { from: number; to: number }[] {
+export function uncovered(
+  span: { from: number; to: number },
+  covers: readonly { from: number; to: number }[],
+): { from: number; to: number }[] {
   const sorted = covers.filter((c) => overlaps(c, span)).sort((a, b) => a.from - b.from);
   const gaps: { from: number; to: number }[] = [];
   let cursor = span.from;

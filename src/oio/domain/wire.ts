@@ -76,7 +76,11 @@ export function contentFromWire(decl: ObjectTypeDecl, body: WireObject): Content
 
   if (body.attributter !== undefined) {
     const groups = record(body.attributter, 'attributter');
-    unknownKeys(groups, decl.attributes.map((g) => g.name), 'attributter');
+    unknownKeys(
+      groups,
+      decl.attributes.map((g) => g.name),
+      'attributter',
+    );
     for (const group of decl.attributes) {
       if (groups[group.name] === undefined) continue;
       attributter[group.name] = list(groups[group.name], `attributter.${group.name}`).map((raw, i) => {
@@ -94,7 +98,11 @@ export function contentFromWire(decl: ObjectTypeDecl, body: WireObject): Content
   }
   if (body.tilstande !== undefined) {
     const states = record(body.tilstande, 'tilstande');
-    unknownKeys(states, decl.states.map((s) => s.name), 'tilstande');
+    unknownKeys(
+      states,
+      decl.states.map((s) => s.name),
+      'tilstande',
+    );
     for (const state of decl.states) {
       if (states[state.name] === undefined) continue;
       tilstande[state.name] = list(states[state.name], `tilstande.${state.name}`).map((raw, i) => {
@@ -109,15 +117,24 @@ export function contentFromWire(decl: ObjectTypeDecl, body: WireObject): Content
   }
   if (body.relationer !== undefined) {
     const rels = record(body.relationer, 'relationer');
-    unknownKeys(rels, decl.relations.map((r) => r.name), 'relationer');
+    unknownKeys(
+      rels,
+      decl.relations.map((r) => r.name),
+      'relationer',
+    );
     for (const rel of decl.relations) {
       if (rels[rel.name] === undefined) continue;
       relationer[rel.name] = list(rels[rel.name], `relationer.${rel.name}`).map((raw, i) => {
         const where = `relationer.${rel.name}[${i}]`;
         const obj = record(raw, where);
-        unknownKeys(obj, rel.qualified ? ['uuid', 'urn', 'objekttype', 'rolle', 'type', 'indeks', 'virkning'] : ['uuid', 'urn', 'objekttype', 'virkning'], where);
+        unknownKeys(
+          obj,
+          rel.qualified ? ['uuid', 'urn', 'objekttype', 'rolle', 'type', 'indeks', 'virkning'] : ['uuid', 'urn', 'objekttype', 'virkning'],
+          where,
+        );
         const indeks = obj.indeks;
-        if (indeks !== undefined && (typeof indeks !== 'number' || !Number.isInteger(indeks))) throw invalid(`${where}.indeks must be a whole number`);
+        if (indeks !== undefined && (typeof indeks !== 'number' || !Number.isInteger(indeks)))
+          throw invalid(`${where}.indeks must be a whole number`);
         const uuid = optionalString(obj, 'uuid', where);
         return {
           uuid: uuid === '' ? undefined : uuid?.toLowerCase(),

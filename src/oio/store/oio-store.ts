@@ -21,14 +21,14 @@ export interface WriteContext {
  * Which registrations to read: the one current at an instant (default now), or all overlapping a
  * window. A `snapshot` (from {@link OioStore.pin}) hides writes that were not committed when it was taken.
  */
-export type RegistrationSelection = { readonly at?: string | undefined; readonly snapshot?: string | undefined } | { readonly from: string; readonly to: string };
+export type RegistrationSelection =
+  { readonly at?: string | undefined; readonly snapshot?: string | undefined } | { readonly from: string; readonly to: string };
 
 /** A registration time and the database snapshot taken with it: one consistent state to page through. */
 export interface Pin {
   readonly registreringstid: string;
   readonly snapshot: string;
 }
-
 
 type Action = 'opret' | 'importer' | 'ret' | 'passiver' | 'slet';
 
@@ -57,13 +57,29 @@ function indexRows(decl: ObjectTypeDecl, content: Content): IndexRow[] {
   for (const group of decl.attributes) {
     for (const value of content.attributter[group.name] ?? []) {
       for (const [felt, tekst] of Object.entries(value.fields)) {
-        rows.push({ kind: 'a', felt, tekst, maal_uuid: null, maal_type: null, notetekst: value.virkning.notetekst ?? null, ...span(value.virkning) });
+        rows.push({
+          kind: 'a',
+          felt,
+          tekst,
+          maal_uuid: null,
+          maal_type: null,
+          notetekst: value.virkning.notetekst ?? null,
+          ...span(value.virkning),
+        });
       }
     }
   }
   for (const state of decl.states) {
     for (const value of content.tilstande[state.name] ?? []) {
-      rows.push({ kind: 't', felt: state.field, tekst: value.value, maal_uuid: null, maal_type: null, notetekst: value.virkning.notetekst ?? null, ...span(value.virkning) });
+      rows.push({
+        kind: 't',
+        felt: state.field,
+        tekst: value.value,
+        maal_uuid: null,
+        maal_type: null,
+        notetekst: value.virkning.notetekst ?? null,
+        ...span(value.virkning),
+      });
     }
   }
   for (const rel of decl.relations) {
@@ -90,6 +106,34 @@ function responsibleOf(decl: ObjectTypeDecl, uuid: string, content: Content): st
   const now = Date.now();
   const current = values.find((v) => v.virkning.from <= now && now < v.virkning.to) ?? values[values.length - 1];
   return current?.uuid ?? current?.urn;
+}
+
+/** Relations whose UUID target is a stored object must point to an object of an allowed type. */
+async function checkTargets(tx: Queryable, decl: ObjectTypeDecl, content: Content): Promise<void> {
+  const wanted = new Map<string, string[]>();
+  for (const rel of decl.relations) {
+    if (!rel.targets?.length) continue;
+    for (const v of content.relationer[rel.name] ?? []) if (v.uuid) wanted.set(v.uuid, [...(wanted.get(v.uuid) ?? []), rel.name]);
+  }
+  if (wanted.size === 0) return;
+  const { rows } = await tx.query<{ uuid: string; objekttype: string }>(
+    'SELECT uuid::text, objekttype FROM oio_objekt WHERE uuid = ANY($1::uuid[])',
+    [[...wanted.keys()]],
+  );
+  for (const row of rows) {
+    for (const relName of wanted.get(row.uuid) ?? []) {
+      const rel = decl.relations.find((r) => r.name === relName)!;
+      if (!rel.targets!.includes(row.objekttype)) {
+        throw oioError(
+          'RELATION_TARGET_TYPE_NOT_ALLOWED',
+          `${relName} cannot point to ${row.uuid}, which is a ${row.objekttype} (allowed: ${rel.targets!.join(', ')})`,
+          {
+            field: relName,
+          },
+        );
+      }
+    }
+  }
 }
 
 const WRITE_SQL = `
@@ -129,6 +173,133 @@ export class OioStore {
     if (!decl) throw new Error(`object type ${type} is not declared`);
     return decl;
   }
+
+  /** Creates an object (Opstaaet). Returns its UUID. */
+  opret(type: string, content: Content, ctx: WriteContext = {}, uuid: string = randomUUID()): Promise<string> {
+    return this.inTransaction((w) => w.opret(type, content, ctx, uuid));
+  }
+
+  /** Creates an object with the given UUID, or overwrites it in full (Importeret, or Rettet when active). */
+  importer(type: string, uuid: string, content: Content, ctx: WriteContext = {}): Promise<void> {
+    return this.inTransaction((w) => w.importer(type, uuid, content, ctx));
+  }
+
+  /** Updates with LoRa's merge semantics (Rettet). */
+  ret(type: string, uuid: string, update: Content, ctx: WriteContext = {}): Promise<void> {
+    return this.inTransaction((w) => w.ret(type, uuid, update, ctx));
+  }
+
+  passiver(type: string, uuid: string, ctx: WriteContext = {}): Promise<void> {
+    return this.inTransaction((w) => w.passiver(type, uuid, ctx));
+  }
+
+  slet(type: string, uuid: string, ctx: WriteContext = {}): Promise<void> {
+    return this.inTransaction((w) => w.slet(type, uuid, ctx));
+  }
+
+  /**
+   * Runs several writes in one transaction: all of them commit, with their events, or none does
+   * (an import of a whole classification or organisation is atomic this way).
+   */
+  async inTransaction<T>(fn: (writer: OioWriter) => Promise<T>): Promise<T> {
+    const result = await this.store.transaction((tx) => fn(new OioWriter(tx, (type) => this.decl(type))));
+    this.afterCommit();
+    return result;
+  }
+
+  /** Reads one object. Throws OBJECT_NOT_FOUND, or OBJECT_DELETED when deleted at the registration time. */
+  async laes(type: string, uuid: string, reg: RegistrationSelection = {}): Promise<OioObject> {
+    const [obj] = await this.list(type, [uuid], reg);
+    if (!obj) throw oioError('OBJECT_NOT_FOUND');
+    const last = obj.registreringer[obj.registreringer.length - 1]!;
+    if (!('from' in reg) && last.livscykluskode === 'Slettet') throw oioError('OBJECT_DELETED');
+    return obj;
+  }
+
+  /** Reads many objects; unknown UUIDs are left out. Registrations come oldest first. */
+  async list(type: string, uuids: readonly string[], reg: RegistrationSelection = {}): Promise<OioObject[]> {
+    const decl = this.decl(type);
+    if (uuids.length === 0) return [];
+    const windowed = 'from' in reg;
+    const snapshot = !windowed ? reg.snapshot : undefined;
+    const { rows } = await this.store.query<{
+      uuid: string;
+      fra: string;
+      til: string;
+      livscykluskode: Livscykluskode;
+      brugerref: string | null;
+      note: string | null;
+      indhold: Record<string, unknown>;
+    }>(
+      `SELECT objekt_uuid::text AS uuid, to_json(fra)#>>'{}' AS fra, to_json(til)#>>'{}' AS til, livscykluskode, brugerref, note, indhold
+       FROM oio_registrering
+       WHERE objekt_uuid = ANY($1::uuid[]) AND objekttype = $2
+         AND ${
+           windowed
+             ? 'fra < $4::timestamptz AND til > $3::timestamptz'
+             : snapshot
+               ? currentInSnapshot('oio_registrering', '$3', '$4')
+               : 'fra <= COALESCE($3::timestamptz, clock_timestamp()) AND til > COALESCE($3::timestamptz, clock_timestamp())'
+         }
+       ORDER BY objekt_uuid, fra`,
+      windowed
+        ? [uuids, decl.name, reg.from, reg.to]
+        : snapshot
+          ? [uuids, decl.name, reg.at ?? null, snapshot]
+          : [uuids, decl.name, reg.at ?? null],
+    );
+    const byUuid = new Map<string, Registrering[]>();
+    for (const r of rows) {
+      const list = byUuid.get(r.uuid) ?? [];
+      list.push({
+        fra: r.fra,
+        til: r.til,
+        livscykluskode: r.livscykluskode,
+        brugerref: r.brugerref,
+        note: r.note,
+        content: contentFromWire(decl, r.indhold),
+      });
+      byUuid.set(r.uuid, list);
+    }
+    return uuids.flatMap((u) => {
+      const registreringer = byUuid.get(u.toLowerCase());
+      return registreringer ? [{ uuid: u.toLowerCase(), objekttype: decl.name, registreringer }] : [];
+    });
+  }
+
+  /** The registration time now, as the database prints it. */
+  async now(): Promise<string> {
+    const { rows } = await this.store.query<{ now: string }>(`SELECT to_json(clock_timestamp())#>>'{}' AS now`);
+    return rows[0]!.now;
+  }
+
+  /**
+   * Pins a consistent state to page through: the registration time now, and the database
+   * snapshot, which leaves out writes still in flight (their registration time may lie before
+   * ours, but they were not committed when the first page was read).
+   */
+  async pin(): Promise<Pin> {
+    const { rows } = await this.store.query<{ r: string; s: string }>(
+      `SELECT to_json(clock_timestamp())#>>'{}' AS r, pg_current_snapshot()::text AS s`,
+    );
+    return { registreringstid: rows[0]!.r, snapshot: rows[0]!.s };
+  }
+
+  /** Searches by example; returns at most `limit` UUIDs in UUID order after `after`. */
+  async soeg(type: string, query: SearchQuery): Promise<string[]> {
+    const decl = this.decl(type);
+    const { sql, params } = buildSearch(decl.name, query);
+    const { rows } = await this.store.query<{ uuid: string }>(sql, params);
+    return rows.map((r) => String(r.uuid));
+  }
+}
+
+/** Writes inside one transaction; see {@link OioStore.inTransaction}. */
+export class OioWriter {
+  constructor(
+    private readonly tx: Queryable,
+    private readonly decl: (type: string) => ObjectTypeDecl,
+  ) {}
 
   /** Creates an object (Opstaaet). Returns its UUID. */
   async opret(type: string, content: Content, ctx: WriteContext = {}, uuid: string = randomUUID()): Promise<string> {
@@ -184,154 +355,65 @@ export class OioStore {
     uuid: string,
     action: Action,
     ctx: WriteContext,
-    next: (current: { livscykluskode: Livscykluskode; content: Content } | undefined) => { livscykluskode: Livscykluskode; content: Content },
-  ): Promise<void> {
-    await this.store.transaction(async (tx) => {
-      const creating = action === 'opret' || action === 'importer';
-      // A create claims the UUID first; when another writer has it (even uncommitted), the insert
-      // waits for that writer and then does nothing, and the object is locked and read below.
-      const inserted = creating
-        ? (await tx.query('INSERT INTO oio_objekt (uuid, objekttype) VALUES ($1::uuid, $2) ON CONFLICT (uuid) DO NOTHING', [uuid, decl.name])).rowCount === 1
-        : false;
-      const existing = inserted
-        ? { rows: [] as { objekttype: string }[] }
-        : await tx.query<{ objekttype: string }>('SELECT objekttype FROM oio_objekt WHERE uuid = $1::uuid FOR UPDATE', [uuid]);
-      let current: CurrentRow | undefined;
-      if (existing.rows.length === 0) {
-        if (!inserted) throw oioError('OBJECT_NOT_FOUND');
-      } else {
-        if (existing.rows[0]!.objekttype !== decl.name) {
-          throw action === 'importer' || action === 'opret' ? oioError('OBJECT_TYPE_MISMATCH') : oioError('OBJECT_NOT_FOUND');
-        }
-        if (action === 'opret') throw oioError('OBJECT_TYPE_MISMATCH', 'An object with this UUID exists already');
-        const cur = await tx.query<CurrentRow>(
-          `SELECT id, to_json(fra)#>>'{}' AS fra, livscykluskode, indhold FROM oio_registrering
-           WHERE objekt_uuid = $1::uuid AND til = 'infinity'`,
-          [uuid],
-        );
-        current = cur.rows[0];
-      }
-      const currentContent = current ? { livscykluskode: current.livscykluskode, content: contentFromWire(decl, current.indhold) } : undefined;
-      const result = next(currentContent);
-      await this.checkTargets(tx, decl, result.content);
-      await tx.query(WRITE_SQL, [
-        uuid,
-        decl.name,
-        current?.fra ?? null,
-        current?.id ?? null,
-        result.livscykluskode,
-        ctx.brugerref ?? null,
-        ctx.note ?? null,
-        JSON.stringify(contentToWire(decl, result.content)),
-        JSON.stringify(indexRows(decl, result.content)),
-      ]);
-      await recordEvents(tx, [
-        {
-          topic: `${decl.service}.${decl.name}`,
-          action,
-          objectUuid: uuid,
-          responsible: responsibleOf(decl, uuid, result.content),
-          payload: { livscykluskode: result.livscykluskode },
-        },
-      ]);
-    });
-    this.afterCommit();
-  }
-
-  /** Relations whose UUID target is a stored object must point to an object of an allowed type. */
-  private async checkTargets(tx: Queryable, decl: ObjectTypeDecl, content: Content): Promise<void> {
-    const wanted = new Map<string, string[]>();
-    for (const rel of decl.relations) {
-      if (!rel.targets?.length) continue;
-      for (const v of content.relationer[rel.name] ?? []) if (v.uuid) wanted.set(v.uuid, [...(wanted.get(v.uuid) ?? []), rel.name]);
-    }
-    if (wanted.size === 0) return;
-    const { rows } = await tx.query<{ uuid: string; objekttype: string }>('SELECT uuid::text, objekttype FROM oio_objekt WHERE uuid = ANY($1::uuid[])', [
-      [...wanted.keys()],
-    ]);
-    for (const row of rows) {
-      for (const relName of wanted.get(row.uuid) ?? []) {
-        const rel = decl.relations.find((r) => r.name === relName)!;
-        if (!rel.targets!.includes(row.objekttype)) {
-          throw oioError('RELATION_TARGET_TYPE_NOT_ALLOWED', `${relName} cannot point to ${row.uuid}, which is a ${row.objekttype} (allowed: ${rel.targets!.join(', ')})`, {
-            field: relName,
-          });
-        }
-      }
-    }
-  }
-
-  /** Reads one object. Throws OBJECT_NOT_FOUND, or OBJECT_DELETED when deleted at the registration time. */
-  async laes(type: string, uuid: string, reg: RegistrationSelection = {}): Promise<OioObject> {
-    const [obj] = await this.list(type, [uuid], reg);
-    if (!obj) throw oioError('OBJECT_NOT_FOUND');
-    const last = obj.registreringer[obj.registreringer.length - 1]!;
-    if (!('from' in reg) && last.livscykluskode === 'Slettet') throw oioError('OBJECT_DELETED');
-    return obj;
-  }
-
-  /** Reads many objects; unknown UUIDs are left out. Registrations come oldest first. */
-  async list(type: string, uuids: readonly string[], reg: RegistrationSelection = {}): Promise<OioObject[]> {
-    const decl = this.decl(type);
-    if (uuids.length === 0) return [];
-    const windowed = 'from' in reg;
-    const snapshot = !windowed ? reg.snapshot : undefined;
-    const { rows } = await this.store.query<{
-      uuid: string;
-      fra: string;
-      til: string;
+    next: (current: { livscykluskode: Livscykluskode; content: Content } | undefined) => {
       livscykluskode: Livscykluskode;
-      brugerref: string | null;
-      note: string | null;
-      indhold: Record<string, unknown>;
-    }>(
-      `SELECT objekt_uuid::text AS uuid, to_json(fra)#>>'{}' AS fra, to_json(til)#>>'{}' AS til, livscykluskode, brugerref, note, indhold
-       FROM oio_registrering
-       WHERE objekt_uuid = ANY($1::uuid[]) AND objekttype = $2
-         AND ${
-           windowed
-             ? 'fra < $4::timestamptz AND til > $3::timestamptz'
-             : snapshot
-               ? currentInSnapshot('oio_registrering', '$3', '$4')
-               : 'fra <= COALESCE($3::timestamptz, clock_timestamp()) AND til > COALESCE($3::timestamptz, clock_timestamp())'
-         }
-       ORDER BY objekt_uuid, fra`,
-      windowed ? [uuids, decl.name, reg.from, reg.to] : snapshot ? [uuids, decl.name, reg.at ?? null, snapshot] : [uuids, decl.name, reg.at ?? null],
-    );
-    const byUuid = new Map<string, Registrering[]>();
-    for (const r of rows) {
-      const list = byUuid.get(r.uuid) ?? [];
-      list.push({ fra: r.fra, til: r.til, livscykluskode: r.livscykluskode, brugerref: r.brugerref, note: r.note, content: contentFromWire(decl, r.indhold) });
-      byUuid.set(r.uuid, list);
+      content: Content;
+    },
+  ): Promise<void> {
+    const creating = action === 'opret' || action === 'importer';
+    // A create claims the UUID first; when another writer has it (even uncommitted), the insert
+    // waits for that writer and then does nothing, and the object is locked and read below.
+    const inserted = creating
+      ? (
+          await this.tx.query('INSERT INTO oio_objekt (uuid, objekttype) VALUES ($1::uuid, $2) ON CONFLICT (uuid) DO NOTHING', [
+            uuid,
+            decl.name,
+          ])
+        ).rowCount === 1
+      : false;
+    const existing = inserted
+      ? { rows: [] as { objekttype: string }[] }
+      : await this.tx.query<{ objekttype: string }>('SELECT objekttype FROM oio_objekt WHERE uuid = $1::uuid FOR UPDATE', [uuid]);
+    let current: CurrentRow | undefined;
+    if (existing.rows.length === 0) {
+      if (!inserted) throw oioError('OBJECT_NOT_FOUND');
+    } else {
+      if (existing.rows[0]!.objekttype !== decl.name) {
+        throw action === 'importer' || action === 'opret' ? oioError('OBJECT_TYPE_MISMATCH') : oioError('OBJECT_NOT_FOUND');
+      }
+      if (action === 'opret') throw oioError('OBJECT_TYPE_MISMATCH', 'An object with this UUID exists already');
+      const cur = await this.tx.query<CurrentRow>(
+        `SELECT id, to_json(fra)#>>'{}' AS fra, livscykluskode, indhold FROM oio_registrering
+           WHERE objekt_uuid = $1::uuid AND til = 'infinity'`,
+        [uuid],
+      );
+      current = cur.rows[0];
     }
-    return uuids.flatMap((u) => {
-      const registreringer = byUuid.get(u.toLowerCase());
-      return registreringer ? [{ uuid: u.toLowerCase(), objekttype: decl.name, registreringer }] : [];
-    });
-  }
-
-  /** The registration time now, as the database prints it. */
-  async now(): Promise<string> {
-    const { rows } = await this.store.query<{ now: string }>(`SELECT to_json(clock_timestamp())#>>'{}' AS now`);
-    return rows[0]!.now;
-  }
-
-  /**
-   * Pins a consistent state to page through: the registration time now, and the database
-   * snapshot, which leaves out writes still in flight (their registration time may lie before
-   * ours, but they were not committed when the first page was read).
-   */
-  async pin(): Promise<Pin> {
-    const { rows } = await this.store.query<{ r: string; s: string }>(`SELECT to_json(clock_timestamp())#>>'{}' AS r, pg_current_snapshot()::text AS s`);
-    return { registreringstid: rows[0]!.r, snapshot: rows[0]!.s };
-  }
-
-  /** Searches by example; returns at most `limit` UUIDs in UUID order after `after`. */
-  async soeg(type: string, query: SearchQuery): Promise<string[]> {
-    const decl = this.decl(type);
-    const { sql, params } = buildSearch(decl.name, query);
-    const { rows } = await this.store.query<{ uuid: string }>(sql, params);
-    return rows.map((r) => String(r.uuid));
+    const currentContent = current
+      ? { livscykluskode: current.livscykluskode, content: contentFromWire(decl, current.indhold) }
+      : undefined;
+    const result = next(currentContent);
+    await checkTargets(this.tx, decl, result.content);
+    await this.tx.query(WRITE_SQL, [
+      uuid,
+      decl.name,
+      current?.fra ?? null,
+      current?.id ?? null,
+      result.livscykluskode,
+      ctx.brugerref ?? null,
+      ctx.note ?? null,
+      JSON.stringify(contentToWire(decl, result.content)),
+      JSON.stringify(indexRows(decl, result.content)),
+    ]);
+    await recordEvents(this.tx, [
+      {
+        topic: `${decl.service}.${decl.name}`,
+        action,
+        objectUuid: uuid,
+        responsible: responsibleOf(decl, uuid, result.content),
+        payload: { livscykluskode: result.livscykluskode },
+      },
+    ]);
   }
 }
 

@@ -67,7 +67,9 @@ export function buildSearch(objekttype: string, q: SearchQuery): { sql: string; 
   const joins: string[] = [];
   const where: string[] = [`r.objekttype = ${p(objekttype)}`];
   const at = p(q.registreringstid);
-  where.push(q.snapshot !== undefined ? currentInSnapshot('r', at, p(q.snapshot)) : `r.fra <= ${at}::timestamptz AND r.til > ${at}::timestamptz`);
+  where.push(
+    q.snapshot !== undefined ? currentInSnapshot('r', at, p(q.snapshot)) : `r.fra <= ${at}::timestamptz AND r.til > ${at}::timestamptz`,
+  );
   // Only criteria carry virkning: with none, the window would be an unused (untypeable) parameter.
   let windowSql: string | undefined;
   const window = () =>

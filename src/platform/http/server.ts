@@ -136,7 +136,13 @@ export async function buildHttp(options: HttpOptions): Promise<FastifyInstance> 
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   app.get(
     '/health/live',
-    { schema: { tags: ['platform'], summary: 'The process is up', response: { 200: { type: 'object', properties: { status: { type: 'string' } } } } } },
+    {
+      schema: {
+        tags: ['platform'],
+        summary: 'The process is up',
+        response: { 200: { type: 'object', properties: { status: { type: 'string' } } } },
+      },
+    },
     async () => ({ status: 'ok' }),
   );
   app.get(
@@ -155,7 +161,8 @@ export async function buildHttp(options: HttpOptions): Promise<FastifyInstance> 
       } catch {
         return reply.status(503).send(errorBody(PlatformErrors.STORE_UNAVAILABLE, 'The database does not answer'));
       }
-      if (pending.length) return reply.status(503).send(errorBody(PlatformErrors.NOT_READY, `Migrations not applied: ${pending.join(', ')}`));
+      if (pending.length)
+        return reply.status(503).send(errorBody(PlatformErrors.NOT_READY, `Migrations not applied: ${pending.join(', ')}`));
       return { status: 'ready' };
     },
   );
