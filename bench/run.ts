@@ -68,6 +68,8 @@ const print = (line: string) => console.log(line);
 interface Opened {
   store: Store;
   chunk: number;
+  /** Connections loading at once: the pool may use both cores, PGlite has one connection. */
+  parallel: number;
   maintenanceWorkMem: string;
   cleanup: () => Promise<void>;
 }
@@ -86,7 +88,8 @@ async function openBackend(backend: string): Promise<Opened> {
     const store = await openPostgres({ url: config.url, schema: config.schema, poolSize: config.concurrency + 2 });
     return {
       store,
-      chunk: 10_000,
+      chunk: 5_000,
+      parallel: 2,
       maintenanceWorkMem: '512MB',
       cleanup: async () => {
         await store.close();
@@ -100,6 +103,7 @@ async function openBackend(backend: string): Promise<Opened> {
     return {
       store,
       chunk: 5_000,
+      parallel: 1,
       maintenanceWorkMem: '128MB',
       cleanup: async () => {
         try {
@@ -129,6 +133,7 @@ async function runBackend(backend: 'postgres' | 'pglite'): Promise<void> {
       seed: config.seed,
       objects,
       chunk: opened.chunk,
+      parallel: opened.parallel,
       maintenanceWorkMem: opened.maintenanceWorkMem,
       log: print,
     });

@@ -8,6 +8,10 @@ import { instrumentStore } from './platform/store/instrumented.ts';
 import type { Store } from './platform/store/store.ts';
 import { OioStore } from './oio/store/oio-store.ts';
 import { orgModule, orgTypes } from './services/org/index.ts';
+import { klaModule, klaTypes } from './services/kla/index.ts';
+
+/** Every object type the registers declare on the OIO store. */
+export const OIO_TYPES = [...orgTypes, ...klaTypes];
 
 /** A running platform: its HTTP app and what it owns. */
 export interface Platform {
@@ -36,11 +40,12 @@ export async function createPlatform(rawStore: Store, options: PlatformOptions):
   const metrics = createMetrics();
   const store = instrumentStore(rawStore, metrics.storeDuration);
   const relay = new OutboxRelay(store);
-  const oio = new OioStore(store, [...orgTypes], () => relay.wake());
+  const oio = new OioStore(store, OIO_TYPES, () => relay.wake());
   const audit = await AuditLog.open(store);
 
   const modules: HttpModule[] = [];
   if (options.services.includes('org')) modules.push(orgModule(oio));
+  if (options.services.includes('kla')) modules.push(klaModule(oio, store));
 
   const http = await buildHttp({
     store,

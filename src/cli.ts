@@ -1,18 +1,23 @@
 import { parseArgs } from 'node:util';
-import { createPlatform } from './app.ts';
+import { createPlatform, OIO_TYPES } from './app.ts';
+import { OioStore } from './oio/store/oio-store.ts';
 import { ConfigError, loadConfig, SERVICE_NAMES, type Config } from './platform/config.ts';
+import { AppError } from './platform/errors.ts';
 import { migrate } from './platform/store/migrations.ts';
 import { openStore } from './platform/store/open-store.ts';
 import { backupPglite, restorePglite, tunePglite } from './platform/store/pglite-adapter.ts';
 import { readFileSync, writeFileSync } from 'node:fs';
 import type { Store } from './platform/store/store.ts';
 import { seedDemo } from './seed/demo.ts';
+import { runKleImport } from './services/kla/kle-cli.ts';
 
 const HELP = `stotte — the support systems of the Danish common-municipal infrastructure
 
 Usage:
   stotte serve [options]     run the platform (HTTP on one port)
   stotte migrate [options]   apply pending database migrations and exit
+  stotte kle import --emneplan FILE [--handlingsfacetter FILE] [--data DIR | --database-url URL]
+                             import KLE into FK Klassifikation (atomic; only changes are written)
   stotte backup --data DIR --out FILE
                              image of a stopped embedded database (gzip tarball)
   stotte restore --data DIR --from FILE
@@ -106,6 +111,8 @@ async function main(argv: string[]): Promise<number> {
       only: { type: 'string' },
       'no-seed': { type: 'boolean' },
       out: { type: 'string' },
+      emneplan: { type: 'string' },
+      handlingsfacetter: { type: 'string' },
       from: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -132,6 +139,21 @@ async function main(argv: string[]): Promise<number> {
       try {
         const applied = await migrate(store);
         process.stdout.write(applied.length ? `applied: ${applied.join(', ')}\n` : 'nothing to apply\n');
+      } finally {
+        await store.close();
+      }
+      return 0;
+    }
+    case 'kle': {
+      if (positionals[1] !== 'import') throw new ConfigError('kle', `unknown subcommand "${positionals[1] ?? ''}" (known: import)`);
+      if (!values.emneplan && !values.handlingsfacetter) throw new ConfigError('--emneplan', 'names no file (and no --handlingsfacetter either)');
+      const store = await openMigrated(config);
+      try {
+        const oio = new OioStore(store, OIO_TYPES);
+        const summary = await runKleImport(oio, [values.emneplan, values.handlingsfacetter].filter((f): f is string => !!f));
+        process.stdout.write(
+          `KLE import: ${summary.added} added, ${summary.changed} changed, ${summary.retired} retired, ${summary.unchanged} unchanged\n`,
+        );
       } finally {
         await store.close();
       }

@@ -14,6 +14,7 @@ export const OioErrors = defineErrors({
   INVALID_RELATION_TARGET: { status: 400, fk: 40, message: 'A relation value needs exactly one of uuid and urn' },
   RELATION_TARGET_TYPE_NOT_ALLOWED: { status: 400, fk: 40, message: 'The relation cannot point to an object of that type' },
   INVALID_STATE_VALUE: { status: 400, fk: 40, message: 'Not a value of this state' },
+  MISSING_REQUIRED_FIELD: { status: 400, fk: 40, message: 'A value lacks a field its attribute group requires' },
   EMPTY_REGISTRATION: { status: 400, fk: 40, message: 'An object needs at least one attribute, state or relation value' },
   INVALID_PARAMETER: { status: 400, fk: 40, message: 'A query parameter has a value this operation cannot use' },
   INVALID_CURSOR: { status: 400, fk: 40, message: 'The cursor is malformed or belongs to another query' },

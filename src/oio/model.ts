@@ -14,6 +14,8 @@ export interface AttributeGroupDecl {
    * replaced in full on update, like a 0..n relation.
    */
   readonly repeated?: boolean;
+  /** Fields every value of the group must have (checked on the registration as it will be stored). */
+  readonly required?: readonly string[];
 }
 
 export interface StateDecl {

@@ -27,13 +27,23 @@ function checkOverlap(where: string, values: readonly { virkning: Virkning }[]):
 
 /**
  * Checks the rules a registration's content must keep whatever the operation: every virkning
- * non-empty, one value at a time where the type says so, relation targets well formed,
- * state values from their list. Throws the specific error.
+ * non-empty, one value at a time where the type says so, required fields present (unless
+ * `partial`: an update's fragment), relation targets well formed, state values from their list.
+ * Throws the specific error.
  */
-export function validateContent(decl: ObjectTypeDecl, content: Content): void {
+export function validateContent(decl: ObjectTypeDecl, content: Content, options: { partial?: boolean } = {}): void {
   for (const group of decl.attributes) {
     const values = content.attributter[group.name] ?? [];
     values.forEach((v) => checkInterval(group.name, v.virkning));
+    // An update names only what it changes; the merged registration is checked in full.
+    if (group.required && !options.partial) {
+      for (const v of values) {
+        const missing = group.required.find((f) => v.fields[f] === undefined || v.fields[f] === '');
+        if (missing !== undefined) {
+          throw oioError('MISSING_REQUIRED_FIELD', `${group.name}: every value needs ${missing}`, { field: `${group.name}.${missing}` });
+        }
+      }
+    }
     if (!group.repeated) checkOverlap(group.name, values);
   }
   for (const state of decl.states) {

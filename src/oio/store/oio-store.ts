@@ -4,6 +4,7 @@ import type { Queryable, Store } from '../../platform/store/store.ts';
 import { oioError } from '../errors.ts';
 import { assertTransition, importTransition } from '../domain/lifecycle.ts';
 import { hasValues, mergeContent } from '../domain/merge.ts';
+import { foldText } from '../domain/fold.ts';
 import { formatInstant } from '../domain/time.ts';
 import { validateContent } from '../domain/validate.ts';
 import { contentFromWire, contentToWire } from '../domain/wire.ts';
@@ -27,7 +28,8 @@ export type RegistrationSelection =
 /** A registration time and the database snapshot taken with it: one consistent state to page through. */
 export interface Pin {
   readonly registreringstid: string;
-  readonly snapshot: string;
+  /** Absent when the caller named a registration time: history is immutable, no snapshot needed. */
+  readonly snapshot?: string | undefined;
 }
 
 type Action = 'opret' | 'importer' | 'ret' | 'passiver' | 'slet';
@@ -43,6 +45,7 @@ interface IndexRow {
   kind: 'a' | 't' | 'r';
   felt: string;
   tekst: string | null;
+  tekst_foldet?: string;
   maal_uuid: string | null;
   maal_type: string | null;
   notetekst: string | null;
@@ -61,6 +64,7 @@ function indexRows(decl: ObjectTypeDecl, content: Content): IndexRow[] {
           kind: 'a',
           felt,
           tekst,
+          tekst_foldet: foldText(tekst),
           maal_uuid: null,
           maal_type: null,
           notetekst: value.virkning.notetekst ?? null,
@@ -136,6 +140,56 @@ async function checkTargets(tx: Queryable, decl: ObjectTypeDecl, content: Conten
   }
 }
 
+/** Reads objects (unknown UUIDs left out), registrations oldest first, on the store or inside a transaction. */
+async function listObjects(db: Queryable, decl: ObjectTypeDecl, uuids: readonly string[], reg: RegistrationSelection): Promise<OioObject[]> {
+  if (uuids.length === 0) return [];
+  const windowed = 'from' in reg;
+  const snapshot = !windowed ? reg.snapshot : undefined;
+  const { rows } = await db.query<{
+    uuid: string;
+    fra: string;
+    til: string;
+    livscykluskode: Livscykluskode;
+    brugerref: string | null;
+    note: string | null;
+    indhold: Record<string, unknown>;
+  }>(
+    `SELECT objekt_uuid::text AS uuid, to_json(fra)#>>'{}' AS fra, to_json(til)#>>'{}' AS til, livscykluskode, brugerref, note, indhold
+     FROM oio_registrering
+     WHERE objekt_uuid = ANY($1::uuid[]) AND objekttype = $2
+       AND ${
+         windowed
+           ? 'fra < $4::timestamptz AND til > $3::timestamptz'
+           : snapshot
+             ? currentInSnapshot('oio_registrering', '$3', '$4')
+             : 'fra <= COALESCE($3::timestamptz, clock_timestamp()) AND til > COALESCE($3::timestamptz, clock_timestamp())'
+       }
+     ORDER BY objekt_uuid, fra`,
+    windowed
+      ? [uuids, decl.name, reg.from, reg.to]
+      : snapshot
+        ? [uuids, decl.name, reg.at ?? null, snapshot]
+        : [uuids, decl.name, reg.at ?? null],
+  );
+  const byUuid = new Map<string, Registrering[]>();
+  for (const r of rows) {
+    const list = byUuid.get(r.uuid) ?? [];
+    list.push({
+      fra: r.fra,
+      til: r.til,
+      livscykluskode: r.livscykluskode,
+      brugerref: r.brugerref,
+      note: r.note,
+      content: contentFromWire(decl, r.indhold),
+    });
+    byUuid.set(r.uuid, list);
+  }
+  return uuids.flatMap((u) => {
+    const registreringer = byUuid.get(u.toLowerCase());
+    return registreringer ? [{ uuid: u.toLowerCase(), objekttype: decl.name, registreringer }] : [];
+  });
+}
+
 const WRITE_SQL = `
 WITH t AS (SELECT greatest(clock_timestamp(), $3::timestamptz + interval '1 microsecond') AS tid),
 closed AS (UPDATE oio_registrering SET til = (SELECT tid FROM t), til_xid = pg_current_xact_id() WHERE id = $4::bigint RETURNING id),
@@ -145,9 +199,11 @@ reg AS (
   RETURNING id, fra
 ),
 idx AS (
-  INSERT INTO oio_soegeindeks (registrering_id, kind, felt, tekst, maal_uuid, maal_type, notetekst, virkning)
-  SELECT reg.id, x.kind::"char", x.felt, x.tekst, x.maal_uuid, x.maal_type, x.notetekst, tstzrange(x.vfra::timestamptz, x.vtil::timestamptz, '[)')
-  FROM reg, jsonb_to_recordset($9::jsonb) AS x(kind text, felt text, tekst text, maal_uuid uuid, maal_type text, notetekst text, vfra text, vtil text)
+  INSERT INTO oio_soegeindeks (registrering_id, kind, felt, tekst, tekst_foldet, maal_uuid, maal_type, notetekst, virkning)
+  SELECT reg.id, x.kind::"char", x.felt, x.tekst, x.tekst_foldet, x.maal_uuid, x.maal_type, x.notetekst,
+         tstzrange(x.vfra::timestamptz, x.vtil::timestamptz, '[)')
+  FROM reg, jsonb_to_recordset($9::jsonb)
+    AS x(kind text, felt text, tekst text, tekst_foldet text, maal_uuid uuid, maal_type text, notetekst text, vfra text, vtil text)
 )
 SELECT to_json(reg.fra)#>>'{}' AS fra FROM reg, (SELECT count(*) FROM closed) c`;
 
@@ -218,53 +274,7 @@ export class OioStore {
 
   /** Reads many objects; unknown UUIDs are left out. Registrations come oldest first. */
   async list(type: string, uuids: readonly string[], reg: RegistrationSelection = {}): Promise<OioObject[]> {
-    const decl = this.decl(type);
-    if (uuids.length === 0) return [];
-    const windowed = 'from' in reg;
-    const snapshot = !windowed ? reg.snapshot : undefined;
-    const { rows } = await this.store.query<{
-      uuid: string;
-      fra: string;
-      til: string;
-      livscykluskode: Livscykluskode;
-      brugerref: string | null;
-      note: string | null;
-      indhold: Record<string, unknown>;
-    }>(
-      `SELECT objekt_uuid::text AS uuid, to_json(fra)#>>'{}' AS fra, to_json(til)#>>'{}' AS til, livscykluskode, brugerref, note, indhold
-       FROM oio_registrering
-       WHERE objekt_uuid = ANY($1::uuid[]) AND objekttype = $2
-         AND ${
-           windowed
-             ? 'fra < $4::timestamptz AND til > $3::timestamptz'
-             : snapshot
-               ? currentInSnapshot('oio_registrering', '$3', '$4')
-               : 'fra <= COALESCE($3::timestamptz, clock_timestamp()) AND til > COALESCE($3::timestamptz, clock_timestamp())'
-         }
-       ORDER BY objekt_uuid, fra`,
-      windowed
-        ? [uuids, decl.name, reg.from, reg.to]
-        : snapshot
-          ? [uuids, decl.name, reg.at ?? null, snapshot]
-          : [uuids, decl.name, reg.at ?? null],
-    );
-    const byUuid = new Map<string, Registrering[]>();
-    for (const r of rows) {
-      const list = byUuid.get(r.uuid) ?? [];
-      list.push({
-        fra: r.fra,
-        til: r.til,
-        livscykluskode: r.livscykluskode,
-        brugerref: r.brugerref,
-        note: r.note,
-        content: contentFromWire(decl, r.indhold),
-      });
-      byUuid.set(r.uuid, list);
-    }
-    return uuids.flatMap((u) => {
-      const registreringer = byUuid.get(u.toLowerCase());
-      return registreringer ? [{ uuid: u.toLowerCase(), objekttype: decl.name, registreringer }] : [];
-    });
+    return listObjects(this.store, this.decl(type), uuids, reg);
   }
 
   /** The registration time now, as the database prints it. */
@@ -301,6 +311,16 @@ export class OioWriter {
     private readonly decl: (type: string) => ObjectTypeDecl,
   ) {}
 
+  /** Reads current objects inside the transaction (sees its own writes). */
+  list(type: string, uuids: readonly string[]): Promise<OioObject[]> {
+    return listObjects(this.tx, this.decl(type), uuids, {});
+  }
+
+  /** Holds a named lock until the transaction ends: two imports of one thing take turns. */
+  async lock(name: string): Promise<void> {
+    await this.tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [name]);
+  }
+
   /** Creates an object (Opstaaet). Returns its UUID. */
   async opret(type: string, content: Content, ctx: WriteContext = {}, uuid: string = randomUUID()): Promise<string> {
     const decl = this.decl(type);
@@ -325,7 +345,7 @@ export class OioWriter {
   /** Updates with LoRa's merge semantics (Rettet). */
   async ret(type: string, uuid: string, update: Content, ctx: WriteContext = {}): Promise<void> {
     const decl = this.decl(type);
-    validateContent(decl, update);
+    validateContent(decl, update, { partial: true });
     await this.write(decl, uuid, 'ret', ctx, (current) => {
       assertTransition(current!.livscykluskode, 'Rettet');
       const merged = mergeContent(decl, current!.content, update);

@@ -1,0 +1,32 @@
+import { createReadStream, statSync } from 'node:fs';
+import type { OioStore } from '../../oio/store/oio-store.ts';
+import { readKle } from './index.ts';
+import { importKle, type KleImportSummary } from './store/kle-import.ts';
+import type { KleDocument } from './kle/parse.ts';
+
+/** Progress on a terminal only: a line rewritten in place, nothing in logs or pipes. */
+function progress(label: string): (done: number, total?: number) => void {
+  if (!process.stderr.isTTY) return () => {};
+  let last = 0;
+  return (done, total) => {
+    const now = Date.now();
+    if (now - last < 100 && done !== total) return;
+    last = now;
+    process.stderr.write(`\r${label}: ${done}${total ? ` / ${total}` : ''}   `);
+    if (done === total) process.stderr.write('\n');
+  };
+}
+
+/** `stotte kle import`: reads the files streaming, then imports them in one transaction. */
+export async function runKleImport(oio: OioStore, files: readonly string[]): Promise<KleImportSummary> {
+  const documents: KleDocument[] = [];
+  for (const file of files) {
+    statSync(file);
+    const show = progress(`reading ${file}`);
+    let n = 0;
+    const doc = await readKle(createReadStream(file), () => show(++n));
+    show(n, n);
+    documents.push(doc);
+  }
+  return importKle(oio, documents, progress('importing'));
+}

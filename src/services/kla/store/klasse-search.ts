@@ -1,0 +1,114 @@
+import type { Queryable } from '../../../platform/store/store.ts';
+import { foldText } from '../../../oio/domain/fold.ts';
+import { formatInstant } from '../../../oio/domain/time.ts';
+
+export interface KlasseSearch {
+  /** Words that must each occur (folded, as a substring) in the title, description, keywords or number. */
+  readonly tekst?: string | undefined;
+  /** A number prefix: `27.35` finds 27.35 and 27.35.04. */
+  readonly nummer?: string | undefined;
+  readonly facet?: string | undefined;
+  readonly overordnet?: string | undefined;
+  readonly publiceret?: 'Publiceret' | 'IkkePubliceret' | undefined;
+  /** Effective instant, ms. */
+  readonly virkningstid: number;
+  /** Registration time, as the database prints it. */
+  readonly registreringstid: string;
+  readonly limit: number;
+}
+
+export interface KlasseHit {
+  uuid: string;
+  brugervendtnoegle: string;
+  titel: string;
+  score: number;
+}
+
+/** How much a word found in each field counts: a title hit ranks above a keyword above a description. */
+const FIELD_WEIGHT: Record<string, number> = {
+  titel: 8,
+  brugervendtnoegle: 6,
+  soegeordidentifikator: 4,
+  beskrivelse: 2,
+  eksempel: 1,
+  omfang: 1,
+};
+
+function likeEscape(s: string): string {
+  return s.replace(/[\\%_]/g, (c) => `\\${c}`);
+}
+
+/**
+ * Finds classes current at (virkningstid, registreringstid) matching every given condition, ranked
+ * by where the words occur (every word must occur somewhere), then by number.
+ */
+export async function searchKlasser(db: Queryable, q: KlasseSearch): Promise<KlasseHit[]> {
+  const params: unknown[] = [];
+  const p = (v: unknown) => {
+    params.push(v);
+    return `$${params.length}`;
+  };
+  const at = p(formatInstant(q.virkningstid));
+  const reg = p(q.registreringstid);
+  const conds: string[] = [
+    `r.objekttype = 'klasse'`,
+    `r.fra <= ${reg}::timestamptz AND r.til > ${reg}::timestamptz`,
+    `r.livscykluskode NOT IN ('Passiveret', 'Slettet')`,
+  ];
+  const has = (alias: string, cond: string) =>
+    `EXISTS (SELECT 1 FROM oio_soegeindeks ${alias} WHERE ${alias}.registrering_id = r.id AND ${alias}.virkning @> ${at}::timestamptz AND ${cond})`;
+  // The class must exist at the instant: its number holds then (and orders the result).
+  const numberJoin = `JOIN oio_soegeindeks n ON n.registrering_id = r.id AND n.kind = 'a' AND n.felt = 'brugervendtnoegle'
+    AND n.virkning @> ${at}::timestamptz${q.nummer !== undefined ? ` AND n.tekst LIKE ${p(`${likeEscape(q.nummer)}%`)}` : ''}`;
+  if (q.facet !== undefined) conds.push(has('f', `f.kind = 'r' AND f.felt = 'facet' AND f.maal_uuid = ${p(q.facet)}::uuid`));
+  if (q.overordnet !== undefined) {
+    conds.push(has('o', `o.kind = 'r' AND o.felt = 'overordnetklasse' AND o.maal_uuid = ${p(q.overordnet)}::uuid`));
+  }
+  if (q.publiceret !== undefined) conds.push(has('s', `s.kind = 't' AND s.felt = 'publiceret' AND s.tekst = ${p(q.publiceret)}`));
+
+  const words = [...new Set(foldText(q.tekst ?? '').split(/[^\p{L}\p{N}.]+/u).filter(Boolean))].slice(0, 8);
+  const weight = `CASE w.felt ${Object.entries(FIELD_WEIGHT)
+    .map(([f, n]) => `WHEN '${f}' THEN ${n}`)
+    .join(' ')} ELSE 0 END`;
+  const perWord = words.map((word) => `max(CASE WHEN w.tekst_foldet LIKE ${p(`%${likeEscape(word)}%`)} THEN ${weight} ELSE 0 END)`);
+
+  const sql = words.length
+    ? `WITH c AS (SELECT r.id, r.objekt_uuid, r.indhold, n.tekst AS bvn FROM oio_registrering r ${numberJoin} WHERE ${conds.join(' AND ')}),
+       scored AS (
+         SELECT c.objekt_uuid, c.indhold, c.bvn, ${perWord.map((e, i) => `${e} AS w${i}`).join(', ')}
+         FROM c JOIN oio_soegeindeks w ON w.registrering_id = c.id AND w.kind = 'a' AND w.virkning @> ${at}::timestamptz
+           AND w.felt IN (${Object.keys(FIELD_WEIGHT)
+             .map((f) => `'${f}'`)
+             .join(', ')})
+         GROUP BY c.objekt_uuid, c.indhold, c.bvn
+       )
+       SELECT objekt_uuid::text AS uuid, indhold, ${words.map((_, i) => `w${i}`).join(' + ')} AS score FROM scored
+       WHERE ${words.map((_, i) => `w${i} > 0`).join(' AND ')}
+       ORDER BY score DESC, bvn LIMIT ${p(q.limit)}`
+    : `SELECT r.objekt_uuid::text AS uuid, r.indhold, 0 AS score FROM oio_registrering r ${numberJoin} WHERE ${conds.join(' AND ')}
+       ORDER BY n.tekst LIMIT ${p(q.limit)}`;
+  const { rows } = await db.query<{ uuid: string; indhold: { attributter?: Record<string, Record<string, unknown>[]> }; score: number }>(
+    sql,
+    params,
+  );
+  const t = q.virkningstid;
+  const hits = rows.map((row) => {
+    const egenskaber = (row.indhold.attributter?.klasseegenskaber ?? []).find((v) => {
+      const vk = v.virkning as { from: string; to: string };
+      return holds(vk.from, vk.to, t);
+    });
+    return {
+      uuid: row.uuid,
+      brugervendtnoegle: String(egenskaber?.brugervendtnoegle ?? ''),
+      titel: String(egenskaber?.titel ?? ''),
+      score: Number(row.score),
+    };
+  });
+  return hits.sort((a, b) => b.score - a.score || a.brugervendtnoegle.localeCompare(b.brugervendtnoegle));
+}
+
+function holds(from: string, to: string, t: number): boolean {
+  const f = from === '-infinity' ? -Infinity : Date.parse(from);
+  const u = to === 'infinity' ? Infinity : Date.parse(to);
+  return f <= t && t < u;
+}

@@ -1,0 +1,102 @@
+import type { Content } from '../../../oio/model.ts';
+import type { OioStore, OioWriter } from '../../../oio/store/oio-store.ts';
+import { parseInstant } from '../../../oio/domain/time.ts';
+import type { KleDocument, KleEntry } from '../kle/parse.ts';
+import {
+  changeKind,
+  desiredKlasse,
+  entryUuid,
+  KLE_FACET_EMNER,
+  KLE_FACET_HANDLINGER,
+  KLE_KLASSIFIKATION,
+} from '../domain/kle-mapping.ts';
+import { klaError } from '../errors.ts';
+
+export interface KleImportSummary {
+  added: number;
+  changed: number;
+  retired: number;
+  unchanged: number;
+  /** Per document: its kind, edition date and number of entries. */
+  documents: { kind: KleDocument['kind']; udgivelsesdato?: string | undefined; entries: number }[];
+}
+
+export type ImportProgress = (done: number, total: number) => void;
+
+const since = { from: -Infinity, to: Infinity };
+const CTX = { note: 'KLE-import' };
+
+function root(): Content {
+  return {
+    attributter: {
+      klassifikationegenskaber: [
+        { fields: { brugervendtnoegle: 'KLE', titel: 'KL Emnesystematik', kaldenavn: 'KLE', ophavsret: 'KL' }, virkning: since },
+      ],
+    },
+    tilstande: { klassifikationpubliceret: [{ value: 'Publiceret', virkning: since }] },
+    relationer: {},
+  };
+}
+
+function facet(bvn: string, titel: string): Content {
+  return {
+    attributter: { facetegenskaber: [{ fields: { brugervendtnoegle: bvn, titel, opbygning: 'Hierarkisk' }, virkning: since }] },
+    tilstande: { facetpubliceret: [{ value: 'Publiceret', virkning: since }] },
+    relationer: { facettilhoerer: [{ uuid: KLE_KLASSIFIKATION, virkning: since }] },
+  };
+}
+
+async function ensureStructure(w: OioWriter): Promise<void> {
+  const have = new Set((await w.list('klassifikation', [KLE_KLASSIFIKATION])).map((o) => o.uuid));
+  if (!have.has(KLE_KLASSIFIKATION)) await w.importer('klassifikation', KLE_KLASSIFIKATION, root(), CTX);
+  const facets = new Set((await w.list('facet', [KLE_FACET_EMNER, KLE_FACET_HANDLINGER])).map((o) => o.uuid));
+  if (!facets.has(KLE_FACET_EMNER)) await w.importer('facet', KLE_FACET_EMNER, facet('KLE-emner', 'KLE emneplan'), CTX);
+  if (!facets.has(KLE_FACET_HANDLINGER)) {
+    await w.importer('facet', KLE_FACET_HANDLINGER, facet('KLE-handlingsfacetter', 'KLE handlingsfacetter'), CTX);
+  }
+}
+
+/**
+ * Imports parsed KLE documents (an emneplan and/or the action facets) in one transaction: either
+ * everything is written or nothing. Creates the KLE classification and its two facets when
+ * missing, keeps KLE's UUIDs as class UUIDs, and writes a new registration only for a class the
+ * edition changes.
+ */
+export async function importKle(oio: OioStore, documents: readonly KleDocument[], onProgress?: ImportProgress): Promise<KleImportSummary> {
+  const summary: KleImportSummary = { added: 0, changed: 0, retired: 0, unchanged: 0, documents: [] };
+  const total = documents.reduce((n, d) => n + d.entries.length, 0);
+  await oio.inTransaction(async (w) => {
+    await w.lock('kle-import');
+    await ensureStructure(w);
+    let done = 0;
+    for (const doc of documents) {
+      summary.documents.push({ kind: doc.kind, udgivelsesdato: doc.udgivelsesdato, entries: doc.entries.length });
+      const editionDate = doc.udgivelsesdato ? parseInstant(doc.udgivelsesdato) : Date.now();
+      const uuidByNumber = new Map(doc.entries.map((e) => [`${e.kind === 'handlingsfacet' || e.kind === 'kategori' ? 'h' : 'e'}:${e.nummer}`, entryUuid(e)]));
+      const parentUuid = (e: KleEntry) => {
+        if (!e.parent) return undefined;
+        const space = e.kind === 'handlingsfacet' ? 'h' : 'e';
+        const uuid = uuidByNumber.get(`${space}:${e.parent}`);
+        if (!uuid) throw klaError('KLE_MISSING_PARENT', `line ${e.line}: ${e.nummer} names parent ${e.parent}, which the file does not have`);
+        return uuid;
+      };
+      const current = new Map<string, Content>();
+      const uuids = doc.entries.map(entryUuid);
+      for (let i = 0; i < uuids.length; i += 1000) {
+        for (const o of await w.list('klasse', uuids.slice(i, i + 1000))) {
+          current.set(o.uuid, o.registreringer[o.registreringer.length - 1]!.content);
+        }
+      }
+      for (const e of doc.entries) {
+        const uuid = entryUuid(e);
+        const now = current.get(uuid);
+        const desired = desiredKlasse(e, parentUuid(e), now, editionDate);
+        const kind = changeKind(e, now, desired);
+        summary[kind]++;
+        if (kind !== 'unchanged') await w.importer('klasse', uuid, desired, CTX);
+        onProgress?.(++done, total);
+      }
+    }
+  });
+  return summary;
+}
