@@ -4,6 +4,7 @@ import { errorCatalogues, PlatformErrors, type ErrorSpec } from '../src/platform
 // Importing a module registers its catalogue in errorCatalogues; a new module's catalogue is
 // imported here too, or its section of docs/errors.md reads as stale.
 import { OioErrors } from '../src/oio/errors.ts';
+import '../src/services/kla/errors.ts';
 
 const DOC = new URL('../docs/errors.md', import.meta.url);
 

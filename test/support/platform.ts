@@ -1,5 +1,6 @@
 import { createPlatform, type Platform } from '../../src/app.ts';
 import type { Store } from '../../src/platform/store/store.ts';
+import type { ServiceName } from '../../src/platform/config.ts';
 import type { TestBackend } from './backends.ts';
 
 export interface TestPlatform {
@@ -9,9 +10,9 @@ export interface TestPlatform {
 }
 
 /** A platform on a fresh store of the backend, silent, with the relay driven by hand. */
-export async function startPlatform(backend: TestBackend): Promise<TestPlatform> {
+export async function startPlatform(backend: TestBackend, services: readonly ServiceName[] = ['org']): Promise<TestPlatform> {
   const store = await backend.open();
-  const platform = await createPlatform(store, { services: ['org'], logger: false, relay: false });
+  const platform = await createPlatform(store, { services, logger: false, relay: false });
   await platform.http.ready();
   return {
     platform,

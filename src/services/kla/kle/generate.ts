@@ -323,7 +323,10 @@ export function buildEmneplan(opts: GenerateOptions = {}): SynthPlan {
       const gOprettet = hOprettet === '1988-01-01' && r.chance(0.6) ? hOprettet : date(r.int(yearOf(hOprettet) + 1, 2012), r.int(1, 12));
       const group = entry('gruppe', gnr, gTitel, seed, gOprettet);
       group.rettet = maybeRettet(r, gOprettet);
-      if (r.chance(0.02)) group.noAdmin = true;
+      if (r.chance(0.02)) {
+        group.noAdmin = true;
+        group.rettet = [];
+      }
       if (r.chance(0.5)) group.vejledning = [{ p: `Gruppen dækker sager om ${lower(gTitel)}.` }];
       if (r.chance(0.15)) group.stikord = keywords(r, 1, 2);
       const groupRetired = !group.noAdmin && gn !== 0 && r.chance(0.01);
