@@ -38,7 +38,12 @@ const bits = (hashExpr: string, at: number) => `('x' || substr(${hashExpr}, ${at
 const day = (offset: string) => `(to_char(date '2015-01-01' + (${offset}), 'YYYY-MM-DD') || 'T00:00:00+00:00')`;
 const virk = (from: string, to: string) => `jsonb_build_object('from', ${from}, 'to', ${to}, 'from_included', true, 'to_included', false)`;
 const INF = `'infinity'`;
-const name = (k: string) => `'Organisation ' || g.i || ' navn ' || (${k})`;
+// Danish unit names (lower-case Danish letters only, so lower() in any locale agrees with JS).
+const WORDS = ['Børn og unge', 'Sundhed og ældre', 'Teknik og miljø', 'Kultur og fritid', 'Center for økonomi', 'Skoler og dagtilbud', 'Borgerservice', 'Pleje og omsorg', 'Beskæftigelse', 'Vej, park og å'];
+const name = (k: string) =>
+  `(ARRAY[${WORDS.map((w) => `'${w}'`).join(', ')}])[1 + abs(hashtext(g.i || ':' || (${k}))) % ${WORDS.length}] || ' ' || g.i || ' (navn ' || (${k}) || ')'`;
+/** foldText (src/oio/domain/fold.ts) for text whose only non-ASCII letters are æ, ø and å. */
+const fold = (text: string) => `replace(replace(replace(lower(${text}), 'æ', 'ae'), 'ø', 'oe'), 'å', 'aa')`;
 
 /** Registrations of objects [a, b), with explicit ids i·10 + k + 1. */
 function registrationsSql(seed: number, n: number, a: number, b: number): string {
@@ -63,8 +68,9 @@ function registrationsSql(seed: number, n: number, a: number, b: number): string
   const relations = `jsonb_build_object('tilhoerer', ${tilhoerer}, 'overordnet', ${overordnet})
     || CASE WHEN g.units > 0 THEN jsonb_build_object('tilknyttedeenheder', ${enheder}) ELSE '{}'::jsonb END`;
   return `
-INSERT INTO oio_registrering (id, objekt_uuid, objekttype, fra, til, livscykluskode, brugerref, note, indhold)
+INSERT INTO oio_registrering (id, objekt_uuid, objekttype, fra, til, til_xid, livscykluskode, brugerref, note, indhold)
 SELECT g.id, g.uuid, '${TYPE}', g.fra, lead(g.fra, 1, 'infinity') OVER (PARTITION BY g.i ORDER BY g.k),
+  CASE WHEN g.k < ${REGISTRATIONS_PER_OBJECT - 1} THEN pg_current_xact_id() END,
   CASE WHEN g.k = 0 THEN 'Opstaaet' ELSE 'Rettet' END, '${BRUGERREF}', NULL,
   jsonb_build_object('attributter', jsonb_build_object('organisationegenskaber', ${attributes}),
     'tilstande', jsonb_build_object('organisationgyldighed', ${states}), 'relationer', ${relations})
@@ -92,8 +98,8 @@ ORDER BY g.id`;
 /** Index rows of the registrations with ids in (from, to], derived from their indhold. */
 function indexSql(from: number, to: number): string {
   return `
-INSERT INTO oio_soegeindeks (registrering_id, kind, felt, tekst, maal_uuid, maal_type, notetekst, virkning)
-SELECT r.id, x.kind::"char", x.felt, x.tekst, x.maal_uuid, x.maal_type, x.v->>'notetekst',
+INSERT INTO oio_soegeindeks (registrering_id, kind, felt, tekst, tekst_foldet, maal_uuid, maal_type, notetekst, virkning)
+SELECT r.id, x.kind::"char", x.felt, x.tekst, CASE WHEN x.kind = 'a' THEN ${fold('x.tekst')} END, x.maal_uuid, x.maal_type, x.v->>'notetekst',
   tstzrange((x.v->>'from')::timestamptz, (x.v->>'to')::timestamptz, '[)')
 FROM oio_registrering r
 CROSS JOIN LATERAL (
@@ -246,23 +252,27 @@ export async function checkShapes(store: Store, oio: OioStore): Promise<string> 
         if (k === 0) await oio.opret(TYPE, content, { brugerref: BRUGERREF }, copy);
         else await oio.importer(TYPE, copy, content, { brugerref: BRUGERREF });
       }
-      const { rows: diff } = await store.query<{ k: string; row_ok: boolean; index_ok: boolean; n_gen: string; n_copy: string }>(
-        `WITH gen AS (SELECT row_number() OVER (ORDER BY fra) AS k, * FROM oio_registrering WHERE objekt_uuid = $1),
-              cop AS (SELECT row_number() OVER (ORDER BY fra) AS k, * FROM oio_registrering WHERE objekt_uuid = $2),
-              ix AS (SELECT registrering_id, string_agg(row(kind, felt, tekst, maal_uuid, maal_type, notetekst, virkning)::text, ' | '
-                       ORDER BY row(kind, felt, tekst, maal_uuid, maal_type, notetekst, virkning)::text) AS rows
-                     FROM oio_soegeindeks WHERE registrering_id IN (SELECT id FROM gen UNION ALL SELECT id FROM cop) GROUP BY registrering_id)
+      // Whole rows are compared (so a column added later is compared too), except the columns
+      // that differ by nature: id, uuid, the registration times and the transaction ids. Of those,
+      // which are null must still agree.
+      const { rows: diff } = await store.query<{ k: string; row_ok: boolean; nulls_ok: boolean; index_ok: boolean; n_gen: string; n_copy: string }>(
+        `WITH gen AS (SELECT row_number() OVER (ORDER BY fra) AS k, r.id, to_jsonb(r) AS j FROM oio_registrering r WHERE objekt_uuid = $1),
+              cop AS (SELECT row_number() OVER (ORDER BY fra) AS k, r.id, to_jsonb(r) AS j FROM oio_registrering r WHERE objekt_uuid = $2),
+              ix AS (SELECT registrering_id, string_agg((to_jsonb(s) - 'registrering_id')::text, ' | ' ORDER BY (to_jsonb(s) - 'registrering_id')::text) AS rows
+                     FROM oio_soegeindeks s WHERE registrering_id IN (SELECT id FROM gen UNION ALL SELECT id FROM cop) GROUP BY registrering_id)
          SELECT gen.k::text AS k,
-           (gen.indhold = cop.indhold AND gen.livscykluskode = cop.livscykluskode AND gen.objekttype = cop.objekttype
-             AND gen.brugerref IS NOT DISTINCT FROM cop.brugerref AND gen.note IS NOT DISTINCT FROM cop.note) AS row_ok,
+           (gen.j - $3::text[]) = (cop.j - $3::text[]) AS row_ok,
+           (SELECT jsonb_object_agg(key, jsonb_typeof(value)) FROM jsonb_each(gen.j)) = (SELECT jsonb_object_agg(key, jsonb_typeof(value)) FROM jsonb_each(cop.j)) AS nulls_ok,
            (SELECT rows FROM ix WHERE registrering_id = gen.id) IS NOT DISTINCT FROM (SELECT rows FROM ix WHERE registrering_id = cop.id) AS index_ok,
            (SELECT count(*) FROM gen)::text AS n_gen, (SELECT count(*) FROM cop)::text AS n_copy
          FROM gen FULL JOIN cop USING (k) ORDER BY 1`,
-        [uuid, copy],
+        [uuid, copy, ['id', 'objekt_uuid', 'fra', 'til', 'xid', 'til_xid']],
       );
       for (const d of diff) {
-        if (d.n_gen !== d.n_copy || !d.row_ok || !d.index_ok) {
-          throw new Error(`generated object ${uuid} registration ${d.k} differs from what OioStore writes (row ${d.row_ok}, index rows ${d.index_ok})`);
+        if (d.n_gen !== d.n_copy || !d.row_ok || !d.nulls_ok || !d.index_ok) {
+          throw new Error(
+            `generated object ${uuid} registration ${d.k} differs from what OioStore writes (row ${d.row_ok}, nulls ${d.nulls_ok}, index rows ${d.index_ok})`,
+          );
         }
       }
       compared += regs.length;

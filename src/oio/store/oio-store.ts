@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { recordEvents } from '../../platform/outbox.ts';
 import type { Queryable, Store } from '../../platform/store/store.ts';
 import { oioError } from '../errors.ts';
 import { assertTransition, importTransition } from '../domain/lifecycle.ts';
@@ -113,35 +112,26 @@ function responsibleOf(decl: ObjectTypeDecl, uuid: string, content: Content): st
 }
 
 /** Relations whose UUID target is a stored object must point to an object of an allowed type. */
-async function checkTargets(tx: Queryable, decl: ObjectTypeDecl, content: Content): Promise<void> {
-  const wanted = new Map<string, string[]>();
+/**
+ * The UUID targets of relations that declare allowed target types, for the write statement to
+ * check against the stored objects' types in the same round trip.
+ */
+function targetChecks(decl: ObjectTypeDecl, content: Content): { uuid: string; rel: string; allowed: readonly string[] }[] {
+  const checks: { uuid: string; rel: string; allowed: readonly string[] }[] = [];
   for (const rel of decl.relations) {
     if (!rel.targets?.length) continue;
-    for (const v of content.relationer[rel.name] ?? []) if (v.uuid) wanted.set(v.uuid, [...(wanted.get(v.uuid) ?? []), rel.name]);
+    for (const v of content.relationer[rel.name] ?? []) if (v.uuid) checks.push({ uuid: v.uuid, rel: rel.name, allowed: rel.targets });
   }
-  if (wanted.size === 0) return;
-  const { rows } = await tx.query<{ uuid: string; objekttype: string }>(
-    'SELECT uuid::text, objekttype FROM oio_objekt WHERE uuid = ANY($1::uuid[])',
-    [[...wanted.keys()]],
-  );
-  for (const row of rows) {
-    for (const relName of wanted.get(row.uuid) ?? []) {
-      const rel = decl.relations.find((r) => r.name === relName)!;
-      if (!rel.targets!.includes(row.objekttype)) {
-        throw oioError(
-          'RELATION_TARGET_TYPE_NOT_ALLOWED',
-          `${relName} cannot point to ${row.uuid}, which is a ${row.objekttype} (allowed: ${rel.targets!.join(', ')})`,
-          {
-            field: relName,
-          },
-        );
-      }
-    }
-  }
+  return checks;
 }
 
 /** Reads objects (unknown UUIDs left out), registrations oldest first, on the store or inside a transaction. */
-async function listObjects(db: Queryable, decl: ObjectTypeDecl, uuids: readonly string[], reg: RegistrationSelection): Promise<OioObject[]> {
+async function listObjects(
+  db: Queryable,
+  decl: ObjectTypeDecl,
+  uuids: readonly string[],
+  reg: RegistrationSelection,
+): Promise<OioObject[]> {
   if (uuids.length === 0) return [];
   const windowed = 'from' in reg;
   const snapshot = !windowed ? reg.snapshot : undefined;
@@ -190,9 +180,14 @@ async function listObjects(db: Queryable, decl: ObjectTypeDecl, uuids: readonly 
   });
 }
 
+// One round trip for the whole write: close the current registration, open the new one, write
+// its search index rows and its outbox event (the same row recordEvents writes), and report
+// relation targets of a type the relation does not allow (the caller then aborts the transaction).
 const WRITE_SQL = `
 WITH t AS (SELECT greatest(clock_timestamp(), $3::timestamptz + interval '1 microsecond') AS tid),
-closed AS (UPDATE oio_registrering SET til = (SELECT tid FROM t), til_xid = pg_current_xact_id() WHERE id = $4::bigint RETURNING id),
+closed AS (
+  UPDATE oio_registrering SET til = (SELECT tid FROM t), til_xid = pg_current_xact_id() WHERE id = $4::bigint RETURNING id
+),
 reg AS (
   INSERT INTO oio_registrering (objekt_uuid, objekttype, fra, livscykluskode, brugerref, note, indhold)
   SELECT $1::uuid, $2, t.tid, $5, $6, $7, $8::jsonb FROM t
@@ -204,8 +199,19 @@ idx AS (
          tstzrange(x.vfra::timestamptz, x.vtil::timestamptz, '[)')
   FROM reg, jsonb_to_recordset($9::jsonb)
     AS x(kind text, felt text, tekst text, tekst_foldet text, maal_uuid uuid, maal_type text, notetekst text, vfra text, vtil text)
+),
+event AS (
+  INSERT INTO outbox (topic, action, object_uuid, responsible, payload) VALUES ($10, $11, $1::uuid, $12, $13::jsonb)
+),
+bad AS (
+  SELECT x.rel, x.uuid::text AS uuid, o.objekttype, x.allowed
+  FROM jsonb_to_recordset($14::jsonb) AS x(uuid uuid, rel text, allowed text[])
+  JOIN oio_objekt o ON o.uuid = x.uuid
+  WHERE NOT (o.objekttype = ANY (x.allowed))
 )
-SELECT to_json(reg.fra)#>>'{}' AS fra FROM reg, (SELECT count(*) FROM closed) c`;
+SELECT to_json(reg.fra)#>>'{}' AS fra, (SELECT count(*) FROM closed) AS closed,
+       (SELECT json_agg(bad) FROM bad) AS bad
+FROM reg`;
 
 /**
  * The bitemporal object store for every declared OIO type. Registrations are immutable: a write
@@ -413,27 +419,33 @@ export class OioWriter {
       ? { livscykluskode: current.livscykluskode, content: contentFromWire(decl, current.indhold) }
       : undefined;
     const result = next(currentContent);
-    await checkTargets(this.tx, decl, result.content);
-    await this.tx.query(WRITE_SQL, [
-      uuid,
-      decl.name,
-      current?.fra ?? null,
-      current?.id ?? null,
-      result.livscykluskode,
-      ctx.brugerref ?? null,
-      ctx.note ?? null,
-      JSON.stringify(contentToWire(decl, result.content)),
-      JSON.stringify(indexRows(decl, result.content)),
-    ]);
-    await recordEvents(this.tx, [
-      {
-        topic: `${decl.service}.${decl.name}`,
+    const { rows } = await this.tx.query<{ bad: { rel: string; uuid: string; objekttype: string; allowed: string[] }[] | null }>(
+      WRITE_SQL,
+      [
+        uuid,
+        decl.name,
+        current?.fra ?? null,
+        current?.id ?? null,
+        result.livscykluskode,
+        ctx.brugerref ?? null,
+        ctx.note ?? null,
+        JSON.stringify(contentToWire(decl, result.content)),
+        JSON.stringify(indexRows(decl, result.content)),
+        `${decl.service}.${decl.name}`,
         action,
-        objectUuid: uuid,
-        responsible: responsibleOf(decl, uuid, result.content),
-        payload: { livscykluskode: result.livscykluskode },
-      },
-    ]);
+        responsibleOf(decl, uuid, result.content) ?? null,
+        JSON.stringify({ livscykluskode: result.livscykluskode }),
+        JSON.stringify(targetChecks(decl, result.content)),
+      ],
+    );
+    const bad = rows[0]?.bad?.[0];
+    if (bad) {
+      throw oioError(
+        'RELATION_TARGET_TYPE_NOT_ALLOWED',
+        `${bad.rel} cannot point to ${bad.uuid}, which is a ${bad.objekttype} (allowed: ${bad.allowed.join(', ')})`,
+        { field: bad.rel },
+      );
+    }
   }
 }
 

@@ -27,10 +27,10 @@ export function facetOf(e: KleEntry): string {
 
 const date = (d: string | undefined, fallback: number) => (d ? parseInstant(d) : fallback);
 
-/** The effective period of an entry: from its creation to its retirement (open where unknown). */
+/** The effective period of an entry: from its creation to its retirement or move (open where unknown). */
 export function lifetime(e: KleEntry): { from: number; to: number } {
   const from = date(e.oprettet, -Infinity);
-  const to = date(e.udgaaet, Infinity);
+  const to = date(e.udgaaet ?? e.flyttet?.dato, Infinity);
   return { from, to: to > from ? to : from + 1 };
 }
 
@@ -50,7 +50,13 @@ const NOTE = 'KLE-import';
  * and everything cut at the retirement date. Earlier periods keep what they said, so "what was
  * 27.35.04 called in 2019" stays answerable.
  */
-export function desiredKlasse(e: KleEntry, parentUuid: string | undefined, current: Content | undefined, editionDate: number): Content {
+export function desiredKlasse(
+  e: KleEntry,
+  parentUuid: string | undefined,
+  current: Content | undefined,
+  editionDate: number,
+  replaces: readonly string[] = [],
+): Content {
   const life = lifetime(e);
   const v = (from: number, to: number): Virkning => ({ from, to, notetekst: NOTE });
   const fields: Record<string, string> = { brugervendtnoegle: e.nummer, titel: e.titel };
@@ -59,6 +65,8 @@ export function desiredKlasse(e: KleEntry, parentUuid: string | undefined, curre
     facet: [{ uuid: facetOf(e), virkning: v(from, to) }],
     overordnetklasse: parentUuid ? [{ uuid: parentUuid, virkning: v(from, to) }] : [],
   });
+  // A number that took over from moved ones (Historisk/Flyttet/AfloestAf) records what it replaces.
+  const erstatter: RelationValue[] = replaces.map((uuid) => ({ uuid, virkning: v(life.from, life.to) }));
   const soegeord: AttributeValue[] = e.stikord.map((s) => ({
     fields: { soegeordidentifikator: s.titel, ...(s.beskrivelse ? { beskrivelse: s.beskrivelse } : {}) },
     virkning: v(life.from, life.to),
@@ -72,7 +80,7 @@ export function desiredKlasse(e: KleEntry, parentUuid: string | undefined, curre
     return {
       attributter: { klasseegenskaber: [{ fields, virkning: v(life.from, life.to) }], klassesoegeord: soegeord },
       tilstande: { klassepubliceret: publiceret },
-      relationer: relations(life.from, life.to),
+      relationer: { ...relations(life.from, life.to), erstatter },
     };
   }
 
@@ -116,6 +124,7 @@ export function desiredKlasse(e: KleEntry, parentUuid: string | undefined, curre
       ...next.relationer,
       facet: cut(next.relationer.facet),
       overordnetklasse: cut(next.relationer.overordnetklasse),
+      erstatter,
     },
   };
 }

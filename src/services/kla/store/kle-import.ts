@@ -80,6 +80,13 @@ export async function importKle(oio: OioStore, documents: readonly KleDocument[]
         if (!uuid) throw klaError('KLE_MISSING_PARENT', `line ${e.line}: ${e.nummer} names parent ${e.parent}, which the file does not have`);
         return uuid;
       };
+      // Moved numbers name their successor; the successor's class records what it replaces.
+      const replaces = new Map<string, string[]>();
+      for (const e of doc.entries) {
+        const successor = e.flyttet?.afloestAf;
+        const target = successor ? uuidByNumber.get(`${e.kind === 'handlingsfacet' || e.kind === 'kategori' ? 'h' : 'e'}:${successor}`) : undefined;
+        if (target && target !== entryUuid(e)) replaces.set(target, [...(replaces.get(target) ?? []), entryUuid(e)]);
+      }
       const current = new Map<string, Content>();
       const uuids = doc.entries.map(entryUuid);
       for (let i = 0; i < uuids.length; i += 1000) {
@@ -90,7 +97,7 @@ export async function importKle(oio: OioStore, documents: readonly KleDocument[]
       for (const e of doc.entries) {
         const uuid = entryUuid(e);
         const now = current.get(uuid);
-        const desired = desiredKlasse(e, parentUuid(e), now, editionDate);
+        const desired = desiredKlasse(e, parentUuid(e), now, editionDate, replaces.get(uuid));
         const kind = changeKind(e, now, desired);
         summary[kind]++;
         if (kind !== 'unchanged') await w.importer('klasse', uuid, desired, CTX);
