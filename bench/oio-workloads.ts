@@ -137,8 +137,9 @@ function searchKinds(ctx: BenchContext): SearchKind[] {
 /** Searches run one at a time: their figure is latency. */
 export async function benchSoeg(ctx: BenchContext): Promise<void> {
   const { oio, store } = ctx;
-  // As the API does for a first page: registration time pinned to now, virkningstid now.
-  const registreringstid = await oio.now();
+  // As the API does for a first page: registration time and database snapshot pinned (OioStore.pin),
+  // virkningstid now. The pin is taken once per phase, outside the timing.
+  const { registreringstid, snapshot } = await oio.pin();
   const at = Date.now();
   const atText = new Date(at).toISOString();
   for (const [index, kind] of searchKinds(ctx).entries()) {
@@ -147,7 +148,7 @@ export async function benchSoeg(ctx: BenchContext): Promise<void> {
     const reqs = Array.from({ length: count }, () => kind.query(rand));
     const sql = SEARCH_BASELINE_SQL(kind.baselineMatch);
     const ours = (n: number) =>
-      oio.soeg(TYPE, { criteria: [reqs[n % count]!.criterion], virkning: { at }, registreringstid, limit: SEARCH_LIMIT });
+      oio.soeg(TYPE, { criteria: [reqs[n % count]!.criterion], virkning: { at }, registreringstid, snapshot, limit: SEARCH_LIMIT });
     const baseline = async (n: number) =>
       (await store.query<{ uuid: string }>(sql, [reqs[n % count]!.param, atText, registreringstid])).rows.map((r) => String(r.uuid));
     let mismatches = 0;

@@ -9,7 +9,7 @@ import { backupPglite, restorePglite, tunePglite } from './platform/store/pglite
 import { readFileSync, writeFileSync } from 'node:fs';
 import type { Store } from './platform/store/store.ts';
 import { seedDemo } from './seed/demo.ts';
-import { runKleImport } from './services/kla/kle-cli.ts';
+import { runKleImport, writeSyntheticKle } from './services/kla/kle-cli.ts';
 
 const HELP = `stotte — the support systems of the Danish common-municipal infrastructure
 
@@ -18,6 +18,8 @@ Usage:
   stotte migrate [options]   apply pending database migrations and exit
   stotte kle import --emneplan FILE [--handlingsfacetter FILE] [--data DIR | --database-url URL]
                              import KLE into FK Klassifikation (atomic; only changes are written)
+  stotte kle generate --out DIR
+                             write a synthetic KLE (invented titles, published format; two editions)
   stotte backup --data DIR --out FILE
                              image of a stopped embedded database (gzip tarball)
   stotte restore --data DIR --from FILE
@@ -145,7 +147,12 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     }
     case 'kle': {
-      if (positionals[1] !== 'import') throw new ConfigError('kle', `unknown subcommand "${positionals[1] ?? ''}" (known: import)`);
+      if (positionals[1] === 'generate') {
+        if (!values.out) throw new ConfigError('--out', 'names no folder');
+        process.stdout.write(writeSyntheticKle(values.out).join('\n') + '\n');
+        return 0;
+      }
+      if (positionals[1] !== 'import') throw new ConfigError('kle', `unknown subcommand "${positionals[1] ?? ''}" (known: import, generate)`);
       if (!values.emneplan && !values.handlingsfacetter) throw new ConfigError('--emneplan', 'names no file (and no --handlingsfacetter either)');
       const store = await openMigrated(config);
       try {

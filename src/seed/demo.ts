@@ -1,6 +1,9 @@
+import { Readable } from 'node:stream';
 import type { FastifyBaseLogger } from 'fastify';
 import type { OioStore } from '../oio/store/oio-store.ts';
 import type { Content } from '../oio/model.ts';
+import { importKle, KLE_KLASSIFIKATION, readKle } from '../services/kla/index.ts';
+import { generateEmneplan, generateHandlingsfacetter } from '../services/kla/kle/generate.ts';
 
 /**
  * The demo municipalities: real names, codes and CVR numbers (public facts), with fixed UUIDs so
@@ -21,8 +24,21 @@ function organisationContent(o: (typeof DEMO_ORGANISATIONS)[number]): Content {
   };
 }
 
+/** A quarter-size synthetic KLE (about 600 classes): enough to browse, quick on a first start. */
+const DEMO_KLE_SCALE = 0.25;
+
+async function seedKle(oio: OioStore, log: FastifyBaseLogger): Promise<void> {
+  if ((await oio.list('klassifikation', [KLE_KLASSIFIKATION])).length) return;
+  const docs = await Promise.all(
+    [generateEmneplan({ scale: DEMO_KLE_SCALE }), generateHandlingsfacetter({ scale: DEMO_KLE_SCALE })].map((xml) => readKle(Readable.from([xml]))),
+  );
+  const summary = await importKle(oio, docs);
+  log.info({ added: summary.added }, 'seeded a synthetic KLE (invented titles, published format)');
+}
+
 /** Seeds what is missing of the demo data; never touches data that is there. */
 export async function seedDemo(oio: OioStore, log: FastifyBaseLogger): Promise<void> {
+  await seedKle(oio, log);
   const have = new Set(
     (
       await oio.list(

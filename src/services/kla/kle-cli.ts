@@ -1,4 +1,6 @@
-import { createReadStream, statSync } from 'node:fs';
+import { createReadStream, mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { generateEmneplan, generateHandlingsfacetter } from './kle/generate.ts';
 import type { OioStore } from '../../oio/store/oio-store.ts';
 import { readKle } from './index.ts';
 import { importKle, type KleImportSummary } from './store/kle-import.ts';
@@ -29,4 +31,20 @@ export async function runKleImport(oio: OioStore, files: readonly string[]): Pro
     documents.push(doc);
   }
   return importKle(oio, documents, progress('importing'));
+}
+
+/** `stotte kle generate`: both editions of the synthetic plan and action facets, as files. */
+export function writeSyntheticKle(dir: string): string[] {
+  mkdirSync(dir, { recursive: true });
+  const written: string[] = [];
+  for (const edition of [1, 2] as const) {
+    for (const [name, xml] of [
+      [`emneplan-${edition}.xml`, generateEmneplan({ edition })],
+      [`handlingsfacetter-${edition}.xml`, generateHandlingsfacetter({ edition })],
+    ] as const) {
+      writeFileSync(join(dir, name), xml);
+      written.push(join(dir, name));
+    }
+  }
+  return written;
 }
