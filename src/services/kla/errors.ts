@@ -25,6 +25,7 @@ export function klaError(code: KlaErrorCode, message?: string, details?: unknown
 
 /** A parser's format error as the catalogue's error, keeping the line it names. */
 export function fromFormatError(err: unknown): unknown {
-  if (err instanceof KleFormatError) return klaError(err.code, err.message, { line: err.line, ...(err.column !== undefined ? { column: err.column } : {}) });
+  if (err instanceof KleFormatError)
+    return klaError(err.code, err.message, { line: err.line, ...(err.column !== undefined ? { column: err.column } : {}) });
   return err;
 }

@@ -67,7 +67,8 @@ async function pinFor(oio: OioStore, q: Query): Promise<Pin> {
 
 function effectiveInstant(q: Query): number {
   const sel = virkningSelection(q);
-  if (sel === 'all' || !('at' in sel)) throw oioError('INVALID_PARAMETER', 'Use virkningstid: the hierarchy is read at one effective instant');
+  if (sel === 'all' || !('at' in sel))
+    throw oioError('INVALID_PARAMETER', 'Use virkningstid: the hierarchy is read at one effective instant');
   return sel.at;
 }
 
@@ -132,7 +133,7 @@ export function klaModule(oio: OioStore, store: Store) {
         {
           schema: {
             tags: ['klassifikation/klassifikation'],
-            summary: 'A classification with its facets and each facet\'s class tree, as of (virkningstid, registreringstid)',
+            summary: "A classification with its facets and each facet's class tree, as of (virkningstid, registreringstid)",
             params: { type: 'object', properties: { uuid: { type: 'string', format: 'uuid' } }, required: ['uuid'] },
             querystring: {
               type: 'object',
@@ -156,7 +157,13 @@ export function klaModule(oio: OioStore, store: Store) {
                     type: 'array',
                     items: {
                       type: 'object',
-                      properties: { uuid: str, brugervendtnoegle: str, titel: str, naeste: str, klasser: { type: 'array', items: nodeSchema } },
+                      properties: {
+                        uuid: str,
+                        brugervendtnoegle: str,
+                        titel: str,
+                        naeste: str,
+                        klasser: { type: 'array', items: nodeSchema },
+                      },
                     },
                   },
                 },

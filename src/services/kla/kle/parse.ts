@@ -280,10 +280,7 @@ class ChunkDecoder {
  * Reads one KLE file. Entries are reported in document order (a parent before its children) to
  * `onEntry` and collected in the result.
  */
-export async function parseKle(
-  input: AsyncIterable<string | Buffer | Uint8Array>,
-  onEntry?: (e: KleEntry) => void,
-): Promise<KleDocument> {
+export async function parseKle(input: AsyncIterable<string | Buffer | Uint8Array>, onEntry?: (e: KleEntry) => void): Promise<KleDocument> {
   const parser = new SaxesParser({ xmlns: true, position: true });
   const entries: KleEntry[] = [];
   const numbers = new Map<string, { line: number; current: boolean }>();
@@ -326,13 +323,24 @@ export async function parseKle(
     if (!expected) {
       if (parent) fail('KLE_MISSING_PARENT', nrLine, `${el} ${e.nummer} may not be nested inside ${describe(parent)}`);
     } else {
-      const own = e.kind === 'handlingsfacet' ? /^[A-ZÆØÅ]+/.exec(e.nummer)?.[0] ?? '' : e.nummer.slice(0, e.nummer.lastIndexOf('.'));
+      const own = e.kind === 'handlingsfacet' ? (/^[A-ZÆØÅ]+/.exec(e.nummer)?.[0] ?? '') : e.nummer.slice(0, e.nummer.lastIndexOf('.'));
       if (!parent || parent.e.kind !== expected) {
-        fail('KLE_MISSING_PARENT', nrLine, `${el} ${e.nummer} is not inside a ${ELEMENT_NAME[expected]} (expected ${ELEMENT_NAME[expected]} ${own})`);
+        fail(
+          'KLE_MISSING_PARENT',
+          nrLine,
+          `${el} ${e.nummer} is not inside a ${ELEMENT_NAME[expected]} (expected ${ELEMENT_NAME[expected]} ${own})`,
+        );
       } else {
-        const ok = e.kind === 'handlingsfacet' ? e.nummer.startsWith(parent.e.nummer) && e.nummer.length > parent.e.nummer.length : own === parent.e.nummer;
+        const ok =
+          e.kind === 'handlingsfacet'
+            ? e.nummer.startsWith(parent.e.nummer) && e.nummer.length > parent.e.nummer.length
+            : own === parent.e.nummer;
         if (!ok) {
-          fail('KLE_MISSING_PARENT', nrLine, `${el} ${e.nummer} is inside ${describe(parent)}, but its number belongs under ${ELEMENT_NAME[expected]} ${own}`);
+          fail(
+            'KLE_MISSING_PARENT',
+            nrLine,
+            `${el} ${e.nummer} is inside ${describe(parent)}, but its number belongs under ${ELEMENT_NAME[expected]} ${own}`,
+          );
         }
         e.parent = parent.e.nummer;
       }

@@ -66,25 +66,46 @@ export async function searchKlasser(db: Queryable, q: KlasseSearch): Promise<Kla
   }
   if (q.publiceret !== undefined) conds.push(has('s', `s.kind = 't' AND s.felt = 'publiceret' AND s.tekst = ${p(q.publiceret)}`));
 
-  const words = [...new Set(foldText(q.tekst ?? '').split(/[^\p{L}\p{N}.]+/u).filter(Boolean))].slice(0, 8);
-  const weight = `CASE w.felt ${Object.entries(FIELD_WEIGHT)
+  const words = [
+    ...new Set(
+      foldText(q.tekst ?? '')
+        .split(/[^\p{L}\p{N}.]+/u)
+        .filter(Boolean),
+    ),
+  ].slice(0, 8);
+  const weight = `CASE h.felt ${Object.entries(FIELD_WEIGHT)
     .map(([f, n]) => `WHEN '${f}' THEN ${n}`)
     .join(' ')} ELSE 0 END`;
-  const perWord = words.map((word) => `max(CASE WHEN w.tekst_foldet LIKE ${p(`%${likeEscape(word)}%`)} THEN ${weight} ELSE 0 END)`);
+  const patterns = words.map((word) => p(`%${likeEscape(word)}%`));
+  const perWord = patterns.map((pattern) => `max(CASE WHEN h.tekst_foldet LIKE ${pattern} THEN ${weight} ELSE 0 END)`);
+  const fields = Object.keys(FIELD_WEIGHT)
+    .map((f) => `'${f}'`)
+    .join(', ');
 
+  // Words: start from the index rows whose folded text holds any word (the trigram index finds
+  // them), keep the classes that pass the other conditions, score them per word and field.
   const sql = words.length
-    ? `WITH c AS (SELECT r.id, r.objekt_uuid, r.indhold, n.tekst AS bvn FROM oio_registrering r ${numberJoin} WHERE ${conds.join(' AND ')}),
+    ? `WITH h AS (
+         SELECT w.registrering_id, w.felt, w.tekst_foldet FROM oio_soegeindeks w
+         WHERE w.kind = 'a' AND w.felt IN (${fields}) AND w.virkning @> ${at}::timestamptz
+           AND (${patterns.map((pattern) => `w.tekst_foldet LIKE ${pattern}`).join(' OR ')})
+       ),
+       c AS (
+         SELECT r.id, r.objekt_uuid, n.tekst AS bvn FROM oio_registrering r ${numberJoin}
+         WHERE r.id IN (SELECT registrering_id FROM h) AND ${conds.join(' AND ')}
+       ),
        scored AS (
-         SELECT c.objekt_uuid, c.indhold, c.bvn, ${perWord.map((e, i) => `${e} AS w${i}`).join(', ')}
-         FROM c JOIN oio_soegeindeks w ON w.registrering_id = c.id AND w.kind = 'a' AND w.virkning @> ${at}::timestamptz
-           AND w.felt IN (${Object.keys(FIELD_WEIGHT)
-             .map((f) => `'${f}'`)
-             .join(', ')})
-         GROUP BY c.objekt_uuid, c.indhold, c.bvn
+         SELECT c.id, c.objekt_uuid, c.bvn, ${perWord.map((e, i) => `${e} AS w${i}`).join(', ')}
+         FROM c JOIN h ON h.registrering_id = c.id
+         GROUP BY c.id, c.objekt_uuid, c.bvn
+       ),
+       best AS (
+         SELECT id, objekt_uuid, bvn, ${words.map((_, i) => `w${i}`).join(' + ')} AS score FROM scored
+         WHERE ${words.map((_, i) => `w${i} > 0`).join(' AND ')}
+         ORDER BY score DESC, bvn LIMIT ${p(q.limit)}
        )
-       SELECT objekt_uuid::text AS uuid, indhold, ${words.map((_, i) => `w${i}`).join(' + ')} AS score FROM scored
-       WHERE ${words.map((_, i) => `w${i} > 0`).join(' AND ')}
-       ORDER BY score DESC, bvn LIMIT ${p(q.limit)}`
+       SELECT best.objekt_uuid::text AS uuid, r.indhold, best.score FROM best JOIN oio_registrering r ON r.id = best.id
+       ORDER BY best.score DESC, best.bvn`
     : `SELECT r.objekt_uuid::text AS uuid, r.indhold, 0 AS score FROM oio_registrering r ${numberJoin} WHERE ${conds.join(' AND ')}
        ORDER BY n.tekst LIMIT ${p(q.limit)}`;
   const { rows } = await db.query<{ uuid: string; indhold: { attributter?: Record<string, Record<string, unknown>[]> }; score: number }>(

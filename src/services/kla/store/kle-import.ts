@@ -2,14 +2,7 @@ import type { Content } from '../../../oio/model.ts';
 import type { OioStore, OioWriter } from '../../../oio/store/oio-store.ts';
 import { parseInstant } from '../../../oio/domain/time.ts';
 import type { KleDocument, KleEntry } from '../kle/parse.ts';
-import {
-  changeKind,
-  desiredKlasse,
-  entryUuid,
-  KLE_FACET_EMNER,
-  KLE_FACET_HANDLINGER,
-  KLE_KLASSIFIKATION,
-} from '../domain/kle-mapping.ts';
+import { changeKind, desiredKlasse, entryUuid, KLE_FACET_EMNER, KLE_FACET_HANDLINGER, KLE_KLASSIFIKATION } from '../domain/kle-mapping.ts';
 import { klaError } from '../errors.ts';
 
 export interface KleImportSummary {
@@ -72,19 +65,24 @@ export async function importKle(oio: OioStore, documents: readonly KleDocument[]
     for (const doc of documents) {
       summary.documents.push({ kind: doc.kind, udgivelsesdato: doc.udgivelsesdato, entries: doc.entries.length });
       const editionDate = doc.udgivelsesdato ? parseInstant(doc.udgivelsesdato) : Date.now();
-      const uuidByNumber = new Map(doc.entries.map((e) => [`${e.kind === 'handlingsfacet' || e.kind === 'kategori' ? 'h' : 'e'}:${e.nummer}`, entryUuid(e)]));
+      const uuidByNumber = new Map(
+        doc.entries.map((e) => [`${e.kind === 'handlingsfacet' || e.kind === 'kategori' ? 'h' : 'e'}:${e.nummer}`, entryUuid(e)]),
+      );
       const parentUuid = (e: KleEntry) => {
         if (!e.parent) return undefined;
         const space = e.kind === 'handlingsfacet' ? 'h' : 'e';
         const uuid = uuidByNumber.get(`${space}:${e.parent}`);
-        if (!uuid) throw klaError('KLE_MISSING_PARENT', `line ${e.line}: ${e.nummer} names parent ${e.parent}, which the file does not have`);
+        if (!uuid)
+          throw klaError('KLE_MISSING_PARENT', `line ${e.line}: ${e.nummer} names parent ${e.parent}, which the file does not have`);
         return uuid;
       };
       // Moved numbers name their successor; the successor's class records what it replaces.
       const replaces = new Map<string, string[]>();
       for (const e of doc.entries) {
         const successor = e.flyttet?.afloestAf;
-        const target = successor ? uuidByNumber.get(`${e.kind === 'handlingsfacet' || e.kind === 'kategori' ? 'h' : 'e'}:${successor}`) : undefined;
+        const target = successor
+          ? uuidByNumber.get(`${e.kind === 'handlingsfacet' || e.kind === 'kategori' ? 'h' : 'e'}:${successor}`)
+          : undefined;
         if (target && target !== entryUuid(e)) replaces.set(target, [...(replaces.get(target) ?? []), entryUuid(e)]);
       }
       const current = new Map<string, Content>();
