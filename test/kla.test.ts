@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
-import { KLE_KLASSIFIKATION } from '../src/services/kla/index.ts';
+import { Readable } from 'node:stream';
+import { importKle, KLE_KLASSIFIKATION, readKle } from '../src/services/kla/index.ts';
+import { buildEmneplan, generateEmneplan } from '../src/services/kla/kle/generate.ts';
 import { backends } from './support/backends.ts';
 import { startPlatform, type TestPlatform } from './support/platform.ts';
 
@@ -102,6 +104,26 @@ for (const backend of backends) {
       ]);
     });
 
+    it('imports a generated plan and finds exactly what its next edition changed', async () => {
+      const seed = 7;
+      const scale = 0.1;
+      const read = (edition: 1 | 2) => readKle(Readable.from([generateEmneplan({ seed, scale, edition })]));
+      const first = await importKle(t.platform.oio, [await read(1)]);
+      const { changes } = buildEmneplan({ seed, scale, edition: 2 });
+      expect(first.added).toBe((await read(1)).entries.length);
+      const second = await importKle(t.platform.oio, [await read(2)]);
+      expect(second.added).toBe(changes.added.length);
+      expect(second.retired).toBe(changes.retired.length);
+      // Renames and moves (a new number under another group) are changes of the class.
+      expect(second.changed).toBe(new Set([...changes.renamed.map((c) => c.uuid), ...changes.moved.map((c) => c.uuid)]).size);
+
+      const moved = changes.moved[0]!;
+      const klasse = (await t.platform.oio.laes('klasse', moved.uuid)).registreringer[0]!.content;
+      const numbers = klasse.attributter.klasseegenskaber!.map((v) => v.fields.brugervendtnoegle);
+      expect(numbers).toEqual([moved.from, moved.to]);
+      expect(klasse.relationer.overordnetklasse).toHaveLength(2);
+    });
+
     describe('bad files: a clear error naming the line, nothing imported', () => {
       const cases: [string, string, string, number][] = [
         ['truncated XML', EDITION_1.slice(0, 400), 'KLE_MALFORMED_XML', 0],
@@ -145,14 +167,14 @@ for (const backend of backends) {
         const res = await upload(
           plan({
             date: '2030-01-01',
-            title0400: 'Helt nyt navn',
+            title0400: 'Zyxwvut nyt navn',
             extra: '<Emne><EmneNr>27.35.06</EmneNr><EmneTitel>Ny</EmneTitel><UUID>11111111-1111-4111-8111-111127350600</UUID></Emne>',
           }),
         );
         expect(res.statusCode).toBe(409);
         expect(res.json().error.code).toBe('OBJECT_TYPE_MISMATCH');
         expect(await registrations()).toBe(before);
-        expect((await search('tekst=helt')).length).toBe(0);
+        expect((await search('tekst=zyxwvut')).length).toBe(0);
       });
     });
   });
