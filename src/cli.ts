@@ -196,6 +196,8 @@ main(process.argv.slice(2)).then(
     if (err instanceof ConfigError) process.stderr.write(`stotte: bad configuration: ${err.message}\n`);
     else if ((err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS'))
       process.stderr.write(`stotte: ${(err as Error).message}; see stotte --help\n`);
+    else if (err instanceof AppError) process.stderr.write(`stotte: ${err.code}: ${err.message}\n`);
+    else if ((err as NodeJS.ErrnoException).code === 'ENOENT') process.stderr.write(`stotte: ${(err as Error).message}\n`);
     else if (err instanceof Error && /in use by process|already holds a database/.test(err.message))
       process.stderr.write(`stotte: ${err.message}\n`);
     else process.stderr.write(`stotte: ${(err as Error).stack ?? String(err)}\n`);

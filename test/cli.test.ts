@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -25,7 +25,7 @@ function freePort(): Promise<number> {
 }
 
 function run(args: string[], env: Record<string, string> = {}) {
-  return spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', env: { ...process.env, ...env }, timeout: 60_000 });
+  return spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', env: { ...process.env, ...env }, timeout: 180_000 });
 }
 
 describe('the stotte CLI', () => {
@@ -63,6 +63,30 @@ describe('the stotte CLI', () => {
     const again = run(['restore', '--data', restored, '--from', image]);
     expect(again.status).toBe(1);
     expect(again.stderr).toMatch(/already holds a database/);
+  });
+
+  it('generates a synthetic KLE and imports both editions, reporting what changed', () => {
+    const dir = tempDir();
+    const gen = run(['kle', 'generate', '--out', dir]);
+    expect(gen.status).toBe(0);
+    expect(gen.stdout).toMatch(/emneplan-1\.xml/);
+    const data = tempDir();
+    const first = run(['kle', 'import', '--emneplan', join(dir, 'emneplan-1.xml'), '--handlingsfacetter', join(dir, 'handlingsfacetter-1.xml'), '--data', data]);
+    expect(first.stderr).toBe('');
+    expect(first.stdout).toMatch(/^KLE import: \d{4} added, 0 changed, 0 retired, 0 unchanged$/m);
+    const second = run(['kle', 'import', '--emneplan', join(dir, 'emneplan-2.xml'), '--data', data]);
+    expect(second.stdout).toMatch(/^KLE import: 15 added, 25 changed, 10 retired, \d+ unchanged$/m);
+    const bad = run(['kle', 'import', '--emneplan', join(dir, 'missing.xml'), '--data', data]);
+    expect(bad.status).toBe(1);
+  }, 240_000);
+
+  it('refuses a broken KLE file with its line, exit code non-zero', () => {
+    const dir = tempDir();
+    const file = join(dir, 'bad.xml');
+    writeFileSync(file, '<?xml version="1.0"?>\n<KLE-Emneplan>\n<Hovedgruppe><HovedgruppeNr>27</HovedgruppeNr>\n');
+    const res = run(['kle', 'import', '--emneplan', file, '--data', tempDir()]);
+    expect(res.status).toBe(1);
+    expect(res.stderr).toMatch(/KLE_MALFORMED_XML: KLE line \d+/);
   });
 
   it('serves the platform on the embedded database, warns in production, and drains on SIGTERM', async () => {
