@@ -142,6 +142,18 @@ for (const backend of backends) {
           25,
         ],
         ['an unknown date format', EDITION_1.replace('1995-03-01', '01-03-1995'), 'KLE_BAD_DATE', 0],
+        ['a malformed tag', EDITION_1.replace('<GruppeTitel>Dagpasning</GruppeTitel>', '<GruppeTitel>Dagpasning</GruppeTitle>'), 'KLE_MALFORMED_XML', 0],
+        ['an undeclared entity', EDITION_1.replace('Dagpasning', 'Dag&pasning;'), 'KLE_ENTITY_FORBIDDEN', 0],
+        [
+          'duplicate UUIDs',
+          plan({
+            date: '2018-01-01',
+            title0400: 'X',
+            extra: '<Emne><EmneNr>27.35.09</EmneNr><EmneTitel>Igen</EmneTitel><UUID>11111111-1111-4111-8111-111127350400</UUID></Emne>',
+          }),
+          'KLE_DUPLICATE_UUID',
+          25,
+        ],
       ];
       for (const [name, xml, code, line] of cases) {
         it(`${name} → ${code}`, async () => {
