@@ -97,3 +97,37 @@ export function errorNote(r: { errors: number; firstError: unknown }): string {
   const msg = r.firstError instanceof Error ? r.firstError.message : String(r.firstError);
   return ` errors=${r.errors} first_error="${msg.slice(0, 120).replace(/\s+/g, ' ')}"`;
 }
+
+/**
+ * Runs several variants of one workload in alternating rounds (a, b, a, b …), each round a share
+ * of the limits, so a change in the machine's background load hits every variant alike. Each
+ * variant's n keeps counting across its rounds. Returns one merged result per variant.
+ */
+export async function runAlternating(opts: LoadOptions, rounds: number, variants: readonly ((n: number) => Promise<unknown>)[]): Promise<LoadResult[]> {
+  const parts: LoadResult[][] = variants.map(() => []);
+  const done = variants.map(() => 0);
+  const share = { ...opts, maxOps: Math.ceil(opts.maxOps / rounds), maxSeconds: opts.maxSeconds / rounds };
+  for (let round = 0; round < rounds; round++) {
+    for (const [i, op] of variants.entries()) {
+      const offset = done[i]! + parts[i]!.reduce((sum, r) => sum + r.errors, 0);
+      const r = await runLoad(share, (n) => op(offset + n));
+      parts[i]!.push(r);
+      done[i]! += r.ops;
+    }
+  }
+  return parts.map((list) => {
+    const latencies = new Float64Array(list.reduce((sum, r) => sum + r.ops, 0));
+    let at = 0;
+    for (const r of list) {
+      latencies.set(r.latencies, at);
+      at += r.ops;
+    }
+    return {
+      latencies,
+      ops: at,
+      errors: list.reduce((sum, r) => sum + r.errors, 0),
+      firstError: list.find((r) => r.errors > 0)?.firstError,
+      seconds: list.reduce((sum, r) => sum + r.seconds, 0),
+    };
+  });
+}

@@ -167,6 +167,23 @@ for (const backend of backends) {
         });
       }
 
+      it('the upload takes XML only, and no other route takes XML', async () => {
+        const json = await app.inject({ method: 'POST', url: '/klassifikation/kle/import', payload: { a: 1 } });
+        expect(json.statusCode).toBe(415);
+        expect(json.json().error.code).toBe('UNSUPPORTED_MEDIA_TYPE');
+        const xmlElsewhere = await app.inject({
+          method: 'POST',
+          url: '/klassifikation/klasse',
+          payload: '<klasse/>',
+          headers: { 'content-type': 'application/xml' },
+        });
+        expect(xmlElsewhere.statusCode).toBe(415);
+        expect(xmlElsewhere.json().error.code).toBe('UNSUPPORTED_MEDIA_TYPE');
+        const zero = await app.inject({ method: 'GET', url: `/klassifikation/klassifikation/${KLE_KLASSIFIKATION}/hierarki?maximalantalresultater=0` });
+        expect(zero.statusCode).toBe(400);
+        expect(zero.json().error.code).toBe('INVALID_REQUEST');
+      });
+
       it('a failure while writing rolls the whole import back', async () => {
         // The last subject's UUID belongs to an organisation: that write fails after the others.
         const org = await app.inject({

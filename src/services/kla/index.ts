@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Readable } from 'node:stream';
 import { errorBodySchema } from '../../platform/http/server.ts';
+import { AppError, PlatformErrors } from '../../platform/errors.ts';
 import { registerOioRoutes } from '../../oio/api/routes.ts';
 import { registrationSelection, virkningSelection, type Query } from '../../oio/api/query.ts';
 import { oioError } from '../../oio/errors.ts';
@@ -92,7 +93,7 @@ export function klaModule(oio: OioStore, store: Store) {
                 facet: { type: 'string', format: 'uuid' },
                 overordnet: { type: 'string', format: 'uuid' },
                 publiceret: { type: 'string', enum: ['Publiceret', 'IkkePubliceret'] },
-                maximalantalresultater: { type: 'string', pattern: '^[0-9]{1,4}$' },
+                maximalantalresultater: { type: 'string', pattern: '^[1-9][0-9]{0,3}$' },
                 ...timeQuery,
               },
               additionalProperties: false,
@@ -141,7 +142,7 @@ export function klaModule(oio: OioStore, store: Store) {
                 ...timeQuery,
                 facet: { type: 'string', format: 'uuid' },
                 efter: str,
-                maximalantalresultater: { type: 'string', pattern: '^[0-9]{1,6}$' },
+                maximalantalresultater: { type: 'string', pattern: '^[1-9][0-9]{0,5}$' },
               },
               additionalProperties: false,
             },
@@ -185,26 +186,31 @@ export function klaModule(oio: OioStore, store: Store) {
         },
       );
 
-      // The administration UI uploads one KLE file at a time, as the XML body.
-      app.addContentTypeParser(['application/xml', 'text/xml'], (_req, payload, done) => done(null, payload));
-      app.post(
-        '/klassifikation/kle/import',
-        {
-          bodyLimit: 200 * 1024 * 1024,
-          schema: {
-            tags: ['klassifikation/kle'],
-            summary: 'Import a KLE file (emneplan or handlingsfacetter) as the XML body: atomic; only changes are written',
-            consumes: ['application/xml'],
-            response: { 200: summarySchema, 400: errorBodySchema, 415: errorBodySchema },
+      // The administration UI uploads one KLE file at a time, as the XML body. The XML body parser
+      // lives in its own scope, so no other route accepts XML.
+      app.register(async (scope) => {
+        scope.addContentTypeParser(['application/xml', 'text/xml'], (_req, payload, done) => done(null, payload));
+        scope.post(
+          '/klassifikation/kle/import',
+          {
+            bodyLimit: 200 * 1024 * 1024,
+            schema: {
+              tags: ['klassifikation/kle'],
+              summary: 'Import a KLE file (emneplan or handlingsfacetter) as the XML body: atomic; only changes are written',
+              consumes: ['application/xml', 'text/xml'],
+              response: { 200: summarySchema, 400: errorBodySchema, 415: errorBodySchema },
+            },
           },
-        },
-        async (req) => {
-          const body = req.body as Readable | undefined;
-          if (!body) throw klaError('KLE_EMPTY_UPLOAD');
-          const doc = await readKle(body);
-          return importKle(oio, [doc]);
-        },
-      );
+          async (req) => {
+            const body = req.body as Readable | undefined;
+            if (!body || typeof (body as Partial<Readable>).pipe !== 'function') {
+              throw new AppError(PlatformErrors.UNSUPPORTED_MEDIA_TYPE, 'Send the KLE file as the body, with content-type application/xml');
+            }
+            const doc = await readKle(body);
+            return importKle(oio, [doc]);
+          },
+        );
+      });
 
       for (const decl of klaTypes) registerOioRoutes(app, oio, decl);
     },

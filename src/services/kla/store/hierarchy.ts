@@ -115,7 +115,7 @@ export async function readHierarchy(
         top.push(node);
       }
     }
-    const more = start >= 0 && start + options.limit < classes.length;
+    const more = start >= 0 && page.length > 0 && start + options.limit < classes.length;
     trees.push({
       uuid: facet.uuid,
       brugervendtnoegle: facetNow.attrs.brugervendtnoegle ?? '',

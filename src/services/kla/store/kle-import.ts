@@ -14,6 +14,8 @@ export interface KleImportSummary {
   documents: { kind: KleDocument['kind']; udgivelsesdato?: string | undefined; entries: number }[];
 }
 
+const isCurrent = (e: KleEntry) => !e.udgaaet && !e.flyttet;
+
 export type ImportProgress = (done: number, total: number) => void;
 
 const since = { from: -Infinity, to: Infinity };
@@ -65,9 +67,11 @@ export async function importKle(oio: OioStore, documents: readonly KleDocument[]
     for (const doc of documents) {
       summary.documents.push({ kind: doc.kind, udgivelsesdato: doc.udgivelsesdato, entries: doc.entries.length });
       const editionDate = doc.udgivelsesdato ? parseInstant(doc.udgivelsesdato) : Date.now();
-      const uuidByNumber = new Map(
-        doc.entries.map((e) => [`${e.kind === 'handlingsfacet' || e.kind === 'kategori' ? 'h' : 'e'}:${e.nummer}`, entryUuid(e)]),
-      );
+      // A number may stand twice (a retired or moved entry beside the current one): the current one wins.
+      const uuidByNumber = new Map<string, string>();
+      for (const e of [...doc.entries].sort((a, b) => Number(isCurrent(a)) - Number(isCurrent(b)))) {
+        uuidByNumber.set(`${e.kind === 'handlingsfacet' || e.kind === 'kategori' ? 'h' : 'e'}:${e.nummer}`, entryUuid(e));
+      }
       const parentUuid = (e: KleEntry) => {
         if (!e.parent) return undefined;
         const space = e.kind === 'handlingsfacet' ? 'h' : 'e';

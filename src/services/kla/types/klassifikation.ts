@@ -1,8 +1,7 @@
+import { state, zeroOrMany as many, zeroOrOne as one } from '../../../oio/declare.ts';
 import type { ObjectTypeDecl } from '../../../oio/model.ts';
 
-const publiceret = (name: string) => ({ name, field: 'publiceret', values: ['Publiceret', 'IkkePubliceret'] });
-const one = (name: string, targets?: string[]) => ({ name, cardinality: '0..1' as const, ...(targets ? { targets } : {}) });
-const many = (name: string, targets?: string[]) => ({ name, cardinality: '0..n' as const, ...(targets ? { targets } : {}) });
+const publiceret = (name: string) => state(name, 'publiceret', ['Publiceret', 'IkkePubliceret']);
 const owners = ['organisation', 'organisationenhed'];
 
 /** A classification, e.g. KLE: the root its facets belong to. */
