@@ -6,12 +6,15 @@ import { createMetrics, type Metrics } from './platform/metrics.ts';
 import { OutboxRelay } from './platform/outbox.ts';
 import { instrumentStore } from './platform/store/instrumented.ts';
 import type { Store } from './platform/store/store.ts';
-import { OioStore } from './oio/store/oio-store.ts';
-import { orgModule, orgTypes } from './services/org/index.ts';
+import { OioStore, type ContentRules } from './oio/store/oio-store.ts';
+import { orgModule, orgRules, orgTypes } from './services/org/index.ts';
 import { klaModule, klaTypes } from './services/kla/index.ts';
 
 /** Every object type the registers declare on the OIO store. */
 export const OIO_TYPES = [...orgTypes, ...klaTypes];
+
+/** The registers' own rules over writes, per object type. */
+export const OIO_RULES: ContentRules = { ...orgRules };
 
 /** A running platform: its HTTP app and what it owns. */
 export interface Platform {
@@ -40,7 +43,7 @@ export async function createPlatform(rawStore: Store, options: PlatformOptions):
   const metrics = createMetrics();
   const store = instrumentStore(rawStore, metrics.storeDuration);
   const relay = new OutboxRelay(store);
-  const oio = new OioStore(store, OIO_TYPES, () => relay.wake());
+  const oio = new OioStore(store, OIO_TYPES, () => relay.wake(), OIO_RULES);
   const audit = await AuditLog.open(store);
 
   const modules: HttpModule[] = [];

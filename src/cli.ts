@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { createPlatform, OIO_TYPES } from './app.ts';
+import { createPlatform, OIO_RULES, OIO_TYPES } from './app.ts';
 import { OioStore } from './oio/store/oio-store.ts';
 import { ConfigError, loadConfig, SERVICE_NAMES, type Config } from './platform/config.ts';
 import { AppError } from './platform/errors.ts';
@@ -152,12 +152,17 @@ async function main(argv: string[]): Promise<number> {
         process.stdout.write(writeSyntheticKle(values.out).join('\n') + '\n');
         return 0;
       }
-      if (positionals[1] !== 'import') throw new ConfigError('kle', `unknown subcommand "${positionals[1] ?? ''}" (known: import, generate)`);
-      if (!values.emneplan && !values.handlingsfacetter) throw new ConfigError('--emneplan', 'names no file (and no --handlingsfacetter either)');
+      if (positionals[1] !== 'import')
+        throw new ConfigError('kle', `unknown subcommand "${positionals[1] ?? ''}" (known: import, generate)`);
+      if (!values.emneplan && !values.handlingsfacetter)
+        throw new ConfigError('--emneplan', 'names no file (and no --handlingsfacetter either)');
       const store = await openMigrated(config);
       try {
-        const oio = new OioStore(store, OIO_TYPES);
-        const summary = await runKleImport(oio, [values.emneplan, values.handlingsfacetter].filter((f): f is string => !!f));
+        const oio = new OioStore(store, OIO_TYPES, undefined, OIO_RULES);
+        const summary = await runKleImport(
+          oio,
+          [values.emneplan, values.handlingsfacetter].filter((f): f is string => !!f),
+        );
         process.stdout.write(
           `KLE import: ${summary.added} added, ${summary.changed} changed, ${summary.retired} retired, ${summary.unchanged} unchanged\n`,
         );

@@ -30,7 +30,9 @@ const DEMO_KLE_SCALE = 0.25;
 async function seedKle(oio: OioStore, log: FastifyBaseLogger): Promise<void> {
   if ((await oio.list('klassifikation', [KLE_KLASSIFIKATION])).length) return;
   const docs = await Promise.all(
-    [generateEmneplan({ scale: DEMO_KLE_SCALE }), generateHandlingsfacetter({ scale: DEMO_KLE_SCALE })].map((xml) => readKle(Readable.from([xml]))),
+    [generateEmneplan({ scale: DEMO_KLE_SCALE }), generateHandlingsfacetter({ scale: DEMO_KLE_SCALE })].map((xml) =>
+      readKle(Readable.from([xml])),
+    ),
   );
   const summary = await importKle(oio, docs);
   log.info({ added: summary.added }, 'seeded a synthetic KLE (invented titles, published format)');

@@ -31,7 +31,22 @@ export interface Pin {
   readonly snapshot?: string | undefined;
 }
 
-type Action = 'opret' | 'importer' | 'ret' | 'passiver' | 'slet';
+export type Action = 'opret' | 'importer' | 'ret' | 'passiver' | 'slet';
+
+/**
+ * A register's own rule over a registration about to be written (e.g. "a unit belongs to exactly
+ * one organisation", "no cycle in the unit tree"). It throws the register's error to refuse the
+ * write; `tx` sees the transaction's state for rules that look at other objects.
+ */
+export type ContentRule = (write: {
+  readonly uuid: string;
+  readonly action: Action;
+  readonly content: Content;
+  readonly tx: Queryable;
+}) => Promise<void> | void;
+
+/** Rules per object type name. */
+export type ContentRules = Readonly<Record<string, readonly ContentRule[]>>;
 
 type CurrentRow = {
   id: string;
@@ -225,6 +240,7 @@ export class OioStore {
     private readonly store: Store,
     types: readonly ObjectTypeDecl[],
     private readonly afterCommit: () => void = () => {},
+    private readonly rules: ContentRules = {},
   ) {
     for (const t of types) this.types.set(t.name, t);
   }
@@ -264,7 +280,7 @@ export class OioStore {
    * (an import of a whole classification or organisation is atomic this way).
    */
   async inTransaction<T>(fn: (writer: OioWriter) => Promise<T>): Promise<T> {
-    const result = await this.store.transaction((tx) => fn(new OioWriter(tx, (type) => this.decl(type))));
+    const result = await this.store.transaction((tx) => fn(new OioWriter(tx, (type) => this.decl(type), this.rules)));
     this.afterCommit();
     return result;
   }
@@ -315,6 +331,7 @@ export class OioWriter {
   constructor(
     private readonly tx: Queryable,
     private readonly decl: (type: string) => ObjectTypeDecl,
+    private readonly rules: ContentRules = {},
   ) {}
 
   /** Reads current objects inside the transaction (sees its own writes). */
@@ -419,6 +436,9 @@ export class OioWriter {
       ? { livscykluskode: current.livscykluskode, content: contentFromWire(decl, current.indhold) }
       : undefined;
     const result = next(currentContent);
+    if (result.livscykluskode !== 'Slettet' && result.livscykluskode !== 'Passiveret') {
+      for (const rule of this.rules[decl.name] ?? []) await rule({ uuid, action, content: result.content, tx: this.tx });
+    }
     const { rows } = await this.tx.query<{ bad: { rel: string; uuid: string; objekttype: string; allowed: string[] }[] | null }>(
       WRITE_SQL,
       [
