@@ -47,7 +47,7 @@ export async function createPlatform(rawStore: Store, options: PlatformOptions):
   const audit = await AuditLog.open(store);
 
   const modules: HttpModule[] = [];
-  if (options.services.includes('org')) modules.push(orgModule(oio));
+  if (options.services.includes('org')) modules.push(orgModule({ oio, audit, store }));
   if (options.services.includes('kla')) modules.push(klaModule(oio, store));
 
   const http = await buildHttp({

@@ -5,6 +5,7 @@ import { errorCatalogues, PlatformErrors, type ErrorSpec } from '../src/platform
 // imported here too, or its section of docs/errors.md reads as stale.
 import { OioErrors } from '../src/oio/errors.ts';
 import '../src/services/kla/errors.ts';
+import '../src/services/org/errors.ts';
 
 const DOC = new URL('../docs/errors.md', import.meta.url);
 

@@ -329,7 +329,8 @@ export class OioStore {
 /** Writes inside one transaction; see {@link OioStore.inTransaction}. */
 export class OioWriter {
   constructor(
-    private readonly tx: Queryable,
+    /** The transaction itself, for a register's own statements beside the object writes. */
+    readonly tx: Queryable,
     private readonly decl: (type: string) => ObjectTypeDecl,
     private readonly rules: ContentRules = {},
   ) {}

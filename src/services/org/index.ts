@@ -1,7 +1,10 @@
 import type { FastifyInstance } from 'fastify';
 import { registerOioRoutes } from '../../oio/api/routes.ts';
 import type { ObjectTypeDecl } from '../../oio/model.ts';
-import type { ContentRules, OioStore } from '../../oio/store/oio-store.ts';
+import type { OioStore } from '../../oio/store/oio-store.ts';
+import type { AuditLog } from '../../platform/audit.ts';
+import type { Store } from '../../platform/store/store.ts';
+import { registerAnonymiserRoutes, registerPersonReadAudit } from './api/anonymiser-routes.ts';
 import { organisation } from './types/organisation.ts';
 import { adresse, bruger, interessefaellesskab, itsystem, organisationenhed, organisationfunktion, person } from './types/units.ts';
 
@@ -17,17 +20,19 @@ export const orgTypes: readonly ObjectTypeDecl[] = [
   interessefaellesskab,
 ];
 
-/** FK Organisation's own rules over writes (filled in by its domain rules). */
-export const orgRules: ContentRules = {};
+export { orgRules } from './domain/rules.ts';
 
 /** The events FK Organisation emits: one per write, topic `organisation.<type>`. */
 export const orgEventTopics = orgTypes.map((t) => `${t.service}.${t.name}`);
 
-export function orgModule(store: OioStore) {
+export function orgModule(deps: { oio: OioStore; audit: AuditLog; store: Store }) {
   return {
     name: 'org',
     register(app: FastifyInstance) {
-      for (const decl of orgTypes) registerOioRoutes(app, store, decl);
+      // On the root instance, so it sees the person routes: every read about a person is audited.
+      registerPersonReadAudit(app, deps.audit, deps.store);
+      registerAnonymiserRoutes(app, { oio: deps.oio, audit: deps.audit });
+      for (const decl of orgTypes) registerOioRoutes(app, deps.oio, decl);
     },
   };
 }

@@ -1,0 +1,172 @@
+import type { Content, Virkning } from '../../../oio/model.ts';
+import { dbInstantToMs, formatInstant } from '../../../oio/domain/time.ts';
+import { uncovered } from '../../../oio/domain/virkning.ts';
+import type { ContentRule, ContentRules } from '../../../oio/store/oio-store.ts';
+import type { Queryable } from '../../../platform/store/store.ts';
+import { orgError } from '../errors.ts';
+import { isValidCpr } from './cpr.ts';
+
+/**
+ * FK Organisation's own rules over the registration about to be written (the OIO store runs them
+ * inside the write's transaction, after the merge and before the write; see ContentRule). The
+ * store has already checked the content's shape and, in the same write, the types of relation
+ * targets; these are the register's rules on top.
+ *
+ * The rules that look at other objects (a unit's parents, the type of an `ansatte` target) query
+ * the transaction they are handed, so they see what it has written so far.
+ */
+
+const span = (v: { from: number; to: number }) => `[${formatInstant(v.from)}, ${formatInstant(v.to)})`;
+
+/**
+ * A unit or user belongs to exactly one organisation at every instant it exists, and it exists
+ * where its egenskaber hold (or, with no egenskaber at all, where its gyldighed state holds).
+ * "At most one" is the 0..1 cardinality the store checks; this checks "at least one".
+ */
+function tilhoererRequired(egenskaber: string, gyldighed: string): ContentRule {
+  return ({ content }) => {
+    const exists: readonly { virkning: Virkning }[] = content.attributter[egenskaber]?.length
+      ? content.attributter[egenskaber]!
+      : (content.tilstande[gyldighed] ?? []);
+    const owners = (content.relationer.tilhoerer ?? []).map((v) => v.virkning);
+    for (const value of exists) {
+      const gap = uncovered(value.virkning, owners)[0];
+      if (gap) {
+        throw orgError('TILHOERER_REQUIRED', `No organisation (tilhoerer) holds in ${span(gap)}, where the object exists`, {
+          field: 'tilhoerer',
+          from: formatInstant(gap.from),
+          to: formatInstant(gap.to),
+        });
+      }
+    }
+  };
+}
+
+function refuseRelation(content: Content, relation: string, why: string): void {
+  if ((content.relationer[relation] ?? []).length > 0) throw orgError('USER_ATTACHED_DIRECTLY', why, { field: relation });
+}
+
+/**
+ * A unit never names a user directly, neither as `tilknyttedebrugere` nor among its `ansatte`
+ * (which may name persons): users reach units through organisation functions. An `ansatte` value
+ * names a user when it says so (`objekttype`) or points to a stored bruger.
+ */
+const unitWithoutUsers: ContentRule = async ({ content, tx }) => {
+  refuseRelation(content, 'tilknyttedebrugere', 'A unit cannot name users directly; attach them through an organisationfunktion');
+  const ansatte = content.relationer.ansatte ?? [];
+  if (ansatte.some((v) => v.objekttype?.toLowerCase() === 'bruger')) {
+    throw orgError('USER_ATTACHED_DIRECTLY', 'A unit cannot have users among its ansatte; attach them through an organisationfunktion', {
+      field: 'ansatte',
+    });
+  }
+  const targets = [...new Set(ansatte.flatMap((v) => (v.uuid ? [v.uuid] : [])))];
+  if (targets.length === 0) return;
+  const { rows } = await tx.query<{ uuid: string }>(
+    `SELECT uuid::text AS uuid FROM oio_objekt WHERE uuid = ANY($1::uuid[]) AND objekttype = 'bruger' LIMIT 1`,
+    [targets],
+  );
+  if (rows[0]) {
+    throw orgError('USER_ATTACHED_DIRECTLY', `ansatte names the user ${rows[0].uuid}; attach users through an organisationfunktion`, {
+      field: 'ansatte',
+    });
+  }
+};
+
+const userWithoutUnits: ContentRule = ({ content }) =>
+  refuseRelation(content, 'tilknyttedeenheder', 'A user cannot name units directly; attach it through an organisationfunktion');
+
+/** Every advisory lock taken by a write that gives a unit a parent: such writes take turns. */
+export const UNIT_TREE_LOCK = 'organisation:enhedstrae';
+
+/**
+ * Walks up from the new parents of `self` through the current registrations of the other units,
+ * keeping at each step the part of virkning where the whole path holds, and stops when it reaches
+ * `self`: such a row is an instant at which the tree would be a cycle. One statement whatever the
+ * depth. Rows are (unit, period) and UNION drops repeats, so the walk ends even on stored data
+ * that already has a cycle elsewhere (the periods only shrink, and there are finitely many).
+ * Deleted units are not part of the tree; passivated ones are.
+ */
+const CYCLE_SQL = `
+WITH RECURSIVE op(enhed, virkning) AS (
+  SELECT x.maal, tstzrange(x.fra::timestamptz, x.til::timestamptz, '[)')
+  FROM jsonb_to_recordset($1::jsonb) AS x(maal uuid, fra text, til text)
+  UNION
+  SELECT s.maal_uuid, op.virkning * s.virkning
+  FROM op
+  JOIN oio_registrering r ON r.objekt_uuid = op.enhed AND r.til = 'infinity'
+  JOIN oio_soegeindeks s ON s.registrering_id = r.id
+  WHERE op.enhed <> $2::uuid
+    AND r.objekttype = 'organisationenhed' AND r.livscykluskode <> 'Slettet'
+    AND s.kind = 'r' AND s.felt = 'overordnet' AND s.maal_uuid IS NOT NULL
+    AND s.virkning && op.virkning
+)
+SELECT to_json(lower(virkning))#>>'{}' AS fra, to_json(upper(virkning))#>>'{}' AS til
+FROM op WHERE enhed = $2::uuid ORDER BY lower(virkning) LIMIT 1`;
+
+/** Whether the unit's parents would make a cycle at some instant; the first such period, if so. */
+export async function findUnitCycle(
+  tx: Queryable,
+  self: string,
+  parents: readonly { uuid: string; virkning: { from: number; to: number } }[],
+): Promise<{ from: string; to: string } | undefined> {
+  if (parents.length === 0) return undefined;
+  const seed = parents.map((p) => ({ maal: p.uuid, fra: formatInstant(p.virkning.from), til: formatInstant(p.virkning.to) }));
+  const { rows } = await tx.query<{ fra: string; til: string }>(CYCLE_SQL, [JSON.stringify(seed), self]);
+  const found = rows[0];
+  return found ? { from: formatInstant(dbInstantToMs(found.fra)), to: formatInstant(dbInstantToMs(found.til)) } : undefined;
+}
+
+/**
+ * No unit is its own ancestor at any instant, following each unit's parent (overordnet) as it
+ * changes over virkning. Writes that give a unit a parent take the tree's advisory lock first, so
+ * two concurrent writes cannot each add half of a cycle unseen by the other (under READ COMMITTED
+ * the check after the lock sees what the previous holder committed).
+ */
+const noUnitCycle: ContentRule = async ({ uuid, content, tx }) => {
+  const self = uuid.toLowerCase();
+  const parents = (content.relationer.overordnet ?? []).flatMap((v) =>
+    v.uuid ? [{ uuid: v.uuid.toLowerCase(), virkning: v.virkning }] : [],
+  );
+  if (parents.length === 0) return;
+  const own = parents.find((p) => p.uuid === self);
+  if (own) {
+    throw orgError('UNIT_CYCLE', `The unit would be its own parent in ${span(own.virkning)}`, {
+      field: 'overordnet',
+      from: formatInstant(own.virkning.from),
+      to: formatInstant(own.virkning.to),
+    });
+  }
+  await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [UNIT_TREE_LOCK]);
+  const cycle = await findUnitCycle(tx, self, parents);
+  if (cycle) {
+    throw orgError('UNIT_CYCLE', `The unit would be its own ancestor in [${cycle.from}, ${cycle.to})`, {
+      field: 'overordnet',
+      from: cycle.from,
+      to: cycle.to,
+    });
+  }
+};
+
+/** A person's CPR number, where given (an empty value clears it), is a possible CPR number. */
+const personCpr: ContentRule = ({ content }) => {
+  for (const value of content.attributter.personegenskaber ?? []) {
+    const cpr = value.fields.cpr_nummer;
+    // The message never repeats the number: error messages reach the logs.
+    if (cpr !== undefined && cpr !== '' && !isValidCpr(cpr)) {
+      throw orgError('INVALID_CPR', `personegenskaber: cpr_nummer in ${span(value.virkning)} is not a CPR number`, {
+        field: 'personegenskaber.cpr_nummer',
+      });
+    }
+  }
+};
+
+/**
+ * FK Organisation's rules per object type. Organisation functions have none of their own: a
+ * function may be written before the users and units it will link (the store already checks the
+ * types of its targets).
+ */
+export const orgRules: ContentRules = {
+  organisationenhed: [tilhoererRequired('organisationenhedegenskaber', 'organisationenhedgyldighed'), unitWithoutUsers, noUnitCycle],
+  bruger: [tilhoererRequired('brugeregenskaber', 'brugergyldighed'), userWithoutUnits],
+  person: [personCpr],
+};

@@ -1,0 +1,26 @@
+import { AppError, defineErrors, registerErrors, type ErrorSpec } from '../../platform/errors.ts';
+
+/** Errors of FK Organisation: its own rules over writes, and the anonymiser. */
+export const OrgErrors = defineErrors({
+  TILHOERER_REQUIRED: {
+    status: 400,
+    fk: 40,
+    message: 'A unit or user must belong to exactly one organisation (tilhoerer) at every instant it exists',
+  },
+  USER_ATTACHED_DIRECTLY: {
+    status: 400,
+    fk: 40,
+    message: 'Users are attached to units through organisation functions, never directly',
+  },
+  UNIT_CYCLE: { status: 400, fk: 40, message: 'The parent (overordnet) of a unit would make the unit tree a cycle' },
+  INVALID_CPR: { status: 400, fk: 40, message: 'Not a CPR number: ten digits (optionally a dash after six) of a possible date' },
+  PERSON_NOT_FOUND: { status: 404, fk: 44, message: 'No person with that UUID or CPR number' },
+});
+export type OrgErrorCode = keyof typeof OrgErrors;
+
+registerErrors('org', OrgErrors);
+
+/** Throws-ready error from FK Organisation's catalogue. */
+export function orgError(code: OrgErrorCode, message?: string, details?: unknown): AppError {
+  return new AppError(OrgErrors[code] as ErrorSpec, message, details);
+}
