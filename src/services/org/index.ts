@@ -5,6 +5,7 @@ import type { OioStore } from '../../oio/store/oio-store.ts';
 import type { AuditLog } from '../../platform/audit.ts';
 import type { Store } from '../../platform/store/store.ts';
 import { registerAnonymiserRoutes, registerPersonReadAudit } from './api/anonymiser-routes.ts';
+import { registerOrgReadRoutes } from './api/read-routes.ts';
 import { organisation } from './types/organisation.ts';
 import { adresse, bruger, interessefaellesskab, itsystem, organisationenhed, organisationfunktion, person } from './types/units.ts';
 
@@ -32,6 +33,7 @@ export function orgModule(deps: { oio: OioStore; audit: AuditLog; store: Store }
       // On the root instance, so it sees the person routes: every read about a person is audited.
       registerPersonReadAudit(app, deps.audit, deps.store);
       registerAnonymiserRoutes(app, { oio: deps.oio, audit: deps.audit });
+      registerOrgReadRoutes(app, { oio: deps.oio, store: deps.store });
       for (const decl of orgTypes) registerOioRoutes(app, deps.oio, decl);
     },
   };
