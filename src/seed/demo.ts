@@ -2,7 +2,9 @@ import { Readable } from 'node:stream';
 import type { FastifyBaseLogger } from 'fastify';
 import type { OioStore } from '../oio/store/oio-store.ts';
 import type { Content } from '../oio/model.ts';
-import { importKle, KLE_KLASSIFIKATION, readKle } from '../services/kla/index.ts';
+import { importKle, KLE_FACET_EMNER, KLE_KLASSIFIKATION, readKle } from '../services/kla/index.ts';
+import { demoMunicipality, forImport } from '../services/org/domain/generate.ts';
+import { importOrganisation } from '../services/org/store/org-import.ts';
 import { generateEmneplan, generateHandlingsfacetter } from '../services/kla/kle/generate.ts';
 
 /**
@@ -40,6 +42,8 @@ async function seedKle(oio: OioStore, log: FastifyBaseLogger): Promise<void> {
 
 /** Seeds what is missing of the demo data; never touches data that is there. */
 export async function seedDemo(oio: OioStore, log: FastifyBaseLogger): Promise<void> {
+  if (!(await oio.list('klassifikation', [KLE_KLASSIFIKATION])).length)
+    log.info('first start: seeding the demo data (takes a little while, once)');
   await seedKle(oio, log);
   const have = new Set(
     (
@@ -49,9 +53,20 @@ export async function seedDemo(oio: OioStore, log: FastifyBaseLogger): Promise<v
       )
     ).map((o) => o.uuid),
   );
-  for (const o of DEMO_ORGANISATIONS) {
-    if (have.has(o.uuid)) continue;
-    await oio.importer('organisation', o.uuid, organisationContent(o), { note: 'demo seed' });
-    log.info({ uuid: o.uuid }, `seeded demo organisation ${o.navn}`);
+  const [kobenhavn, aarhus] = DEMO_ORGANISATIONS;
+  if (!have.has(kobenhavn.uuid)) {
+    await oio.importer('organisation', kobenhavn.uuid, organisationContent(kobenhavn), { note: 'demo seed' });
+    log.info({ uuid: kobenhavn.uuid }, `seeded demo organisation ${kobenhavn.navn}`);
+  }
+  if (!have.has(aarhus.uuid)) {
+    // Aarhus gets a whole (small, invented) organisation: units, users, functions, addresses, KLE tasks, history.
+    const tasks = await oio.soeg('klasse', {
+      criteria: [{ kind: 'relation', name: 'facet', uuid: KLE_FACET_EMNER }],
+      virkning: { at: Date.now() },
+      registreringstid: await oio.now(),
+      limit: 40,
+    });
+    const summary = await importOrganisation(oio, forImport(demoMunicipality(aarhus, tasks)), undefined, { note: 'demo seed' });
+    log.info({ uuid: aarhus.uuid, objects: summary.created }, `seeded demo organisation ${aarhus.navn} with a synthetic organisation`);
   }
 }

@@ -6,6 +6,7 @@ import type { AuditLog } from '../../platform/audit.ts';
 import type { Store } from '../../platform/store/store.ts';
 import { registerAnonymiserRoutes, registerPersonReadAudit } from './api/anonymiser-routes.ts';
 import { registerOrgReadRoutes } from './api/read-routes.ts';
+import { registerOrgImportRoutes } from './api/import-routes.ts';
 import { organisation } from './types/organisation.ts';
 import { adresse, bruger, interessefaellesskab, itsystem, organisationenhed, organisationfunktion, person } from './types/units.ts';
 
@@ -34,6 +35,7 @@ export function orgModule(deps: { oio: OioStore; audit: AuditLog; store: Store }
       registerPersonReadAudit(app, deps.audit, deps.store);
       registerAnonymiserRoutes(app, { oio: deps.oio, audit: deps.audit });
       registerOrgReadRoutes(app, { oio: deps.oio, store: deps.store });
+      registerOrgImportRoutes(app, { oio: deps.oio });
       for (const decl of orgTypes) registerOioRoutes(app, deps.oio, decl);
     },
   };

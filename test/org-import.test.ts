@@ -1,0 +1,330 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createPlatform, type Platform } from '../src/app.ts';
+import type { Content } from '../src/oio/model.ts';
+import type { Store } from '../src/platform/store/store.ts';
+import { registerOrgImportRoutes } from '../src/services/org/api/import-routes.ts';
+import { isSyntheticCpr } from '../src/services/org/domain/cpr.ts';
+import {
+  demoMunicipality,
+  forImport,
+  generateMunicipality,
+  importRequestBody,
+  type GeneratedMunicipality,
+} from '../src/services/org/domain/generate.ts';
+import { importOrganisation } from '../src/services/org/store/org-import.ts';
+import { backends } from './support/backends.ts';
+
+const AARHUS = { uuid: '3a8e1ab7-2f36-4b5e-9a61-0b8c0d0f0751', bvn: 'kommune-751', navn: 'Aarhus Kommune', cvr: '55133018' };
+const OTHER = { uuid: '5b1f0c2e-6d1a-4c3b-8e2f-000000000999', bvn: 'kommune-999', navn: 'Prøvekommune', cvr: '12345678' };
+const KLE = Array.from({ length: 120 }, (_, i) => `a1d1e000-0000-4000-8000-${String(i).padStart(12, '0')}`);
+
+const unitsOf = (m: GeneratedMunicipality) => m.objects.filter((o) => o.type === 'organisationenhed');
+const countByType = (m: GeneratedMunicipality) => {
+  const out: Record<string, number> = { organisation: 1 };
+  for (const o of m.objects) out[o.type] = (out[o.type] ?? 0) + 1;
+  return out;
+};
+
+/** The parent a unit names at instant t (a unit UUID, the organisation's, or undefined). */
+function parentAt(content: Content, t: number): string | undefined {
+  return content.relationer.overordnet?.find((v) => v.virkning.from <= t && t < v.virkning.to)?.uuid;
+}
+
+/** The deepest level of the tree at instant t (the root unit is level 1); throws on a cycle. */
+function depthAt(m: GeneratedMunicipality, t: number): number {
+  const units = new Map(unitsOf(m).map((u) => [u.uuid, u.content]));
+  let deepest = 0;
+  for (const [uuid, content] of units) {
+    const alive = content.tilstande.organisationenhedgyldighed?.some(
+      (s) => s.value === 'Aktiv' && s.virkning.from <= t && t < s.virkning.to,
+    );
+    if (!alive) continue;
+    let depth = 1;
+    let at = parentAt(content, t);
+    const seen = new Set([uuid]);
+    while (at && units.has(at)) {
+      if (seen.has(at)) throw new Error(`cycle at ${uuid}`);
+      seen.add(at);
+      depth++;
+      at = parentAt(units.get(at)!, t);
+    }
+    expect(at).toBe(m.uuid); // every chain ends at the organisation
+    deepest = Math.max(deepest, depth);
+  }
+  return deepest;
+}
+
+describe('the municipality generator', () => {
+  it('gives the same municipality for the same seed, and another for another seed', () => {
+    const a = generateMunicipality({ organisation: AARHUS, seed: 5, units: 120, users: 400, kleClasses: KLE });
+    const b = generateMunicipality({ organisation: AARHUS, seed: 5, units: 120, users: 400, kleClasses: KLE });
+    const c = generateMunicipality({ organisation: AARHUS, seed: 6, units: 120, users: 400, kleClasses: KLE });
+    const d = generateMunicipality({ organisation: OTHER, seed: 5, units: 120, users: 400, kleClasses: KLE });
+    expect(JSON.stringify(b)).toBe(JSON.stringify(a));
+    expect(JSON.stringify(c)).not.toBe(JSON.stringify(a));
+    // UUIDs depend on the organisation too: two municipalities never share one.
+    const uuids = new Set(a.objects.map((o) => o.uuid));
+    expect(uuids.size).toBe(a.objects.length);
+    expect(d.objects.some((o) => uuids.has(o.uuid))).toBe(false);
+  });
+
+  it('builds a 5-7 level tree with history, one tilhoerer per unit and user, users reached only through functions', () => {
+    const m = generateMunicipality({ organisation: AARHUS, units: 300, users: 1500, kleClasses: KLE });
+    const byType = countByType(m);
+    expect(byType).toMatchObject({ organisationenhed: 300, bruger: 1500, person: 1500 });
+    expect(m.stats).toMatchObject({ units: 300, users: 1500, persons: 1500, functions: byType.organisationfunktion });
+    expect(m.stats.functions).toBeGreaterThanOrEqual(1500);
+    expect(m.stats.depth).toBeGreaterThanOrEqual(5);
+    expect(m.stats.depth).toBeLessThanOrEqual(7);
+    for (const t of [Date.parse(`${m.stats.from}T12:00:00Z`), Date.parse('2024-01-01T12:00:00Z'), Date.now()]) {
+      const depth = depthAt(m, t);
+      expect(depth).toBeGreaterThanOrEqual(5);
+      expect(depth).toBeLessThanOrEqual(7);
+    }
+    expect(m.stats.renamed.length).toBeGreaterThan(0);
+    expect(m.stats.moved.length).toBeGreaterThan(0);
+    expect(m.stats.closed.length).toBeGreaterThan(0);
+
+    for (const o of m.objects) {
+      if (o.type === 'organisationenhed' || o.type === 'bruger') {
+        expect(o.content.relationer.tilhoerer).toHaveLength(1);
+        expect(o.content.relationer.tilhoerer![0]).toMatchObject({ uuid: AARHUS.uuid, virkning: { to: Infinity } });
+      }
+      if (o.type === 'bruger') expect(o.content.relationer.tilknyttedeenheder ?? []).toHaveLength(0);
+      if (o.type === 'organisationenhed') expect(o.content.relationer.tilknyttedebrugere ?? []).toHaveLength(0);
+      if (o.type === 'organisationfunktion') {
+        expect(o.content.relationer.tilknyttedebrugere).toHaveLength(1);
+        expect(o.content.relationer.tilknyttedeenheder).toHaveLength(1);
+        expect(o.content.attributter.organisationfunktionegenskaber![0]!.fields.funktionsnavn).toBe('Ansat');
+      }
+    }
+    // A closed unit: Inaktiv from its closure, every other value ended there.
+    const closed = unitsOf(m).find((u) => u.uuid === m.stats.closed[0]!.uuid)!.content;
+    const end = closed.tilstande.organisationenhedgyldighed!.find((s) => s.value === 'Inaktiv')!.virkning.from;
+    expect(closed.attributter.organisationenhedegenskaber!.every((v) => v.virkning.to <= end)).toBe(true);
+    expect(closed.relationer.overordnet!.every((v) => v.virkning.to <= end)).toBe(true);
+    // Addresses carry their kind as the role; some units have KLE tasks.
+    const roles = new Set(unitsOf(m).flatMap((u) => (u.content.relationer.adresser ?? []).map((a) => a.rolle)));
+    expect([...roles].sort()).toEqual([
+      'urn:oio:adresserolle:ean',
+      'urn:oio:adresserolle:email',
+      'urn:oio:adresserolle:pnummer',
+      'urn:oio:adresserolle:postadresse',
+      'urn:oio:adresserolle:telefon',
+    ]);
+    expect(unitsOf(m).filter((u) => u.content.relationer.opgaver?.length).length).toBeGreaterThan(10);
+    expect(m.stats.tasks).toBeGreaterThan(0);
+  });
+
+  it('uses only synthetic CPR numbers (day of month 61-91), all different', () => {
+    const m = generateMunicipality({ organisation: AARHUS, units: 100, users: 3000 });
+    const cprs = m.objects.filter((o) => o.type === 'person').map((p) => p.content.attributter.personegenskaber![0]!.fields.cpr_nummer!);
+    expect(cprs).toHaveLength(3000);
+    expect(new Set(cprs).size).toBe(3000);
+    for (const cpr of cprs) {
+      expect(isSyntheticCpr(cpr)).toBe(true);
+      const day = Number(cpr.slice(0, 2));
+      expect(day >= 61 && day <= 91).toBe(true);
+    }
+  });
+
+  it('gives the demo seed a small municipality', () => {
+    const m = demoMunicipality(AARHUS, KLE);
+    expect(m.stats).toMatchObject({ units: 40, users: 150 });
+    expect(m.stats.depth).toBeGreaterThanOrEqual(5);
+  });
+
+  it('generates 5,000 units, 50,000 users and ~60,000 functions in a few seconds', () => {
+    const started = performance.now();
+    const cpu = process.cpuUsage();
+    const m = generateMunicipality({ organisation: AARHUS, units: 5000, users: 50_000, kleClasses: KLE });
+    const used = process.cpuUsage(cpu);
+    const ms = performance.now() - started;
+    console.log(
+      `generated ${m.objects.length} objects (${m.stats.units} units, ${m.stats.users} users, ${m.stats.functions} functions, ` +
+        `${m.stats.addresses} addresses) in ${Math.round(ms)} ms (${Math.round((used.user + used.system) / 1000)} ms CPU)`,
+    );
+    expect(m.stats).toMatchObject({ units: 5000, users: 50_000, persons: 50_000 });
+    expect(m.stats.functions).toBeGreaterThan(55_000);
+    expect(m.stats.functions).toBeLessThan(70_000);
+    expect(m.stats.depth).toBeLessThanOrEqual(7);
+    // Generous: about 2 s of CPU on a laptop; shared CI runners are slower.
+    expect(ms).toBeLessThan(30_000);
+  });
+});
+
+for (const backend of backends) {
+  describe(`organisation import on ${backend.name}`, () => {
+    let store: Store;
+    let platform: Platform;
+    const m = generateMunicipality({ organisation: AARHUS, units: 80, users: 200, kleClasses: KLE });
+    const expected = countByType(m);
+
+    beforeAll(async () => {
+      store = await backend.open();
+      platform = await createPlatform(store, { services: ['org'], logger: false, relay: false });
+      if (!platform.http.hasRoute({ method: 'POST', url: '/organisation/organisation/import' })) {
+        registerOrgImportRoutes(platform.http, { oio: platform.oio });
+      }
+      await platform.http.ready();
+    });
+    afterAll(async () => {
+      await platform?.close();
+      await store?.close();
+    });
+
+    const post = (payload: unknown) =>
+      platform.http.inject({ method: 'POST', url: '/organisation/organisation/import', payload: payload as object });
+    const objectCounts = async () => {
+      const { rows } = await store.query<{ objekttype: string; n: string }>(
+        'SELECT objekttype, count(*) AS n FROM oio_objekt GROUP BY objekttype',
+      );
+      return Object.fromEntries(rows.map((r) => [r.objekttype, Number(r.n)]));
+    };
+    const registrations = async () => Number((await store.query<{ n: string }>('SELECT count(*) AS n FROM oio_registrering')).rows[0]!.n);
+
+    it('imports a generated municipality over HTTP, every object once', async () => {
+      const started = performance.now();
+      const res = await post(importRequestBody(m));
+      const ms = performance.now() - started;
+      expect(res.statusCode, res.body).toBe(200);
+      const total = m.objects.length + 1;
+      expect(res.json()).toMatchObject({ created: total, updated: 0, unchanged: 0, objects: total });
+      expect(res.json().byType.organisationenhed).toEqual({ created: 80, updated: 0, unchanged: 0 });
+      console.log(`${backend.name}: imported ${total} objects (80 units, 200 users) over HTTP in ${Math.round(ms)} ms`);
+      expect(await objectCounts()).toEqual(expected);
+      expect(await registrations()).toBe(total);
+    });
+
+    it('stores exactly one tilhoerer, the organisation, on every unit and user', async () => {
+      const { rows } = await store.query<{ objekttype: string; n: number; org: string }>(
+        `SELECT objekttype, jsonb_array_length(indhold->'relationer'->'tilhoerer') AS n, indhold->'relationer'->'tilhoerer'->0->>'uuid' AS org
+           FROM oio_registrering WHERE objekttype IN ('organisationenhed', 'bruger') AND til = 'infinity'`,
+      );
+      expect(rows).toHaveLength(80 + 200);
+      for (const r of rows) expect([Number(r.n), r.org]).toEqual([1, AARHUS.uuid]);
+    });
+
+    it('reads a renamed unit with its old name before the rename and its new name after', async () => {
+      const renamed = m.stats.renamed[0]!;
+      const read = async (virkningstid: string) => {
+        const res = await platform.http.inject({
+          method: 'GET',
+          url: `/organisation/organisationenhed/${renamed.uuid}?virkningstid=${encodeURIComponent(virkningstid)}`,
+        });
+        expect(res.statusCode, res.body).toBe(200);
+        const reg = res.json()[renamed.uuid][0].registreringer[0];
+        return reg.attributter.organisationenhedegenskaber.map((a: { enhedsnavn: string }) => a.enhedsnavn);
+      };
+      // Midway through each name's period (the new one may end when the unit closed).
+      const [old, current] = unitsOf(m).find((u) => u.uuid === renamed.uuid)!.content.attributter.organisationenhedegenskaber!;
+      const iso = (v: { from: number; to: number }) => new Date((v.from + Math.min(v.to, Date.now())) / 2).toISOString();
+      expect(old!.virkning.to).toBe(current!.virkning.from);
+      expect(await read(iso(old!.virkning))).toEqual([renamed.before]);
+      expect(await read(iso(current!.virkning))).toEqual([renamed.after]);
+      expect(renamed.before).not.toBe(renamed.after);
+    });
+
+    it('reports a re-import as unchanged and writes nothing; a changed object is updated alone', async () => {
+      const before = await registrations();
+      const again = await post(importRequestBody(m));
+      expect(again.statusCode, again.body).toBe(200);
+      expect(again.json()).toMatchObject({ created: 0, updated: 0, unchanged: m.objects.length + 1 });
+      expect(await registrations()).toBe(before);
+
+      // The same import in process, with one unit given a new name from a date.
+      const unit = unitsOf(m).find((u) => {
+        const names = u.content.attributter.organisationenhedegenskaber!;
+        return names.length === 1 && names[0]!.virkning.to === Infinity;
+      })!;
+      const [name] = unit.content.attributter.organisationenhedegenskaber!;
+      const at = Date.parse('2025-06-01T00:00:00+02:00');
+      const changed: Content = {
+        ...unit.content,
+        attributter: {
+          organisationenhedegenskaber: [
+            { fields: name!.fields, virkning: { from: name!.virkning.from, to: at } },
+            { fields: { ...name!.fields, enhedsnavn: 'Nyt navn' }, virkning: { from: at, to: name!.virkning.to } },
+          ],
+        },
+      };
+      const data = forImport(m);
+      const progress: number[] = [];
+      const summary = await importOrganisation(
+        platform.oio,
+        { ...data, objects: data.objects.map((o) => (o.uuid === unit.uuid ? { ...o, content: changed } : o)) },
+        (done) => progress.push(done),
+      );
+      expect(summary).toMatchObject({ created: 0, updated: 1, unchanged: m.objects.length });
+      expect(summary.byType.organisationenhed).toEqual({ created: 0, updated: 1, unchanged: 79 });
+      expect(progress).toHaveLength(m.objects.length + 1);
+      expect(await registrations()).toBe(before + 1);
+    });
+
+    describe('refuses a bad import whole, storing nothing', () => {
+      const other = generateMunicipality({ organisation: OTHER, units: 40, users: 60 });
+      const expectNothingStored = async (before: Record<string, number>) => {
+        expect(await objectCounts()).toEqual(before);
+        const { rows } = await store.query('SELECT 1 FROM oio_objekt WHERE uuid = $1::uuid', [OTHER.uuid]);
+        expect(rows).toHaveLength(0);
+      };
+
+      it('a virkning that ends before it starts: 400 INVALID_VIRKNING_INTERVAL, naming the object', async () => {
+        const before = await objectCounts();
+        const body = importRequestBody(other);
+        const index = body.objekter.findIndex((o) => o.objekttype === 'organisationenhed');
+        const unit = body.objekter[index] as unknown as { attributter: { organisationenhedegenskaber: { virkning: unknown }[] } };
+        unit.attributter.organisationenhedegenskaber[0]!.virkning = { from: '2024-01-01', to: '2023-01-01' };
+        const res = await post(body);
+        expect(res.statusCode).toBe(400);
+        expect(res.json().error.code).toBe('INVALID_VIRKNING_INTERVAL');
+        expect(res.json().error.details.objekt).toEqual({ index, objekttype: 'organisationenhed', uuid: body.objekter[index]!.uuid });
+        await expectNothingStored(before);
+      });
+
+      it('an object that breaks a register rule late in the import: its error, and the earlier writes rolled back', async () => {
+        const before = await objectCounts();
+        const body = importRequestBody(other);
+        // The last unit written loses its organisation: TILHOERER_REQUIRED, after all the others are written.
+        const units = body.objekter.filter((o) => o.objekttype === 'organisationenhed');
+        const last = units[units.length - 1] as unknown as { relationer: Record<string, unknown> };
+        delete last.relationer.tilhoerer;
+        const res = await post(body);
+        expect(res.statusCode).toBe(400);
+        expect(res.json().error.code).toBe('TILHOERER_REQUIRED');
+        await expectNothingStored(before);
+      });
+
+      it('a UUID that is stored as another type: 409 OBJECT_TYPE_MISMATCH, rolled back', async () => {
+        const before = await objectCounts();
+        const body = importRequestBody(other);
+        const person = m.objects.find((o) => o.type === 'person')!;
+        body.objekter[body.objekter.length - 1]!.uuid = person.uuid;
+        const res = await post(body);
+        expect(res.statusCode).toBe(409);
+        expect(res.json().error.code).toBe('OBJECT_TYPE_MISMATCH');
+        await expectNothingStored(before);
+      });
+
+      it('envelope errors: an unknown type, a malformed UUID, an unknown field, a UUID twice', async () => {
+        const before = await objectCounts();
+        const body = importRequestBody(other);
+        const bad = (change: (b: ReturnType<typeof importRequestBody>) => void) => {
+          const copy = structuredClone(body);
+          change(copy);
+          return post(copy);
+        };
+        const unknownType = await bad((b) => (b.objekter[0]!.objekttype = 'klasse'));
+        expect([unknownType.statusCode, unknownType.json().error.code]).toEqual([400, 'INVALID_REQUEST']);
+        const badUuid = await bad((b) => (b.objekter[0]!.uuid = 'not-a-uuid'));
+        expect([badUuid.statusCode, badUuid.json().error.code]).toEqual([400, 'INVALID_UUID']);
+        const unknownField = await bad((b) => ((b.objekter[0]!.attributter as Record<string, unknown>).ukendt = []));
+        expect([unknownField.statusCode, unknownField.json().error.code]).toEqual([400, 'UNKNOWN_FIELD']);
+        expect(unknownField.json().error.details.objekt.index).toBe(0);
+        const twice = await bad((b) => (b.objekter[1]!.uuid = b.objekter[0]!.uuid));
+        expect([twice.statusCode, twice.json().error.code]).toEqual([400, 'INVALID_REQUEST']);
+        await expectNothingStored(before);
+      });
+    });
+  });
+}
