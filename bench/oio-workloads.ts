@@ -1,6 +1,7 @@
 // The measured OIO workloads: laes as of (virkningstid, registreringstid), soeg by attribute
 // wildcard and by relation target, and ret. Each read runs twice on the same requests: through
 // OioStore (as the REST API would call it) and as one hand-written SQL query, the baseline.
+import { loadavg } from 'node:os';
 import { isDeepStrictEqual } from 'node:util';
 import type { Store } from '../src/platform/store/store.ts';
 import type { OioStore } from '../src/oio/store/oio-store.ts';
@@ -38,6 +39,9 @@ function goal(ctx: BenchContext, text: string, met: boolean): string {
 function figure(name: string, ctx: BenchContext, conc: number, s: Summary): string {
   return `${name} ${ctx.backend} n=${ctx.objects} conc=${conc} ops=${s.ops} p50=${ms(s.p50)} p99=${ms(s.p99)} rate=${perSecond(s.rate)}`;
 }
+
+/** The machine's 1-minute load average: other processes on the same cores make figures noisy. */
+const hostLoad = () => ` host_load1=${loadavg()[0]!.toFixed(1)}`;
 
 function vsBaseline(ours: Summary, base: Summary): string {
   return `baseline_p50=${ms(base.p50)} baseline_p99=${ms(base.p99)} baseline_rate=${perSecond(base.rate)} ratio_p50=${ratio(ours.p50, base.p50)} ratio_p99=${ratio(ours.p99, base.p99)}`;
@@ -95,7 +99,7 @@ export async function benchLaes(ctx: BenchContext): Promise<void> {
   const [s, b] = [summarize(rOurs), summarize(rBase)];
   const r = s.p99 / b.p99;
   ctx.print(
-    `${figure('oio.laes', ctx, ctx.concurrency, s)} ${vsBaseline(s, b)} check_mismatches=${mismatches} ${goal(ctx, 'p99<5ms, ratio_p99<2', s.p99 < 5 && r < 2)}${errorNote(rOurs)}${errorNote(rBase)}`,
+    `${figure('oio.laes', ctx, ctx.concurrency, s)} ${vsBaseline(s, b)} check_mismatches=${mismatches} ${goal(ctx, 'p99<5ms, ratio_p99<2', s.p99 < 5 && r < 2)}${hostLoad()}${errorNote(rOurs)}${errorNote(rBase)}`,
   );
 }
 
@@ -166,7 +170,7 @@ export async function benchSoeg(ctx: BenchContext): Promise<void> {
     const [s, b] = [summarize(rOurs), summarize(rBase)];
     const goalText = kind.goal ? goal(ctx, kind.goal.text, kind.goal.met(s)) : 'goal=none';
     ctx.print(
-      `${figure(kind.name, ctx, 1, s)} ${vsBaseline(s, b)} avg_hits=${(hits / 20).toFixed(0)} limit=${SEARCH_LIMIT} check_mismatches=${mismatches} ${goalText}${errorNote(rOurs)}${errorNote(rBase)}`,
+      `${figure(kind.name, ctx, 1, s)} ${vsBaseline(s, b)} avg_hits=${(hits / 20).toFixed(0)} limit=${SEARCH_LIMIT} check_mismatches=${mismatches} ${goalText}${hostLoad()}${errorNote(rOurs)}${errorNote(rBase)}`,
     );
   }
 }
@@ -192,6 +196,6 @@ export async function benchRet(ctx: BenchContext): Promise<void> {
   const events = (await outbox()) - before;
   const s = summarize(r);
   ctx.print(
-    `${figure('oio.ret', ctx, ctx.concurrency, s)} outbox_events=+${events} ${goal(ctx, 'rate>=1000/s', s.rate >= 1000)}${errorNote(r)}`,
+    `${figure('oio.ret', ctx, ctx.concurrency, s)} outbox_events=+${events} ${goal(ctx, 'rate>=1000/s', s.rate >= 1000)}${hostLoad()}${errorNote(r)}`,
   );
 }

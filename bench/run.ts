@@ -15,6 +15,10 @@
  *   oio.ret             ret (rename) with its outbox event, at concurrency C
  * with p50, p99, rate, the baseline's figures, the ratio ours/baseline and the goal (PostgreSQL:
  * laes p99 < 5 ms and within 2× of the baseline; soeg by relation p99 < 20 ms; ≥ 1,000 ret/s).
+ * Ours and the baseline run on the same requests in alternating rounds; check_mismatches counts
+ * sample requests where they answered differently (must be 0). host_load1 is the machine's load
+ * average after the phase: other processes on the same cores make the figures noisy.
+ * Each phase is bounded (BENCH_SECONDS per variant, and a fixed number of operations).
  *
  * Environment (all optional):
  *   BENCH_BACKENDS        postgres,pglite (default both; also --backends=…)
