@@ -44,4 +44,5 @@ CREATE TABLE oio_soegeindeks (
 CREATE INDEX oio_soegeindeks_registrering ON oio_soegeindeks (registrering_id);
 CREATE INDEX oio_soegeindeks_maal ON oio_soegeindeks (maal_uuid, felt) WHERE maal_uuid IS NOT NULL;
 CREATE INDEX oio_soegeindeks_tekst ON oio_soegeindeks (felt, lower(tekst) text_pattern_ops) WHERE tekst IS NOT NULL;
-CREATE INDEX oio_soegeindeks_trgm ON oio_soegeindeks USING gin (lower(tekst) gin_trgm_ops) WHERE tekst IS NOT NULL;
+-- Infix (%x%) search is for attribute text; states and relation URNs are matched exactly or by prefix.
+CREATE INDEX oio_soegeindeks_trgm ON oio_soegeindeks USING gin (lower(tekst) gin_trgm_ops) WHERE kind = 'a';

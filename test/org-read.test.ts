@@ -302,6 +302,11 @@ for (const backend of backends) {
       expect(lines).toHaveLength(14);
       expect([count('organisation'), count('organisationenhed'), count('organisationfunktion'), count('bruger')]).toEqual([1, 5, 3, 3]);
       expect([count('person'), count('adresse')]).toEqual([1, 1]);
+      // Reading the hierarchy read a person: that read is in the audit log.
+      const audited = await store.query<{ object_uuid: string }>(
+        `SELECT object_uuid::text FROM audit_log WHERE object_type = 'person' AND purpose = 'organisationens hierarki'`,
+      );
+      expect(audited.rows.map((r) => r.object_uuid)).toContain(P1);
       expect(lines.map((l) => l.uuid)).not.toContain(OTHER_UNIT);
       expect(lines.map((l) => l.uuid)).not.toContain(OTHER_ORG);
       const keys = lines.map((l) => `${l.objekttype} ${l.uuid}`);

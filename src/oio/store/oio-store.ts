@@ -6,7 +6,7 @@ import { hasValues, mergeContent } from '../domain/merge.ts';
 import { foldText } from '../domain/fold.ts';
 import { formatInstant } from '../domain/time.ts';
 import { validateContent } from '../domain/validate.ts';
-import { contentFromWire, contentToWire } from '../domain/wire.ts';
+import { contentFromStored, contentToWire } from '../domain/wire.ts';
 import { emptyContent, type Content, type Livscykluskode, type ObjectTypeDecl, type OioObject, type Registrering } from '../model.ts';
 import { buildSearch, type SearchQuery } from './search-sql.ts';
 import { currentInSnapshot } from './snapshot-sql.ts';
@@ -185,7 +185,7 @@ async function listObjects(
       livscykluskode: r.livscykluskode,
       brugerref: r.brugerref,
       note: r.note,
-      content: contentFromWire(decl, r.indhold),
+      content: contentFromStored(decl, r.indhold),
     });
     byUuid.set(r.uuid, list);
   }
@@ -434,7 +434,7 @@ export class OioWriter {
       current = cur.rows[0];
     }
     const currentContent = current
-      ? { livscykluskode: current.livscykluskode, content: contentFromWire(decl, current.indhold) }
+      ? { livscykluskode: current.livscykluskode, content: contentFromStored(decl, current.indhold) }
       : undefined;
     const result = next(currentContent);
     if (result.livscykluskode !== 'Slettet' && result.livscykluskode !== 'Passiveret') {

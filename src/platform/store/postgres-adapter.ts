@@ -17,10 +17,42 @@ const types = {
   },
 };
 
+/**
+ * Names for statements worth preparing: a parameterised statement seen a few times gets a name,
+ * so each connection parses and plans it once. Names are capped, so statements built per request
+ * (searches) cannot fill the server's memory with prepared statements.
+ */
+class StatementNames {
+  private readonly seen = new Map<string, number>();
+  private readonly names = new Map<string, string>();
+  constructor(
+    private readonly after = 3,
+    private readonly cap = 256,
+  ) {}
+  nameFor(sql: string): string | undefined {
+    const name = this.names.get(sql);
+    if (name !== undefined) return name;
+    if (this.names.size >= this.cap) return undefined;
+    const n = (this.seen.get(sql) ?? 0) + 1;
+    if (n < this.after) {
+      if (this.seen.size < 10 * this.cap) this.seen.set(sql, n);
+      return undefined;
+    }
+    this.seen.delete(sql);
+    const named = `s${this.names.size}`;
+    this.names.set(sql, named);
+    return named;
+  }
+}
+
 class PgQueryable implements Queryable {
-  constructor(private readonly client: pg.Pool | pg.PoolClient) {}
+  constructor(
+    private readonly client: pg.Pool | pg.PoolClient,
+    private readonly statements: StatementNames,
+  ) {}
   async query<R extends Row = Row>(sql: string, params: readonly unknown[] = []): Promise<QueryResult<R>> {
-    const out = (await this.client.query<R>({ text: sql, values: params as unknown[], types })) as pg.QueryResult<R> | pg.QueryResult<R>[];
+    const name = params.length ? this.statements.nameFor(sql) : undefined;
+    const out = (await this.client.query<R>({ text: sql, values: params as unknown[], types, ...(name ? { name } : {}) })) as pg.QueryResult<R> | pg.QueryResult<R>[];
     // Without parameters pg uses the simple protocol, where a script of many statements
     // answers with one result each; the last one is the script's result.
     const res = Array.isArray(out) ? out[out.length - 1]! : out;
@@ -30,15 +62,18 @@ class PgQueryable implements Queryable {
 
 class PostgresStore extends PgQueryable implements Store {
   readonly profile = BACKEND_PROFILES.postgres;
-  constructor(private readonly pool: pg.Pool) {
-    super(pool);
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly names: StatementNames = new StatementNames(),
+  ) {
+    super(pool, names);
   }
 
   async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
     const client = await this.pool.connect();
     try {
       await client.query('BEGIN');
-      const result = await fn(new PgQueryable(client));
+      const result = await fn(new PgQueryable(client, this.names));
       await client.query('COMMIT');
       return result;
     } catch (err) {

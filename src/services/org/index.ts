@@ -34,7 +34,7 @@ export function orgModule(deps: { oio: OioStore; audit: AuditLog; store: Store }
       // On the root instance, so it sees the person routes: every read about a person is audited.
       registerPersonReadAudit(app, deps.audit, deps.store);
       registerAnonymiserRoutes(app, { oio: deps.oio, audit: deps.audit });
-      registerOrgReadRoutes(app, { oio: deps.oio, store: deps.store });
+      registerOrgReadRoutes(app, { oio: deps.oio, store: deps.store, audit: deps.audit });
       registerOrgImportRoutes(app, { oio: deps.oio });
       for (const decl of orgTypes) registerOioRoutes(app, deps.oio, decl);
     },

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import type { AuditLog } from '../../../platform/audit.ts';
 import { errorBodySchema } from '../../../platform/http/server.ts';
 import type { Store } from '../../../platform/store/store.ts';
 import { registrationSelection, virkningSelection, type Query } from '../../../oio/api/query.ts';
@@ -12,6 +13,7 @@ import {
   hierarchyNdjson,
   readHierarchyPage,
   type HierarchyKey,
+  type HierarchyObject,
   type HierarchyPin,
   type HierarchyType,
 } from '../store/hierarchy-stream.ts';
@@ -70,7 +72,13 @@ const PAGE_DEFAULT = 1000;
  * (fremsøg objekthierarki), and the read models (unit tree, who works where, units by task or
  * address role). Static routes after `/:uuid`, beside LoRa's `/organisation/{type}/:uuid`.
  */
-export function registerOrgReadRoutes(app: FastifyInstance, deps: { oio: OioStore; store: Store }): void {
+/** The CPR number a person line carries, if any (only ever hashed into the audit log). */
+function personCpr(p: HierarchyObject): string | undefined {
+  const values = (p.attributter as { personegenskaber?: { cpr_nummer?: string }[] } | undefined)?.personegenskaber ?? [];
+  return values.find((v) => v.cpr_nummer)?.cpr_nummer;
+}
+
+export function registerOrgReadRoutes(app: FastifyInstance, deps: { oio: OioStore; store: Store; audit?: AuditLog }): void {
   const { oio, store } = deps;
 
   app.get(
@@ -131,15 +139,32 @@ export function registerOrgReadRoutes(app: FastifyInstance, deps: { oio: OioStor
       reply.header('x-registreringstid', pin.registreringstid);
       reply.header('x-virkningstid', formatInstant(pin.virkningstid));
       const stamps = { registreringstid: pin.registreringstid, virkningstid: formatInstant(pin.virkningstid) };
+      // The hierarchy holds the organisation's persons: each one read is audited, chunk by chunk.
+      const audit = deps.audit;
+      const onPersons = audit
+        ? (persons: readonly HierarchyObject[]) =>
+            audit.record(
+              store,
+              persons.map((p) => ({
+                actor: 'unauthenticated',
+                action: 'laes',
+                objectType: 'person',
+                objectUuid: p.uuid,
+                personCpr: personCpr(p),
+                purpose: 'organisationens hierarki',
+                requestId: req.id,
+              })),
+            )
+        : undefined;
       if (q.format === 'json') {
         const size = Number(q.maximalantalresultater ?? PAGE_DEFAULT);
-        const { objekter, more } = await readHierarchyPage(store, pin, after, size);
+        const { objekter, more } = await readHierarchyPage(store, pin, after, size, onPersons);
         const last = objekter[objekter.length - 1];
         const next =
           more && last ? encodeHierarchyCursor(pin, { objekttype: last.objekttype as HierarchyType, uuid: last.uuid }) : undefined;
         return { ...stamps, objekter, ...(next ? { next } : {}) };
       }
-      return reply.type('application/x-ndjson').send(hierarchyNdjson(store, pin, after, PAGE_DEFAULT));
+      return reply.type('application/x-ndjson').send(hierarchyNdjson(store, pin, after, PAGE_DEFAULT, onPersons));
     },
   );
 

@@ -211,11 +211,15 @@ const MAX_SCAN = 16_000;
  * Read one statement at a time as the consumer pulls: a consumer that stops pulling stops the
  * reading, and only one chunk is ever held in memory.
  */
+/** Called with each chunk's persons before they are handed out: every read about a person is audited. */
+export type PersonsRead = (persons: readonly HierarchyObject[]) => Promise<void>;
+
 export async function* hierarchyChunks(
   db: Queryable,
   pin: HierarchyPin,
   after: HierarchyKey | undefined,
   chunk = 1000,
+  onPersons?: PersonsRead,
 ): AsyncGenerator<HierarchyObject[]> {
   for (const [type, first] of remaining(after)) {
     let afterUuid = first;
@@ -224,6 +228,7 @@ export async function* hierarchyChunks(
       const { sql, params } = scanSql(type, pin, afterUuid, scan);
       const { rows } = await db.query<Row>(sql, params);
       const members = rows.filter((r) => r.member).map((r) => toObject(type, r, pin.virkningstid));
+      if (type === 'person' && members.length && onPersons) await onPersons(members);
       if (members.length) yield members;
       if (rows.length < scan) break;
       afterUuid = rows[rows.length - 1]!.uuid;
@@ -239,10 +244,11 @@ export async function readHierarchyPage(
   pin: HierarchyPin,
   after: HierarchyKey | undefined,
   limit: number,
+  onPersons?: PersonsRead,
 ): Promise<{ objekter: HierarchyObject[]; more: boolean }> {
   const out: HierarchyObject[] = [];
   // Ending the loop early returns the generator: nothing more is read.
-  for await (const members of hierarchyChunks(db, pin, after, limit + 1)) {
+  for await (const members of hierarchyChunks(db, pin, after, limit + 1, onPersons)) {
     out.push(...members);
     if (out.length > limit) break;
   }
@@ -250,9 +256,15 @@ export async function readHierarchyPage(
 }
 
 /** The members as NDJSON (one object per line), read chunk by chunk as the consumer pulls. */
-export function hierarchyNdjson(db: Queryable, pin: HierarchyPin, after: HierarchyKey | undefined, chunk = 1000): Readable {
+export function hierarchyNdjson(
+  db: Queryable,
+  pin: HierarchyPin,
+  after: HierarchyKey | undefined,
+  chunk = 1000,
+  onPersons?: PersonsRead,
+): Readable {
   async function* lines() {
-    for await (const members of hierarchyChunks(db, pin, after, chunk)) {
+    for await (const members of hierarchyChunks(db, pin, after, chunk, onPersons)) {
       yield members.map((o) => JSON.stringify(o)).join('\n') + '\n';
     }
   }
