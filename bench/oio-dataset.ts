@@ -39,7 +39,18 @@ const day = (offset: string) => `(to_char(date '2015-01-01' + (${offset}), 'YYYY
 const virk = (from: string, to: string) => `jsonb_build_object('from', ${from}, 'to', ${to}, 'from_included', true, 'to_included', false)`;
 const INF = `'infinity'`;
 // Danish unit names (lower-case Danish letters only, so lower() in any locale agrees with JS).
-const WORDS = ['Børn og unge', 'Sundhed og ældre', 'Teknik og miljø', 'Kultur og fritid', 'Center for økonomi', 'Skoler og dagtilbud', 'Borgerservice', 'Pleje og omsorg', 'Beskæftigelse', 'Vej, park og å'];
+const WORDS = [
+  'Børn og unge',
+  'Sundhed og ældre',
+  'Teknik og miljø',
+  'Kultur og fritid',
+  'Center for økonomi',
+  'Skoler og dagtilbud',
+  'Borgerservice',
+  'Pleje og omsorg',
+  'Beskæftigelse',
+  'Vej, park og å',
+];
 const name = (k: string) =>
   `(ARRAY[${WORDS.map((w) => `'${w}'`).join(', ')}])[1 + abs(hashtext(g.i || ':' || (${k}))) % ${WORDS.length}] || ' ' || g.i || ' (navn ' || (${k}) || ')'`;
 /** foldText (src/oio/domain/fold.ts) for text whose only non-ASCII letters are æ, ø and å. */
@@ -149,7 +160,9 @@ export async function loadDataset(
     store.transaction(async (tx) => {
       // Foreign keys hold by construction; skipping their per-row triggers saves much of the load time.
       await tx.query(`SET LOCAL session_replication_role = replica`);
-      await tx.query(`INSERT INTO oio_objekt (uuid, objekttype) SELECT md5('${seed}:o:' || i)::uuid, '${TYPE}' FROM generate_series(${a}, ${b - 1}) i`);
+      await tx.query(
+        `INSERT INTO oio_objekt (uuid, objekttype) SELECT md5('${seed}:o:' || i)::uuid, '${TYPE}' FROM generate_series(${a}, ${b - 1}) i`,
+      );
       await tx.query(registrationsSql(seed, n, a, b));
       await tx.query(indexSql(a * REGISTRATIONS_PER_OBJECT, b * REGISTRATIONS_PER_OBJECT));
     });
@@ -255,7 +268,14 @@ export async function checkShapes(store: Store, oio: OioStore): Promise<string> 
       // Whole rows are compared (so a column added later is compared too), except the columns
       // that differ by nature: id, uuid, the registration times and the transaction ids. Of those,
       // which are null must still agree.
-      const { rows: diff } = await store.query<{ k: string; row_ok: boolean; nulls_ok: boolean; index_ok: boolean; n_gen: string; n_copy: string }>(
+      const { rows: diff } = await store.query<{
+        k: string;
+        row_ok: boolean;
+        nulls_ok: boolean;
+        index_ok: boolean;
+        n_gen: string;
+        n_copy: string;
+      }>(
         `WITH gen AS (SELECT row_number() OVER (ORDER BY fra) AS k, r.id, to_jsonb(r) AS j FROM oio_registrering r WHERE objekt_uuid = $1),
               cop AS (SELECT row_number() OVER (ORDER BY fra) AS k, r.id, to_jsonb(r) AS j FROM oio_registrering r WHERE objekt_uuid = $2),
               ix AS (SELECT registrering_id, string_agg((to_jsonb(s) - 'registrering_id')::text, ' | ' ORDER BY (to_jsonb(s) - 'registrering_id')::text) AS rows
@@ -279,7 +299,10 @@ export async function checkShapes(store: Store, oio: OioStore): Promise<string> 
     }
   } finally {
     await store.transaction(async (tx) => {
-      await tx.query(`DELETE FROM oio_soegeindeks WHERE registrering_id IN (SELECT id FROM oio_registrering WHERE objekt_uuid = ANY($1::uuid[]))`, [copies]);
+      await tx.query(
+        `DELETE FROM oio_soegeindeks WHERE registrering_id IN (SELECT id FROM oio_registrering WHERE objekt_uuid = ANY($1::uuid[]))`,
+        [copies],
+      );
       await tx.query(`DELETE FROM oio_registrering WHERE objekt_uuid = ANY($1::uuid[])`, [copies]);
       await tx.query(`DELETE FROM oio_objekt WHERE uuid = ANY($1::uuid[])`, [copies]);
       await tx.query(`DELETE FROM outbox WHERE object_uuid = ANY($1::uuid[])`, [copies]);

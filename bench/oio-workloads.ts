@@ -9,7 +9,20 @@ import type { SearchCriterion } from '../src/oio/store/search-sql.ts';
 import { contentFromWire, contentToWire } from '../src/oio/domain/wire.ts';
 import type { Content, ObjectTypeDecl, OioObject } from '../src/oio/model.ts';
 import { ALL_EXIST_FROM, BRUGERREF, TYPE, objectUuid } from './oio-dataset.ts';
-import { errorNote, ms, perSecond, pick, prng, ratio, runAlternating, runLoad, summarize, type LoadOptions, type LoadResult, type Summary } from './stats.ts';
+import {
+  errorNote,
+  ms,
+  perSecond,
+  pick,
+  prng,
+  ratio,
+  runAlternating,
+  runLoad,
+  summarize,
+  type LoadOptions,
+  type LoadResult,
+  type Summary,
+} from './stats.ts';
 
 export interface BenchContext {
   readonly backend: string;
@@ -183,7 +196,9 @@ export async function benchRet(ctx: BenchContext): Promise<void> {
   const uuids = Array.from({ length: count }, () => objectUuid(ctx.seed, pick(rand, ctx.objects)));
   const days = Array.from({ length: count }, () => Date.parse('2016-01-01T00:00:00Z') + pick(rand, 3000) * 86_400_000);
   const update = (n: number): Content => ({
-    attributter: { organisationegenskaber: [{ fields: { organisationsnavn: `Omdøbt ${n}` }, virkning: { from: days[n % count]!, to: Infinity } }] },
+    attributter: {
+      organisationegenskaber: [{ fields: { organisationsnavn: `Omdøbt ${n}` }, virkning: { from: days[n % count]!, to: Infinity } }],
+    },
     tilstande: {},
     relationer: {},
   });

@@ -15,6 +15,9 @@
  *   oio.ret             ret (rename) with its outbox event, at concurrency C
  * with p50, p99, rate, the baseline's figures, the ratio ours/baseline and the goal (PostgreSQL:
  * laes p99 < 5 ms and within 2× of the baseline; soeg by relation p99 < 20 ms; ≥ 1,000 ret/s).
+ * Then, on a fresh database of its own (schema `<BENCH_SCHEMA>_kla`), FK Klassifikation
+ * (bench/kla.ts): the full-size synthetic KLE imported (goal < 10 s on PostgreSQL) and re-imported
+ * as its next edition, and class search by number prefix and by words (goal p99 < 20 ms).
  * Ours and the baseline run on the same requests in alternating rounds; check_mismatches counts
  * sample requests where they answered differently (must be 0). host_load1 is the machine's load
  * average after the phase: other processes on the same cores make the figures noisy.
@@ -45,6 +48,7 @@ import { organisation } from '../src/services/org/types/organisation.ts';
 import { loadDataset } from './oio-dataset.ts';
 import { benchLaes, benchRet, benchSoeg, type BenchContext } from './oio-workloads.ts';
 import { seconds } from './stats.ts';
+import { benchKla } from './kla.ts';
 
 function int(name: string, fallback: number): number {
   const raw = process.env[name];
@@ -55,7 +59,10 @@ function int(name: string, fallback: number): number {
 }
 
 const flag = process.argv.find((a) => a.startsWith('--backends='))?.slice('--backends='.length);
-const backends = (flag ?? process.env.BENCH_BACKENDS ?? 'postgres,pglite').split(',').map((b) => b.trim()).filter(Boolean);
+const backends = (flag ?? process.env.BENCH_BACKENDS ?? 'postgres,pglite')
+  .split(',')
+  .map((b) => b.trim())
+  .filter(Boolean);
 for (const b of backends) if (b !== 'postgres' && b !== 'pglite') throw new Error(`unknown backend ${b} (postgres, pglite)`);
 const config = {
   url: process.env.BENCH_POSTGRES_URL || 'postgres://postgres@127.0.0.1:5432/test',
@@ -78,9 +85,9 @@ interface Opened {
   cleanup: () => Promise<void>;
 }
 
-async function openBackend(backend: string): Promise<Opened> {
+async function openBackend(backend: string, schema = config.schema): Promise<Opened> {
   if (backend === 'postgres') {
-    await dropPostgresSchema(config.url, config.schema);
+    await dropPostgresSchema(config.url, schema);
     // The migration's CREATE EXTENSION IF NOT EXISTS finds it in public, which is on the search path.
     const client = new pg.Client({ connectionString: config.url });
     await client.connect();
@@ -89,7 +96,7 @@ async function openBackend(backend: string): Promise<Opened> {
     } finally {
       await client.end();
     }
-    const store = await openPostgres({ url: config.url, schema: config.schema, poolSize: config.concurrency + 2 });
+    const store = await openPostgres({ url: config.url, schema: schema, poolSize: config.concurrency + 2 });
     return {
       store,
       chunk: 5_000,
@@ -97,7 +104,7 @@ async function openBackend(backend: string): Promise<Opened> {
       maintenanceWorkMem: '512MB',
       cleanup: async () => {
         await store.close();
-        if (!config.keep) await dropPostgresSchema(config.url, config.schema);
+        if (!config.keep) await dropPostgresSchema(config.url, schema);
       },
     };
   }
@@ -132,7 +139,9 @@ async function runBackend(backend: 'postgres' | 'pglite'): Promise<void> {
     await migrate(store);
     const oio = new OioStore(store, [organisation]);
     const { rows } = await store.query<{ v: string }>(`SELECT current_setting('server_version') AS v`);
-    print(`oio.setup ${backend} server=${rows[0]!.v} objects=${objects} registrations_per_object=10 seed=${config.seed}${backend === 'postgres' ? ` schema=${config.schema}` : ''}`);
+    print(
+      `oio.setup ${backend} server=${rows[0]!.v} objects=${objects} registrations_per_object=10 seed=${config.seed}${backend === 'postgres' ? ` schema=${config.schema}` : ''}`,
+    );
     const report = await loadDataset(store, oio, {
       seed: config.seed,
       objects,
@@ -165,6 +174,17 @@ async function runBackend(backend: 'postgres' | 'pglite'): Promise<void> {
   print(`oio.wall ${backend} ${seconds((performance.now() - started) / 1000)}`);
 }
 
+/** FK Klassifikation on a fresh database of its own: KLE import and class search. */
+async function runKla(backend: 'postgres' | 'pglite'): Promise<void> {
+  const opened = await openBackend(backend, `${config.schema}_kla`);
+  try {
+    await migrate(opened.store);
+    await benchKla({ backend, store: opened.store, seed: config.seed, seconds: config.seconds, goals: backend === 'postgres', print });
+  } finally {
+    await opened.cleanup();
+  }
+}
+
 const started = performance.now();
 print(
   `bench.env node=${process.version} cpus=${availableParallelism()} backends=${backends.join(',')} concurrency=${config.concurrency} phase_max=${config.seconds}s seed=${config.seed}`,
@@ -173,6 +193,7 @@ let failed = false;
 for (const backend of backends as ('postgres' | 'pglite')[]) {
   try {
     await runBackend(backend);
+    await runKla(backend);
   } catch (err) {
     failed = true;
     print(`oio.error ${backend} ${err instanceof Error ? (err.stack ?? err.message).split('\n').slice(0, 4).join(' | ') : String(err)}`);

@@ -103,7 +103,11 @@ export function errorNote(r: { errors: number; firstError: unknown }): string {
  * of the limits, so a change in the machine's background load hits every variant alike. Each
  * variant's n keeps counting across its rounds. Returns one merged result per variant.
  */
-export async function runAlternating(opts: LoadOptions, rounds: number, variants: readonly ((n: number) => Promise<unknown>)[]): Promise<LoadResult[]> {
+export async function runAlternating(
+  opts: LoadOptions,
+  rounds: number,
+  variants: readonly ((n: number) => Promise<unknown>)[],
+): Promise<LoadResult[]> {
   const parts: LoadResult[][] = variants.map(() => []);
   const done = variants.map(() => 0);
   const share = { ...opts, maxOps: Math.ceil(opts.maxOps / rounds), maxSeconds: opts.maxSeconds / rounds };
