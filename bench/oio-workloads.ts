@@ -60,20 +60,6 @@ function vsBaseline(ours: Summary, base: Summary): string {
   return `baseline_p50=${ms(base.p50)} baseline_p99=${ms(base.p99)} baseline_rate=${perSecond(base.rate)} ratio_p50=${ratio(ours.p50, base.p50)} ratio_p99=${ratio(ours.p99, base.p99)}`;
 }
 
-/** The object as GET …/{uuid}?virkningstid=T&registreringstid=R returns it (objectToWire). */
-function readAsApi(decl: ObjectTypeDecl, obj: OioObject, at: number) {
-  return {
-    id: obj.uuid,
-    registreringer: obj.registreringer.map((r) => ({
-      fratidspunkt: { tidsstempeldatotid: r.fra, graenseindikator: true },
-      tiltidspunkt: { tidsstempeldatotid: r.til },
-      livscykluskode: r.livscykluskode,
-      brugerref: r.brugerref,
-      note: r.note,
-      ...contentToWire(decl, r.content, { at }),
-    })),
-  };
-}
 
 const LAES_BASELINE_SQL = 'SELECT indhold FROM oio_registrering WHERE objekt_uuid = $1 AND fra <= $2 AND til > $2';
 
@@ -90,7 +76,8 @@ export async function benchLaes(ctx: BenchContext): Promise<void> {
   }));
   const ours = async (n: number) => {
     const q = reqs[n % count]!;
-    return readAsApi(decl, await oio.laes(TYPE, q.uuid, { at: q.reg }), q.at);
+    // What GET …/{uuid}?virkningstid=T&registreringstid=R does.
+    return oio.laesWire(TYPE, q.uuid, { at: q.reg }, { at: q.at });
   };
   const baseline = async (n: number) => {
     const q = reqs[n % count]!;

@@ -22,21 +22,6 @@ const uuidParams = {
 
 const errors = { 400: errorBodySchema, 404: errorBodySchema, 409: errorBodySchema, 410: errorBodySchema } as const;
 
-/** An object in LoRa's read shape, with values kept as the virkning selection asks. */
-export function objectToWire(decl: ObjectTypeDecl, obj: OioObject, sel: VirkningSelection) {
-  return {
-    id: obj.uuid,
-    registreringer: obj.registreringer.map((r) => ({
-      fratidspunkt: { tidsstempeldatotid: r.fra, graenseindikator: true },
-      tiltidspunkt: { tidsstempeldatotid: r.til },
-      livscykluskode: r.livscykluskode,
-      brugerref: r.brugerref,
-      note: r.note,
-      ...contentToWire(decl, r.content, sel),
-    })),
-  };
-}
-
 /**
  * Mounts LoRa's REST shape for one type at /{service}/{type}: POST creates, PUT imports, PATCH
  * updates or passivates, DELETE deletes, GET reads one, lists many by uuid, or searches.
@@ -130,8 +115,8 @@ export function registerOioRoutes(app: FastifyInstance, store: OioStore, decl: O
       const { uuid } = req.params as { uuid: string };
       const q = req.query as Query;
       const sel = virkningSelection(q);
-      const obj = await store.laes(decl.name, uuid.toLowerCase(), registrationSelection(q));
-      return { [obj.uuid]: [objectToWire(decl, obj, sel)] };
+      const obj = await store.laesWire(decl.name, uuid.toLowerCase(), registrationSelection(q), sel);
+      return { [obj.id]: [obj] };
     },
   );
 
@@ -160,8 +145,7 @@ export function registerOioRoutes(app: FastifyInstance, store: OioStore, decl: O
       const uuids = listUuids(q);
       if (uuids && Object.keys(q).every((k) => k === 'uuid' || k.startsWith('virkning') || k.startsWith('registre'))) {
         const sel = virkningSelection(q);
-        const objects = await store.list(decl.name, uuids, registrationSelection(q));
-        return { results: [objects.map((o) => objectToWire(decl, o, sel))] };
+        return { results: [await store.readWire(decl.name, uuids, registrationSelection(q), sel)] };
       }
       return search(store, decl, q, uuids);
     },
@@ -229,9 +213,7 @@ async function search(store: OioStore, decl: ObjectTypeDecl, q: Query, uuids: st
           f: parsed.fingerprint,
         })
       : undefined;
-  const results = parsed.list
-    ? (await store.list(decl.name, page, { at: registreringstid, snapshot: pin.snapshot })).map((o) => objectToWire(decl, o, virkning))
-    : page;
+  const results = parsed.list ? await store.readWire(decl.name, page, { at: registreringstid, snapshot: pin.snapshot }, virkning) : page;
   return { results: [results], ...(next ? { next } : {}) };
 }
 

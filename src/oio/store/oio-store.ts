@@ -1,15 +1,28 @@
 import { randomUUID } from 'node:crypto';
 import type { Queryable, Store } from '../../platform/store/store.ts';
 import { oioError } from '../errors.ts';
+import { AppError, PlatformErrors } from '../../platform/errors.ts';
 import { assertTransition, importTransition } from '../domain/lifecycle.ts';
 import { hasValues, mergeContent } from '../domain/merge.ts';
 import { foldText } from '../domain/fold.ts';
 import { formatInstant } from '../domain/time.ts';
 import { validateContent } from '../domain/validate.ts';
-import { contentFromStored, contentToWire } from '../domain/wire.ts';
+import { contentFromStored, contentToWire, filterStored, type VirkningSelection, type WireObject } from '../domain/wire.ts';
 import { emptyContent, type Content, type Livscykluskode, type ObjectTypeDecl, type OioObject, type Registrering } from '../model.ts';
 import { buildSearch, type SearchQuery } from './search-sql.ts';
 import { currentInSnapshot } from './snapshot-sql.ts';
+
+/** An object in LoRa's read shape. */
+export interface WireRead {
+  id: string;
+  registreringer: ({
+    fratidspunkt: { tidsstempeldatotid: string; graenseindikator: boolean };
+    tiltidspunkt: { tidsstempeldatotid: string };
+    livscykluskode: Livscykluskode;
+    brugerref: string | null;
+    note: string | null;
+  } & WireObject)[];
+}
 
 /** Who writes, and the registration's note. */
 export interface WriteContext {
@@ -53,6 +66,7 @@ type CurrentRow = {
   fra: string;
   livscykluskode: Livscykluskode;
   indhold: Record<string, unknown>;
+  objekttype: string;
 };
 
 interface IndexRow {
@@ -140,25 +154,27 @@ function targetChecks(decl: ObjectTypeDecl, content: Content): { uuid: string; r
   return checks;
 }
 
-/** Reads objects (unknown UUIDs left out), registrations oldest first, on the store or inside a transaction. */
-async function listObjects(
+type StoredRow = {
+  uuid: string;
+  fra: string;
+  til: string;
+  livscykluskode: Livscykluskode;
+  brugerref: string | null;
+  note: string | null;
+  indhold: Record<string, unknown>;
+};
+
+/** The stored registrations the selection asks for, grouped per object in the asked order. */
+async function fetchRegistrations(
   db: Queryable,
   decl: ObjectTypeDecl,
   uuids: readonly string[],
   reg: RegistrationSelection,
-): Promise<OioObject[]> {
+): Promise<{ uuid: string; rows: StoredRow[] }[]> {
   if (uuids.length === 0) return [];
   const windowed = 'from' in reg;
   const snapshot = !windowed ? reg.snapshot : undefined;
-  const { rows } = await db.query<{
-    uuid: string;
-    fra: string;
-    til: string;
-    livscykluskode: Livscykluskode;
-    brugerref: string | null;
-    note: string | null;
-    indhold: Record<string, unknown>;
-  }>(
+  const { rows } = await db.query<StoredRow>(
     `SELECT objekt_uuid::text AS uuid, to_json(fra)#>>'{}' AS fra, to_json(til)#>>'{}' AS til, livscykluskode, brugerref, note, indhold
      FROM oio_registrering
      WHERE objekt_uuid = ANY($1::uuid[]) AND objekttype = $2
@@ -176,23 +192,37 @@ async function listObjects(
         ? [uuids, decl.name, reg.at ?? null, snapshot]
         : [uuids, decl.name, reg.at ?? null],
   );
-  const byUuid = new Map<string, Registrering[]>();
+  const byUuid = new Map<string, StoredRow[]>();
   for (const r of rows) {
-    const list = byUuid.get(r.uuid) ?? [];
-    list.push({
+    const list = byUuid.get(r.uuid);
+    if (list) list.push(r);
+    else byUuid.set(r.uuid, [r]);
+  }
+  return uuids.flatMap((u) => {
+    const found = byUuid.get(u.toLowerCase());
+    return found ? [{ uuid: u.toLowerCase(), rows: found }] : [];
+  });
+}
+
+/** Reads objects (unknown UUIDs left out), registrations oldest first, on the store or inside a transaction. */
+async function listObjects(
+  db: Queryable,
+  decl: ObjectTypeDecl,
+  uuids: readonly string[],
+  reg: RegistrationSelection,
+): Promise<OioObject[]> {
+  return (await fetchRegistrations(db, decl, uuids, reg)).map(({ uuid, rows }) => ({
+    uuid,
+    objekttype: decl.name,
+    registreringer: rows.map((r) => ({
       fra: r.fra,
       til: r.til,
       livscykluskode: r.livscykluskode,
       brugerref: r.brugerref,
       note: r.note,
       content: contentFromStored(decl, r.indhold),
-    });
-    byUuid.set(r.uuid, list);
-  }
-  return uuids.flatMap((u) => {
-    const registreringer = byUuid.get(u.toLowerCase());
-    return registreringer ? [{ uuid: u.toLowerCase(), objekttype: decl.name, registreringer }] : [];
-  });
+    })),
+  }));
 }
 
 // One round trip for the whole write: close the current registration, open the new one, write
@@ -299,6 +329,34 @@ export class OioStore {
     return listObjects(this.store, this.decl(type), uuids, reg);
   }
 
+  /** {@link laes} in LoRa's read shape: OBJECT_NOT_FOUND, or OBJECT_DELETED when deleted at the registration time. */
+  async laesWire(type: string, uuid: string, reg: RegistrationSelection, sel: VirkningSelection): Promise<WireRead> {
+    const [obj] = await this.readWire(type, [uuid], reg, sel);
+    if (!obj) throw oioError('OBJECT_NOT_FOUND');
+    if (!('from' in reg) && obj.registreringer[obj.registreringer.length - 1]!.livscykluskode === 'Slettet')
+      throw oioError('OBJECT_DELETED');
+    return obj;
+  }
+
+  /**
+   * Reads objects straight into LoRa's read shape, keeping the values the virkning selection asks
+   * for, without decoding and re-encoding them: the path of every GET.
+   */
+  async readWire(type: string, uuids: readonly string[], reg: RegistrationSelection, sel: VirkningSelection): Promise<WireRead[]> {
+    const decl = this.decl(type);
+    return (await fetchRegistrations(this.store, decl, uuids, reg)).map(({ uuid, rows }) => ({
+      id: uuid,
+      registreringer: rows.map((r) => ({
+        fratidspunkt: { tidsstempeldatotid: r.fra, graenseindikator: true },
+        tiltidspunkt: { tidsstempeldatotid: r.til },
+        livscykluskode: r.livscykluskode,
+        brugerref: r.brugerref,
+        note: r.note,
+        ...filterStored(decl, r.indhold, sel),
+      })),
+    }));
+  }
+
   /** The registration time now, as the database prints it. */
   async now(): Promise<string> {
     const { rows } = await this.store.query<{ now: string }>(`SELECT to_json(clock_timestamp())#>>'{}' AS now`);
@@ -394,6 +452,25 @@ export class OioWriter {
     });
   }
 
+  /**
+   * Locks and reads the object's current registration in one statement. Writers to one object
+   * all lock this row, so they take turns. A writer that waited for another finds the row it
+   * waited for closed (no longer current) and reads again: the new current registration.
+   */
+  private async lockCurrent(uuid: string): Promise<CurrentRow | undefined> {
+    for (let attempt = 0; attempt < 8; attempt++) {
+      const { rows } = await this.tx.query<CurrentRow>(
+        `SELECT id, to_json(fra)#>>'{}' AS fra, livscykluskode, indhold, objekttype FROM oio_registrering
+         WHERE objekt_uuid = $1::uuid AND til = 'infinity' FOR UPDATE`,
+        [uuid],
+      );
+      if (rows[0]) return rows[0];
+      const exists = await this.tx.query('SELECT 1 FROM oio_objekt WHERE uuid = $1::uuid', [uuid]);
+      if (exists.rows.length === 0) return undefined;
+    }
+    throw new AppError(PlatformErrors.WRITE_CONFLICT);
+  }
+
   private async write(
     decl: ObjectTypeDecl,
     uuid: string,
@@ -406,7 +483,7 @@ export class OioWriter {
   ): Promise<void> {
     const creating = action === 'opret' || action === 'importer';
     // A create claims the UUID first; when another writer has it (even uncommitted), the insert
-    // waits for that writer and then does nothing, and the object is locked and read below.
+    // waits for that writer and then does nothing, and the object's registration is locked below.
     const inserted = creating
       ? (
           await this.tx.query('INSERT INTO oio_objekt (uuid, objekttype) VALUES ($1::uuid, $2) ON CONFLICT (uuid) DO NOTHING', [
@@ -415,23 +492,14 @@ export class OioWriter {
           ])
         ).rowCount === 1
       : false;
-    const existing = inserted
-      ? { rows: [] as { objekttype: string }[] }
-      : await this.tx.query<{ objekttype: string }>('SELECT objekttype FROM oio_objekt WHERE uuid = $1::uuid FOR UPDATE', [uuid]);
     let current: CurrentRow | undefined;
-    if (existing.rows.length === 0) {
-      if (!inserted) throw oioError('OBJECT_NOT_FOUND');
-    } else {
-      if (existing.rows[0]!.objekttype !== decl.name) {
-        throw action === 'importer' || action === 'opret' ? oioError('OBJECT_TYPE_MISMATCH') : oioError('OBJECT_NOT_FOUND');
+    if (!inserted) {
+      current = await this.lockCurrent(uuid);
+      if (!current) throw oioError('OBJECT_NOT_FOUND');
+      if (current.objekttype !== decl.name) {
+        throw creating ? oioError('OBJECT_TYPE_MISMATCH') : oioError('OBJECT_NOT_FOUND');
       }
       if (action === 'opret') throw oioError('OBJECT_TYPE_MISMATCH', 'An object with this UUID exists already');
-      const cur = await this.tx.query<CurrentRow>(
-        `SELECT id, to_json(fra)#>>'{}' AS fra, livscykluskode, indhold FROM oio_registrering
-           WHERE objekt_uuid = $1::uuid AND til = 'infinity'`,
-        [uuid],
-      );
-      current = cur.rows[0];
     }
     const currentContent = current
       ? { livscykluskode: current.livscykluskode, content: contentFromStored(decl, current.indhold) }

@@ -52,7 +52,8 @@ class PgQueryable implements Queryable {
   ) {}
   async query<R extends Row = Row>(sql: string, params: readonly unknown[] = []): Promise<QueryResult<R>> {
     const name = params.length ? this.statements.nameFor(sql) : undefined;
-    const out = (await this.client.query<R>({ text: sql, values: params as unknown[], types, ...(name ? { name } : {}) })) as pg.QueryResult<R> | pg.QueryResult<R>[];
+    const out = (await this.client.query<R>({ text: sql, values: params as unknown[], types, ...(name ? { name } : {}) })) as
+      pg.QueryResult<R> | pg.QueryResult<R>[];
     // Without parameters pg uses the simple protocol, where a script of many statements
     // answers with one result each; the last one is the script's result.
     const res = Array.isArray(out) ? out[out.length - 1]! : out;

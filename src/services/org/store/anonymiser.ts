@@ -169,13 +169,24 @@ export async function anonymise(
             )
           ).rows.map((r) => r.uuid)
         : [by.uuid!.toLowerCase()];
-    // Lock the persons as every writer does, in one order, so no write to them runs meanwhile.
-    const locked = (
-      await tx.query<{ uuid: string }>(
-        `SELECT uuid::text AS uuid FROM oio_objekt WHERE uuid = ANY($1::uuid[]) AND objekttype = 'person' ORDER BY uuid FOR UPDATE`,
-        [candidates],
-      )
+    // Lock the persons' current registrations as every writer does, in one order, so no write to
+    // them runs meanwhile. A registration closed by a writer we waited for drops out of the
+    // answer: read again until every existing person is locked.
+    const existing = (
+      await tx.query<{ uuid: string }>(`SELECT uuid::text AS uuid FROM oio_objekt WHERE uuid = ANY($1::uuid[]) AND objekttype = 'person'`, [
+        candidates,
+      ])
     ).rows.map((r) => r.uuid);
+    let locked: string[] = [];
+    for (let attempt = 0; attempt < 8 && locked.length < existing.length; attempt++) {
+      locked = (
+        await tx.query<{ uuid: string }>(
+          `SELECT objekt_uuid::text AS uuid FROM oio_registrering
+           WHERE objekt_uuid = ANY($1::uuid[]) AND objekttype = 'person' AND til = 'infinity' ORDER BY objekt_uuid FOR UPDATE`,
+          [existing],
+        )
+      ).rows.map((r) => r.uuid);
+    }
     if (locked.length === 0) throw orgError('PERSON_NOT_FOUND', asked !== undefined ? 'No person has this CPR number' : undefined);
 
     const { rows } = await tx.query<StoredRegistration>(
