@@ -68,6 +68,7 @@ export async function benchKla(o: KlaBenchOptions): Promise<void> {
   const maxOps = 2000;
 
   const measure = async (op: (n: number) => Promise<unknown>) => {
+    await runLoad({ concurrency: 1, maxOps: 100, maxSeconds: 2 }, op); // warm-up, as for ours and the baseline alike
     const run: LoadResult = await runLoad({ concurrency: 1, maxOps, maxSeconds: o.seconds }, op);
     return { ...summarize(run), note: errorNote(run) };
   };

@@ -40,8 +40,11 @@ CREATE FUNCTION outbox_fan_out() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   INSERT INTO outbox_delivery (consumer, outbox_id, order_key)
   SELECT c.name, NEW.id, COALESCE(NEW.object_uuid::text, NEW.id::text) FROM outbox_consumer c;
-  -- Wakes relays on every instance at commit (identical notifications in one transaction fold).
-  PERFORM pg_notify('stotte_outbox', '');
+  -- Wakes relays on every instance at commit (identical notifications in one transaction fold);
+  -- with no consumer there is nobody to wake.
+  IF FOUND THEN
+    PERFORM pg_notify('stotte_outbox', '');
+  END IF;
   RETURN NEW;
 END $$;
 CREATE TRIGGER outbox_fan_out AFTER INSERT ON outbox FOR EACH ROW EXECUTE FUNCTION outbox_fan_out();

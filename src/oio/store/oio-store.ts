@@ -357,6 +357,14 @@ export class OioStore {
     }));
   }
 
+  /**
+   * After a bulk import: refresh the planner's statistics of the object tables, which also folds
+   * the trigram indexes' pending lists into the indexes (until then every text search scans them).
+   */
+  async analyze(): Promise<void> {
+    await this.store.query('ANALYZE oio_objekt, oio_registrering, oio_soegeindeks');
+  }
+
   /** The registration time now, as the database prints it. */
   async now(): Promise<string> {
     const { rows } = await this.store.query<{ now: string }>(`SELECT to_json(clock_timestamp())#>>'{}' AS now`);

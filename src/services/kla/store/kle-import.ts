@@ -107,5 +107,6 @@ export async function importKle(oio: OioStore, documents: readonly KleDocument[]
       }
     }
   });
+  if (summary.added + summary.changed + summary.retired > 100) await oio.analyze();
   return summary;
 }

@@ -219,5 +219,6 @@ export async function importOrganisation(
       onProgress?.(++done, ordered.length);
     }
   });
+  if (summary.created + summary.updated > 100) await oio.analyze();
   return summary;
 }
