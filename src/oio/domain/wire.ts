@@ -232,10 +232,12 @@ export function contentFromStored(decl: ObjectTypeDecl, stored: WireObject): Con
   for (const group of decl.attributes) {
     const values = attrs[group.name];
     if (!values) continue;
-    attributter[group.name] = values.map(({ virkning, ...fields }) => ({
-      fields: fields as Record<string, string>,
-      virkning: storedVirkning(virkning as Record<string, unknown>),
-    }));
+    // Fields in declaration order, as contentFromWire gives them: contents compare as JSON.
+    attributter[group.name] = values.map((v) => {
+      const fields: Record<string, string> = {};
+      for (const f of group.fields) if (v[f] !== undefined) fields[f] = v[f] as string;
+      return { fields, virkning: storedVirkning(v.virkning as Record<string, unknown>) };
+    });
   }
   const tilstande: Record<string, StateValue[]> = {};
   for (const state of decl.states) {
