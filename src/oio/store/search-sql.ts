@@ -1,4 +1,5 @@
 import type { Livscykluskode } from '../model.ts';
+import { foldText } from '../domain/fold.ts';
 import { formatInstant } from '../domain/time.ts';
 import { currentInSnapshot } from './snapshot-sql.ts';
 
@@ -92,6 +93,10 @@ export function buildSearch(objekttype: string, q: SearchQuery): { sql: string; 
         conds.push(`${s}.kind = 'a'`);
         if (c.field !== null) conds.push(`${s}.felt = ${p(c.field)}`);
         conds.push(textMatch(`${s}.tekst`, c.pattern, p));
+        // A wildcard match found through the folded text's trigram index: text that holds the
+        // pattern also holds it folded (folding maps letter by letter), so this only narrows.
+        if ('like' in likePattern(c.pattern))
+          conds.push(`${s}.tekst_foldet LIKE ${p(foldText((likePattern(c.pattern) as { like: string }).like))}`);
         break;
       case 'state':
         conds.push(`${s}.kind = 't'`, `${s}.felt = ${p(c.field)}`, `${s}.tekst = ${p(c.value)}`);
