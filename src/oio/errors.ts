@@ -1,4 +1,4 @@
-import { AppError, defineErrors, registerErrors, type ErrorSpec } from '../platform/errors.ts';
+import { defineErrors, errorFactory, registerErrors } from '../platform/errors.ts';
 
 /** Errors of the OIO object store and its REST shape. */
 export const OioErrors = defineErrors({
@@ -26,6 +26,4 @@ export type OioErrorCode = keyof typeof OioErrors;
 registerErrors('oio', OioErrors);
 
 /** Throws the catalogue's error `code`, with an optional sharper message and details. */
-export function oioError(code: OioErrorCode, message?: string, details?: unknown): AppError {
-  return new AppError(OioErrors[code] as ErrorSpec, message, details);
-}
+export const oioError = errorFactory(OioErrors);

@@ -58,6 +58,11 @@ export const PlatformErrors = defineErrors({
   INTERNAL: { status: 500, fk: 40, message: 'Internal error' },
 });
 
+/** A catalogue's constructor of errors by code: `const oioError = errorFactory(OioErrors)`. */
+export function errorFactory<K extends string>(catalogue: ErrorCatalogue<K>): (code: K, message?: string, details?: unknown) => AppError {
+  return (code, message, details) => new AppError(catalogue[code], message, details);
+}
+
 /** Throws-ready error from the platform catalogue. */
 export function platformError(code: keyof typeof PlatformErrors, message?: string, details?: unknown): AppError {
   return new AppError(PlatformErrors[code], message, details);

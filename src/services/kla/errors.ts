@@ -1,4 +1,4 @@
-import { AppError, defineErrors, registerErrors, type ErrorSpec } from '../../platform/errors.ts';
+import { defineErrors, errorFactory, registerErrors } from '../../platform/errors.ts';
 import { KleFormatError } from './kle/parse.ts';
 
 /** Errors of FK Klassifikation: the KLE import's format errors, and its own routes'. */
@@ -19,9 +19,7 @@ export type KlaErrorCode = keyof typeof KlaErrors;
 
 registerErrors('kla', KlaErrors);
 
-export function klaError(code: KlaErrorCode, message?: string, details?: unknown): AppError {
-  return new AppError(KlaErrors[code] as ErrorSpec, message, details);
-}
+export const klaError = errorFactory(KlaErrors);
 
 /** A parser's format error as the catalogue's error, keeping the line it names. */
 export function fromFormatError(err: unknown): unknown {

@@ -1,4 +1,4 @@
-import { AppError, defineErrors, registerErrors, type ErrorSpec } from '../../platform/errors.ts';
+import { defineErrors, errorFactory, registerErrors } from '../../platform/errors.ts';
 
 /** Errors of FK Organisation: its own rules over writes, and the anonymiser. */
 export const OrgErrors = defineErrors({
@@ -21,6 +21,4 @@ export type OrgErrorCode = keyof typeof OrgErrors;
 registerErrors('org', OrgErrors);
 
 /** Throws-ready error from FK Organisation's catalogue. */
-export function orgError(code: OrgErrorCode, message?: string, details?: unknown): AppError {
-  return new AppError(OrgErrors[code] as ErrorSpec, message, details);
-}
+export const orgError = errorFactory(OrgErrors);
