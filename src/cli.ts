@@ -9,7 +9,7 @@ import { backupPglite, restorePglite, tunePglite } from './platform/store/pglite
 import { readFileSync, writeFileSync } from 'node:fs';
 import type { Store } from './platform/store/store.ts';
 import { seedDemo } from './seed/demo.ts';
-import { runKleImport, writeSyntheticKle } from './services/kla/kle-cli.ts';
+import { runKleImport, writeSyntheticKle } from './services/kla/index.ts';
 
 const HELP = `stotte — the support systems of the Danish common-municipal infrastructure
 

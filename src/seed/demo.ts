@@ -2,10 +2,15 @@ import { Readable } from 'node:stream';
 import type { FastifyBaseLogger } from 'fastify';
 import type { OioStore } from '../oio/store/oio-store.ts';
 import type { Content } from '../oio/model.ts';
-import { importKle, KLE_FACET_EMNER, KLE_KLASSIFIKATION, readKle } from '../services/kla/index.ts';
-import { demoMunicipality, forImport } from '../services/org/domain/generate.ts';
-import { importOrganisation } from '../services/org/store/org-import.ts';
-import { generateEmneplan, generateHandlingsfacetter } from '../services/kla/kle/generate.ts';
+import {
+  generateEmneplan,
+  generateHandlingsfacetter,
+  importKle,
+  KLE_FACET_EMNER,
+  KLE_KLASSIFIKATION,
+  readKle,
+} from '../services/kla/index.ts';
+import { demoMunicipality, forImport, importOrganisation } from '../services/org/index.ts';
 
 /**
  * The demo municipalities: real names, codes and CVR numbers (public facts), with fixed UUIDs so

@@ -8,7 +8,7 @@ import { foldText } from '../domain/fold.ts';
 import { formatInstant } from '../domain/time.ts';
 import { validateContent } from '../domain/validate.ts';
 import { contentFromStored, contentToWire, filterStored, type VirkningSelection, type WireObject } from '../domain/wire.ts';
-import { emptyContent, type Content, type Livscykluskode, type ObjectTypeDecl, type OioObject, type Registrering } from '../model.ts';
+import { type Content, type Livscykluskode, type ObjectTypeDecl, type OioObject, type Registrering } from '../model.ts';
 import { buildSearch, type SearchQuery } from './search-sql.ts';
 import { currentInSnapshot } from './snapshot-sql.ts';
 
@@ -545,5 +545,3 @@ export class OioWriter {
     }
   }
 }
-
-export { emptyContent };

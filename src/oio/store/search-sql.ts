@@ -95,8 +95,8 @@ export function buildSearch(objekttype: string, q: SearchQuery): { sql: string; 
         conds.push(textMatch(`${s}.tekst`, c.pattern, p));
         // A wildcard match found through the folded text's trigram index: text that holds the
         // pattern also holds it folded (folding maps letter by letter), so this only narrows.
-        if ('like' in likePattern(c.pattern))
-          conds.push(`${s}.tekst_foldet LIKE ${p(foldText((likePattern(c.pattern) as { like: string }).like))}`);
+        const pattern = likePattern(c.pattern);
+        if ('like' in pattern) conds.push(`${s}.tekst_foldet LIKE ${p(foldText(pattern.like))}`);
         break;
       case 'state':
         conds.push(`${s}.kind = 't'`, `${s}.felt = ${p(c.field)}`, `${s}.tekst = ${p(c.value)}`);

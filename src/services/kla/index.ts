@@ -8,27 +8,22 @@ import { oioError } from '../../oio/errors.ts';
 import type { OioStore, Pin } from '../../oio/store/oio-store.ts';
 import type { Store } from '../../platform/store/store.ts';
 import { parseKle, type KleDocument } from './kle/parse.ts';
-import { fromFormatError, klaError } from './errors.ts';
+import { klaError } from './errors.ts';
 import { readHierarchy } from './store/hierarchy.ts';
 import { importKle, type KleImportSummary } from './store/kle-import.ts';
 import { searchKlasser } from './store/klasse-search.ts';
 import { klaTypes } from './types/klassifikation.ts';
+import { readKle } from './kle/read.ts';
 import { KLE_FACET_EMNER, KLE_FACET_HANDLINGER, KLE_KLASSIFIKATION } from './domain/kle-mapping.ts';
 
 export { klaTypes, importKle, parseKle, KLE_KLASSIFIKATION, KLE_FACET_EMNER, KLE_FACET_HANDLINGER };
+export { generateEmneplan, generateHandlingsfacetter } from './kle/generate.ts';
+export { readKle } from './kle/read.ts';
+export { runKleImport, writeSyntheticKle } from './kle-cli.ts';
 export type { KleImportSummary, KleDocument };
 
 /** The events FK Klassifikation emits: one per write, topic `klassifikation.<type>`. */
 export const klaEventTopics = klaTypes.map((t) => `${t.service}.${t.name}`);
-
-/** Reads one KLE file from a stream, turning format errors into the catalogue's errors. */
-export async function readKle(input: AsyncIterable<string | Buffer | Uint8Array>, onEntry?: () => void): Promise<KleDocument> {
-  try {
-    return await parseKle(input, onEntry);
-  } catch (err) {
-    throw fromFormatError(err);
-  }
-}
 
 const str = { type: 'string' } as const;
 const timeQuery = { virkningstid: str, registreringstid: str } as const;

@@ -2,7 +2,7 @@ import { createReadStream, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { generateEmneplan, generateHandlingsfacetter } from './kle/generate.ts';
 import type { OioStore } from '../../oio/store/oio-store.ts';
-import { readKle } from './index.ts';
+import { readKle } from './kle/read.ts';
 import { importKle, type KleImportSummary } from './store/kle-import.ts';
 import type { KleDocument } from './kle/parse.ts';
 

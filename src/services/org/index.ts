@@ -42,3 +42,5 @@ export function orgModule(deps: { oio: OioStore; audit: AuditLog; store: Store }
 }
 
 export { organisation };
+export { demoMunicipality, forImport, generateMunicipality } from './domain/generate.ts';
+export { importOrganisation } from './store/org-import.ts';

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { mergeContent } from '../../../oio/domain/merge.ts';
 import { parseInstant } from '../../../oio/domain/time.ts';
 import { contentToWire } from '../../../oio/domain/wire.ts';
-import { emptyContent, type AttributeValue, type Content, type RelationValue, type Virkning } from '../../../oio/model.ts';
+import { type AttributeValue, type Content, type RelationValue, type Virkning } from '../../../oio/model.ts';
 import type { KleEntry } from '../kle/parse.ts';
 import { klasse } from '../types/klassifikation.ts';
 
@@ -145,5 +145,3 @@ export function changeKind(e: KleEntry, current: Content | undefined, desired: C
   const wasPublished = (current.tilstande.klassepubliceret ?? []).every((s) => s.value === 'Publiceret');
   return e.udgaaet && wasPublished ? 'retired' : 'changed';
 }
-
-export { emptyContent };
