@@ -306,6 +306,55 @@ for (const backend of backends) {
         await expectNothingStored(before);
       });
 
+      type Rel = { uuid?: string; objekttype?: string; virkning: unknown }[];
+      const unitsOf = (body: ReturnType<typeof importRequestBody>) =>
+        body.objekter.flatMap((o, index) =>
+          o.objekttype === 'organisationenhed'
+            ? [{ index, uuid: o.uuid, relationer: (o as unknown as { relationer: Record<string, Rel> }).relationer }]
+            : [],
+        );
+
+      it("two units of the import that would be each other's ancestors: 400 UNIT_CYCLE naming one of them, rolled back", async () => {
+        const before = await objectCounts();
+        const body = importRequestBody(other);
+        // A child and its parent: the parent is put under the child for the whole period.
+        const units = unitsOf(body);
+        const child = units.find((u) => u.relationer.overordnet?.some((v) => units.some((p) => p.uuid === v.uuid)))!;
+        const parent = units.find((u) => u.uuid === child.relationer.overordnet![0]!.uuid)!;
+        parent.relationer.overordnet = [{ uuid: child.uuid, virkning: { from: '2000-01-01T00:00:00Z', to: 'infinity' } }];
+        const res = await post(body);
+        expect(res.statusCode).toBe(400);
+        expect(res.json().error.code).toBe('UNIT_CYCLE');
+        expect([parent.uuid, child.uuid]).toContain(res.json().error.details.objekt.uuid);
+        await expectNothingStored(before);
+      });
+
+      it('a unit of the import with a stored user among its ansatte: 400 USER_ATTACHED_DIRECTLY naming the unit', async () => {
+        const before = await objectCounts();
+        const body = importRequestBody(other);
+        const user = m.objects.find((o) => o.type === 'bruger')!;
+        const unit = unitsOf(body)[3]!;
+        unit.relationer.ansatte = [{ uuid: user.uuid, virkning: { from: '2020-01-01T00:00:00Z', to: 'infinity' } }];
+        const res = await post(body);
+        expect(res.statusCode).toBe(400);
+        expect(res.json().error.code).toBe('USER_ATTACHED_DIRECTLY');
+        expect(res.json().error.details.objekt).toEqual({ index: unit.index, objekttype: 'organisationenhed', uuid: unit.uuid });
+        await expectNothingStored(before);
+      });
+
+      it('a unit of the import whose parent is a stored person: 400 RELATION_TARGET_TYPE_NOT_ALLOWED naming the unit', async () => {
+        const before = await objectCounts();
+        const body = importRequestBody(other);
+        const person = m.objects.find((o) => o.type === 'person')!;
+        const unit = unitsOf(body)[5]!;
+        unit.relationer.overordnet = [{ uuid: person.uuid, virkning: { from: '2020-01-01T00:00:00Z', to: 'infinity' } }];
+        const res = await post(body);
+        expect(res.statusCode).toBe(400);
+        expect(res.json().error.code).toBe('RELATION_TARGET_TYPE_NOT_ALLOWED');
+        expect(res.json().error.details.objekt).toEqual({ index: unit.index, objekttype: 'organisationenhed', uuid: unit.uuid });
+        await expectNothingStored(before);
+      });
+
       it('envelope errors: an unknown type, a malformed UUID, an unknown field, a UUID twice', async () => {
         const before = await objectCounts();
         const body = importRequestBody(other);

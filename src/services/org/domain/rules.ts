@@ -51,7 +51,8 @@ function refuseRelation(content: Content, relation: string, why: string): void {
  * (which may name persons): users reach units through organisation functions. An `ansatte` value
  * names a user when it says so (`objekttype`) or points to a stored bruger.
  */
-const unitWithoutUsers: ContentRule = async ({ content, tx }) => {
+/** The checks of a unit's own content; the UUIDs its `ansatte` name, for the caller to look up. */
+function unitAnsatte(content: Content): string[] {
   refuseRelation(content, 'tilknyttedebrugere', 'A unit cannot name users directly; attach them through an organisationfunktion');
   const ansatte = content.relationer.ansatte ?? [];
   if (ansatte.some((v) => v.objekttype?.toLowerCase() === 'bruger')) {
@@ -59,18 +60,46 @@ const unitWithoutUsers: ContentRule = async ({ content, tx }) => {
       field: 'ansatte',
     });
   }
-  const targets = [...new Set(ansatte.flatMap((v) => (v.uuid ? [v.uuid] : [])))];
-  if (targets.length === 0) return;
+  return [...new Set(ansatte.flatMap((v) => (v.uuid ? [v.uuid.toLowerCase()] : [])))];
+}
+
+const userAmongAnsatte = (user: string) =>
+  orgError('USER_ATTACHED_DIRECTLY', `ansatte names the user ${user}; attach users through an organisationfunktion`, { field: 'ansatte' });
+
+/** The stored users among these UUIDs. */
+async function storedUsers(tx: Queryable, uuids: readonly string[]): Promise<Set<string>> {
+  if (uuids.length === 0) return new Set();
   const { rows } = await tx.query<{ uuid: string }>(
-    `SELECT uuid::text AS uuid FROM oio_objekt WHERE uuid = ANY($1::uuid[]) AND objekttype = 'bruger' LIMIT 1`,
-    [targets],
+    `SELECT uuid::text AS uuid FROM oio_objekt WHERE uuid = ANY($1::uuid[]) AND objekttype = 'bruger'`,
+    [uuids],
   );
-  if (rows[0]) {
-    throw orgError('USER_ATTACHED_DIRECTLY', `ansatte names the user ${rows[0].uuid}; attach users through an organisationfunktion`, {
-      field: 'ansatte',
-    });
-  }
-};
+  return new Set(rows.map((r) => r.uuid));
+}
+
+const unitWithoutUsers: ContentRule = Object.assign(
+  async ({ content, tx }: Parameters<ContentRule>[0]) => {
+    const user = [...(await storedUsers(tx, unitAnsatte(content)))][0];
+    if (user) throw userAmongAnsatte(user);
+  },
+  {
+    async batch({ items, tx }: { items: readonly { uuid: string; content: Content }[]; tx: Queryable }) {
+      const named = new Map<string, string[]>();
+      for (const item of items) {
+        try {
+          named.set(item.uuid, unitAnsatte(item.content));
+        } catch (error) {
+          return { uuid: item.uuid, error };
+        }
+      }
+      const users = await storedUsers(tx, [...new Set([...named.values()].flat())]);
+      for (const [uuid, targets] of named) {
+        const user = targets.find((t) => users.has(t));
+        if (user) return { uuid, error: userAmongAnsatte(user) };
+      }
+      return undefined;
+    },
+  },
+);
 
 const userWithoutUnits: ContentRule = ({ content }) =>
   refuseRelation(content, 'tilknyttedeenheder', 'A user cannot name units directly; attach it through an organisationfunktion');
@@ -103,6 +132,27 @@ WITH RECURSIVE op(enhed, virkning) AS (
 SELECT to_json(lower(virkning))#>>'{}' AS fra, to_json(upper(virkning))#>>'{}' AS til
 FROM op WHERE enhed = $2::uuid ORDER BY lower(virkning) LIMIT 1`;
 
+/**
+ * CYCLE_SQL for many units at once, after they are written: from each unit's parents up through
+ * the current registrations (the batch's own included) until the walk comes back to the unit.
+ */
+const BATCH_CYCLE_SQL = `
+WITH RECURSIVE op(self, enhed, virkning) AS (
+  SELECT x.self, x.maal, tstzrange(x.fra::timestamptz, x.til::timestamptz, '[)')
+  FROM jsonb_to_recordset($1::jsonb) AS x(self uuid, maal uuid, fra text, til text)
+  UNION
+  SELECT op.self, s.maal_uuid, op.virkning * s.virkning
+  FROM op
+  JOIN oio_registrering r ON r.objekt_uuid = op.enhed AND r.til = 'infinity'
+  JOIN oio_soegeindeks s ON s.registrering_id = r.id
+  WHERE op.enhed <> op.self
+    AND r.objekttype = 'organisationenhed' AND r.livscykluskode <> 'Slettet'
+    AND s.kind = 'r' AND s.felt = 'overordnet' AND s.maal_uuid IS NOT NULL
+    AND s.virkning && op.virkning
+)
+SELECT self::text AS self, to_json(lower(virkning))#>>'{}' AS fra, to_json(upper(virkning))#>>'{}' AS til
+FROM op WHERE enhed = self ORDER BY self, lower(virkning) LIMIT 1`;
+
 /** Whether the unit's parents would make a cycle at some instant; the first such period, if so. */
 export async function findUnitCycle(
   tx: Queryable,
@@ -122,11 +172,21 @@ export async function findUnitCycle(
  * two concurrent writes cannot each add half of a cycle unseen by the other (under READ COMMITTED
  * the check after the lock sees what the previous holder committed).
  */
-const noUnitCycle: ContentRule = async ({ uuid, content, tx }) => {
+function parentsOf(content: Content): { uuid: string; virkning: Virkning }[] {
+  return (content.relationer.overordnet ?? []).flatMap((v) => (v.uuid ? [{ uuid: v.uuid.toLowerCase(), virkning: v.virkning }] : []));
+}
+
+function cycleError(cycle: { from: string; to: string }) {
+  return orgError('UNIT_CYCLE', `The unit would be its own ancestor in [${cycle.from}, ${cycle.to})`, {
+    field: 'overordnet',
+    from: cycle.from,
+    to: cycle.to,
+  });
+}
+
+const noUnitCycleEach = async ({ uuid, content, tx }: Parameters<ContentRule>[0]) => {
   const self = uuid.toLowerCase();
-  const parents = (content.relationer.overordnet ?? []).flatMap((v) =>
-    v.uuid ? [{ uuid: v.uuid.toLowerCase(), virkning: v.virkning }] : [],
-  );
+  const parents = parentsOf(content);
   if (parents.length === 0) return;
   const own = parents.find((p) => p.uuid === self);
   if (own) {
@@ -138,14 +198,28 @@ const noUnitCycle: ContentRule = async ({ uuid, content, tx }) => {
   }
   await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [UNIT_TREE_LOCK]);
   const cycle = await findUnitCycle(tx, self, parents);
-  if (cycle) {
-    throw orgError('UNIT_CYCLE', `The unit would be its own ancestor in [${cycle.from}, ${cycle.to})`, {
-      field: 'overordnet',
-      from: cycle.from,
-      to: cycle.to,
-    });
-  }
+  if (cycle) throw cycleError(cycle);
 };
+
+const noUnitCycle: ContentRule = Object.assign(noUnitCycleEach, {
+  async batch({ items, tx }: { items: readonly { uuid: string; content: Content }[]; tx: Queryable }) {
+    const seed = items.flatMap((item) =>
+      parentsOf(item.content).map((p) => ({
+        self: item.uuid.toLowerCase(),
+        maal: p.uuid,
+        fra: formatInstant(p.virkning.from),
+        til: formatInstant(p.virkning.to),
+      })),
+    );
+    if (seed.length === 0) return undefined;
+    await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [UNIT_TREE_LOCK]);
+    const { rows } = await tx.query<{ self: string; fra: string; til: string }>(BATCH_CYCLE_SQL, [JSON.stringify(seed)]);
+    const found = rows[0];
+    if (!found) return undefined;
+    const cycle = { from: formatInstant(dbInstantToMs(found.fra)), to: formatInstant(dbInstantToMs(found.til)) };
+    return { uuid: found.self, error: cycleError(cycle) };
+  },
+});
 
 /** A person's CPR number, where given (an empty value clears it), is a possible CPR number. */
 const personCpr: ContentRule = ({ content }) => {

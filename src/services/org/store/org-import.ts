@@ -59,6 +59,19 @@ export function aboutObject(err: unknown, where: { index?: number | undefined; t
   return new AppError({ code: err.code, status: err.status, fk: err.fk, message: err.message }, `${label}: ${err.message}`, details);
 }
 
+type OrderedObject = OrgImportObject & { index: number };
+
+/** Consecutive runs of one type, in order. */
+function groupByType(ordered: readonly OrderedObject[]): [string, OrderedObject[]][] {
+  const out: [string, OrderedObject[]][] = [];
+  for (const o of ordered) {
+    const last = out[out.length - 1];
+    if (last && last[0] === o.type) last[1].push(o);
+    else out.push([o.type, [o]]);
+  }
+  return out;
+}
+
 /** Content in the form the store keeps it, for comparing with what is stored. */
 function canonical(decl: ObjectTypeDecl, content: Content, roundTrip: boolean): string {
   const wire = contentToWire(decl, content);
@@ -198,25 +211,35 @@ export async function importOrganisation(
       }
     }
     let done = 0;
-    for (const o of ordered) {
-      const counts = (summary.byType[o.type] ??= { created: 0, updated: 0, unchanged: 0 });
-      const decl = oio.decl(o.type);
-      const now = current.get(o.uuid);
-      const kind: keyof OrgImportCounts = !now
-        ? 'created'
-        : LIVE.has(now.livscykluskode) && canonical(decl, now.content, false) === canonical(decl, o.content, true)
-          ? 'unchanged'
-          : 'updated';
-      if (kind !== 'unchanged') {
-        try {
-          await w.importer(o.type, o.uuid, o.content, ctx);
-        } catch (err) {
-          throw aboutObject(err, { index: o.index < 0 ? undefined : o.index, type: o.type, uuid: o.uuid });
+    const about = (err: unknown, o: OrderedObject) =>
+      aboutObject(err, { index: o.index < 0 ? undefined : o.index, type: o.type, uuid: o.uuid });
+    // Type by type in write order: the new objects in bulk (parents before children, as ordered),
+    // then the changed ones one by one.
+    for (const [type, group] of groupByType(ordered)) {
+      const counts = (summary.byType[type] ??= { created: 0, updated: 0, unchanged: 0 });
+      const decl = oio.decl(type);
+      const fresh = group.filter((o) => !current.has(o.uuid));
+      await w.importMany(type, fresh, { ctx, about, onWritten: (n) => onProgress?.((done += n), ordered.length) });
+      counts.created += fresh.length;
+      summary.created += fresh.length;
+      for (const o of group) {
+        const now = current.get(o.uuid);
+        if (!now) continue;
+        const kind =
+          LIVE.has(now.livscykluskode) && canonical(decl, now.content, false) === canonical(decl, o.content, true)
+            ? 'unchanged'
+            : 'updated';
+        if (kind === 'updated') {
+          try {
+            await w.importer(o.type, o.uuid, o.content, ctx);
+          } catch (err) {
+            throw about(err, o);
+          }
         }
+        counts[kind]++;
+        summary[kind]++;
+        onProgress?.(++done, ordered.length);
       }
-      counts[kind]++;
-      summary[kind]++;
-      onProgress?.(++done, ordered.length);
     }
   });
   if (summary.created + summary.updated > 100) await oio.analyze();
