@@ -314,12 +314,19 @@ for (const backend of backends) {
       const a2 = lines.find((l) => l.uuid === A2)!;
       expect(a2).toMatchObject({ objekttype: 'organisationenhed', livscykluskode: 'Rettet' });
       expect(a2.relationer!.overordnet).toEqual([expect.objectContaining({ uuid: B })]);
-      // Each line is the registration as a read of the object at the instant gives it.
-      const { objekttype, uuid, ...registration } = lines.find((l) => l.uuid === B)!;
-      expect([objekttype, uuid]).toEqual(['organisationenhed', B]);
-      expect(registration).toEqual((await get(`/organisation/organisationenhed/${B}?virkningstid=2024-06-01`))[B][0].registreringer[0]);
-      // Values hold at the instant asked for.
+      // Each line is the registration as a read of the object at the instant gives it (whether the
+      // line is the stored registration whole, or some of its values are left out).
       const before = await ndjson(`/organisation/organisation/${ORG}/hierarki?virkningstid=2023-06-01`);
+      for (const [at, read] of [
+        ['2024-06-01', lines],
+        ['2023-06-01', before],
+      ] as const) {
+        for (const { objekttype, uuid, ...registration } of read) {
+          expect(registration).toEqual((await get(`/organisation/${objekttype}/${uuid}?virkningstid=${at}`))[uuid][0].registreringer[0]);
+        }
+      }
+      expect(lines.find((l) => l.uuid === B)!.objekttype).toBe('organisationenhed');
+      // Values hold at the instant asked for.
       expect(before.find((l) => l.uuid === A2)!.relationer!.overordnet).toEqual([expect.objectContaining({ uuid: A })]);
       // Before the objects' virkning, nothing ties them to the organisation: only the organisation is left.
       const asOf2019 = await ndjson(`/organisation/organisation/${ORG}/hierarki?virkningstid=2019-06-01`);

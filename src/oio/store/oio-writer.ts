@@ -8,7 +8,7 @@ import { validateContent } from '../domain/validate.ts';
 import { contentFromStored, contentToWire } from '../domain/wire.ts';
 import type { Content, Livscykluskode, ObjectTypeDecl, OioObject } from '../model.ts';
 import { listObjects } from './read-sql.ts';
-import { BULK_WRITE_SQL, indexRows, responsibleOf, targetChecks, WRITE_SQL } from './write-sql.ts';
+import { BULK_WRITE_SQL, commonVirkning, indexRows, responsibleOf, targetChecks, WRITE_SQL } from './write-sql.ts';
 
 /** Who writes, and the registration's note. */
 export interface WriteContext {
@@ -172,6 +172,7 @@ export class OioWriter {
       uuid: o.uuid,
       indhold: contentToWire(decl, o.content),
       responsible: responsibleOf(decl, o.uuid, o.content) ?? null,
+      ...(({ from, to }) => ({ ffra: from, ftil: to }))(commonVirkning(o.content)),
     }));
     const index = items.flatMap((o) => indexRows(decl, o.content).map((r) => ({ ...r, self: o.uuid })));
     const checks = items.flatMap((o) => targetChecks(decl, o.content).map((c) => ({ ...c, self: o.uuid })));
@@ -314,6 +315,7 @@ export class OioWriter {
         responsibleOf(decl, uuid, result.content) ?? null,
         JSON.stringify({ livscykluskode: result.livscykluskode }),
         JSON.stringify(targetChecks(decl, result.content)),
+        ...(({ from, to }) => [from, to])(commonVirkning(result.content)),
       ],
     );
     const bad = rows[0]?.bad?.[0];

@@ -63,6 +63,26 @@ export function indexRows(decl: ObjectTypeDecl, content: Content): IndexRow[] {
   return rows;
 }
 
+/**
+ * The span of virkning in which every value of the content holds, as [from, to) bounds for
+ * `tstzrange` (an empty span when the values share no instant); nulls (an unbounded range) never
+ * occur for content with values, and content without values has the whole time line.
+ */
+export function commonVirkning(content: Content): { from: string; to: string } {
+  let from = -Infinity;
+  let to = Infinity;
+  for (const part of [content.attributter, content.tilstande, content.relationer]) {
+    for (const values of Object.values(part)) {
+      for (const v of values ?? []) {
+        if (v.virkning.from > from) from = v.virkning.from;
+        if (v.virkning.to < to) to = v.virkning.to;
+      }
+    }
+  }
+  // tstzrange(x, x) is the empty range.
+  return to <= from ? { from: formatInstant(from), to: formatInstant(from) } : { from: formatInstant(from), to: formatInstant(to) };
+}
+
 /** The responsible organisation an event names: the object itself, or its `tilhoerer`-like relation now. */
 export function responsibleOf(decl: ObjectTypeDecl, uuid: string, content: Content): string | undefined {
   if (!decl.responsibleRelation) return undefined;
@@ -96,8 +116,8 @@ closed AS (
   UPDATE oio_registrering SET til = (SELECT tid FROM t), til_xid = pg_current_xact_id() WHERE id = $4::bigint RETURNING id
 ),
 reg AS (
-  INSERT INTO oio_registrering (objekt_uuid, objekttype, fra, livscykluskode, brugerref, note, indhold)
-  SELECT $1::uuid, $2, t.tid, $5, $6, $7, $8::jsonb FROM t
+  INSERT INTO oio_registrering (objekt_uuid, objekttype, fra, livscykluskode, brugerref, note, indhold, faelles_virkning)
+  SELECT $1::uuid, $2, t.tid, $5, $6, $7, $8::jsonb, tstzrange($15::timestamptz, $16::timestamptz, '[)') FROM t
   RETURNING id, fra
 ),
 idx AS (
@@ -128,12 +148,12 @@ FROM reg`;
 export const BULK_WRITE_SQL = `
 WITH t AS (SELECT clock_timestamp() AS tid),
 obj AS (
-  SELECT x.ord, x.uuid, x.indhold, x.responsible
-  FROM jsonb_to_recordset($5::jsonb) AS x(ord int, uuid uuid, indhold jsonb, responsible text)
+  SELECT x.ord, x.uuid, x.indhold, x.responsible, x.ffra, x.ftil
+  FROM jsonb_to_recordset($5::jsonb) AS x(ord int, uuid uuid, indhold jsonb, responsible text, ffra text, ftil text)
 ),
 reg AS (
-  INSERT INTO oio_registrering (objekt_uuid, objekttype, fra, livscykluskode, brugerref, note, indhold)
-  SELECT obj.uuid, $1, t.tid, $2, $3, $4, obj.indhold FROM t, obj ORDER BY obj.ord
+  INSERT INTO oio_registrering (objekt_uuid, objekttype, fra, livscykluskode, brugerref, note, indhold, faelles_virkning)
+  SELECT obj.uuid, $1, t.tid, $2, $3, $4, obj.indhold, tstzrange(obj.ffra::timestamptz, obj.ftil::timestamptz, '[)') FROM t, obj ORDER BY obj.ord
   RETURNING id, objekt_uuid
 ),
 idx AS (

@@ -13,9 +13,8 @@ import {
   hierarchyNdjson,
   readHierarchyPage,
   type HierarchyKey,
-  type HierarchyObject,
   type HierarchyPin,
-  type HierarchyType,
+  type PersonRead,
 } from '../store/hierarchy-stream.ts';
 import {
   ancestors,
@@ -72,12 +71,6 @@ const PAGE_DEFAULT = 1000;
  * (fremsøg objekthierarki), and the read models (unit tree, who works where, units by task or
  * address role). Static routes after `/:uuid`, beside LoRa's `/organisation/{type}/:uuid`.
  */
-/** The CPR number a person line carries, if any (only ever hashed into the audit log). */
-function personCpr(p: HierarchyObject): string | undefined {
-  const values = (p.attributter as { personegenskaber?: { cpr_nummer?: string }[] } | undefined)?.personegenskaber ?? [];
-  return values.find((v) => v.cpr_nummer)?.cpr_nummer;
-}
-
 export function registerOrgReadRoutes(app: FastifyInstance, deps: { oio: OioStore; store: Store; audit?: AuditLog }): void {
   const { oio, store } = deps;
 
@@ -142,7 +135,7 @@ export function registerOrgReadRoutes(app: FastifyInstance, deps: { oio: OioStor
       // The hierarchy holds the organisation's persons: each one read is audited, chunk by chunk.
       const audit = deps.audit;
       const onPersons = audit
-        ? (persons: readonly HierarchyObject[]) =>
+        ? (persons: readonly PersonRead[]) =>
             audit.record(
               store,
               persons.map((p) => ({
@@ -150,7 +143,7 @@ export function registerOrgReadRoutes(app: FastifyInstance, deps: { oio: OioStor
                 action: 'laes',
                 objectType: 'person',
                 objectUuid: p.uuid,
-                personCpr: personCpr(p),
+                personCpr: p.cpr,
                 purpose: 'organisationens hierarki',
                 requestId: req.id,
               })),
@@ -158,11 +151,11 @@ export function registerOrgReadRoutes(app: FastifyInstance, deps: { oio: OioStor
         : undefined;
       if (q.format === 'json') {
         const size = Number(q.maximalantalresultater ?? PAGE_DEFAULT);
-        const { objekter, more } = await readHierarchyPage(store, pin, after, size, onPersons);
-        const last = objekter[objekter.length - 1];
-        const next =
-          more && last ? encodeHierarchyCursor(pin, { objekttype: last.objekttype as HierarchyType, uuid: last.uuid }) : undefined;
-        return { ...stamps, objekter, ...(next ? { next } : {}) };
+        const { lines, last, more } = await readHierarchyPage(store, pin, after, size, onPersons);
+        const next = more && last ? encodeHierarchyCursor(pin, last) : undefined;
+        // The members are JSON text already: the page is put together around them, not serialised again.
+        const head = JSON.stringify({ ...stamps, ...(next ? { next } : {}) });
+        return reply.type('application/json; charset=utf-8').send(`${head.slice(0, -1)},"objekter":[${lines.join(',')}]}`);
       }
       return reply.type('application/x-ndjson').send(hierarchyNdjson(store, pin, after, PAGE_DEFAULT, onPersons));
     },

@@ -70,30 +70,50 @@ export interface HierarchyKey {
   readonly uuid: string;
 }
 
-/** One member: its type and UUID, then its registration in LoRa's shape with the values holding at the instant. */
-export type HierarchyObject = { objekttype: string; uuid: string } & Record<string, unknown>;
+/** A person returned, for the audit log: its UUID and the CPR number holding at the instant. */
+export interface PersonRead {
+  readonly uuid: string;
+  readonly cpr: string | undefined;
+}
+
+/** What one bounded scan found: its members as JSON text (one object each), and its persons. */
+export interface HierarchyChunk {
+  readonly objekttype: HierarchyType;
+  /** One JSON object per member: `{"objekttype", "uuid", …registration}` with the values holding at the instant. */
+  readonly lines: string[];
+  /** The UUID of each line, in order. */
+  readonly uuids: string[];
+  readonly persons: PersonRead[];
+}
 
 interface Row {
   uuid: string;
   /** Whether the scanned registration is a member; the other columns are null when not. */
   member: boolean;
+  /** Whether every value of the registration holds at the instant: its stored text is the answer as it is. */
+  whole: boolean | null;
   fra: string | null;
   til: string | null;
   livscykluskode: Livscykluskode | null;
   brugerref: string | null;
   note: string | null;
-  indhold: Record<string, Record<string, unknown[]>> | null;
+  /** The stored registration as JSON text (not parsed unless values must be left out). */
+  indhold: string | null;
+  /** On persons: the CPR number holding at the instant. */
+  cpr?: string | null;
   [k: string]: unknown;
 }
 
 /**
  * The statement that scans the next `scan` current registrations of one type after a UUID, in
- * UUID order, and tells for each whether it is a member (with its content when it is).
+ * UUID order, and tells for each whether it is a member (with its registration when it is).
  *
  * The scan is a plain range of the (objekttype, objekt_uuid) index with a LIMIT, materialised
  * before the membership test, so every statement does bounded work whatever the planner thinks of
  * the membership test's selectivity (asked as one query, it may hash every member of the
- * organisation and sort them, on every page).
+ * organisation and sort them, on every page). The registration comes back as text, with a flag
+ * telling whether all its values hold at the instant (`faelles_virkning`): then it is the answer
+ * as stored, and nothing needs parsing.
  */
 function scanSql(type: HierarchyType, pin: HierarchyPin, after: string | undefined, scan: number): { sql: string; params: unknown[] } {
   const params: unknown[] = [];
@@ -102,7 +122,7 @@ function scanSql(type: HierarchyType, pin: HierarchyPin, after: string | undefin
     return `$${params.length}`;
   };
   const org = `${p(pin.organisation)}::uuid`;
-  // Pushed when first used: the organisation itself is found without it, and an unused parameter has no type.
+  // Pushed when first used: an unused parameter has no type.
   let tRef: string | undefined;
   const T = () => (tRef ??= `${p(formatInstant(pin.virkningstid))}::timestamptz`);
   const R = p(pin.registreringstid);
@@ -131,20 +151,27 @@ function scanSql(type: HierarchyType, pin: HierarchyPin, after: string | undefin
   // A closing the snapshot could not see did not happen for this reader.
   const til =
     S !== undefined
-      ? `CASE WHEN x.til_xid IS NOT NULL AND NOT pg_visible_in_snapshot(x.til_xid, ${S}::pg_snapshot) THEN 'infinity' ELSE to_json(x.til)#>>'{}' END`
-      : `to_json(x.til)#>>'{}'`;
+      ? `CASE WHEN r.til_xid IS NOT NULL AND NOT pg_visible_in_snapshot(r.til_xid, ${S}::pg_snapshot) THEN 'infinity' ELSE to_json(r.til)#>>'{}' END`
+      : `to_json(r.til)#>>'{}'`;
+  const cpr =
+    type === 'person'
+      ? `, CASE WHEN m.member THEN (SELECT c.tekst FROM oio_soegeindeks c WHERE c.registrering_id = r.id AND c.kind = 'a'
+           AND c.felt = 'cpr_nummer' AND c.virkning @> ${T()} LIMIT 1) END AS cpr`
+      : '';
   const sql = `WITH r AS MATERIALIZED (
-      SELECT r.id, r.objekt_uuid FROM oio_registrering r
+      SELECT r.id, r.objekt_uuid, r.fra, r.til, r.til_xid, r.livscykluskode, r.brugerref, r.note, r.indhold, r.faelles_virkning
+      FROM oio_registrering r
       WHERE r.objekttype = ${p(type)} ${after !== undefined ? `AND r.objekt_uuid > ${p(after)}::uuid` : ''} AND ${current('r')}
       ORDER BY r.objekt_uuid
       LIMIT ${p(scan)}
-    ),
-    m AS MATERIALIZED (
-      SELECT r.id, r.objekt_uuid, (${membership.join(' OR ')}) AS member FROM r
     )
-    SELECT m.objekt_uuid::text AS uuid, m.member, to_json(x.fra)#>>'{}' AS fra, ${til} AS til, x.livscykluskode, x.brugerref, x.note, x.indhold
-    FROM m LEFT JOIN oio_registrering x ON m.member AND x.id = m.id
-    ORDER BY m.objekt_uuid`;
+    SELECT r.objekt_uuid::text AS uuid, m.member,
+      CASE WHEN m.member THEN coalesce(r.faelles_virkning @> ${T()}, false) END AS whole,
+      CASE WHEN m.member THEN to_json(r.fra)#>>'{}' END AS fra, CASE WHEN m.member THEN ${til} END AS til,
+      CASE WHEN m.member THEN r.livscykluskode END AS livscykluskode, CASE WHEN m.member THEN r.brugerref END AS brugerref,
+      CASE WHEN m.member THEN r.note END AS note, CASE WHEN m.member THEN r.indhold::text END AS indhold${cpr}
+    FROM r CROSS JOIN LATERAL (SELECT (${membership.join(' OR ')}) AS member) m
+    ORDER BY r.objekt_uuid`;
   return { sql, params };
 }
 
@@ -178,17 +205,20 @@ function holdingAt(indhold: Record<string, Record<string, unknown[]>>, t: number
   return out;
 }
 
-function toObject(type: HierarchyType, row: Row, virkningstid: number): HierarchyObject {
-  return {
-    objekttype: type,
-    uuid: row.uuid,
-    fratidspunkt: { tidsstempeldatotid: row.fra, graenseindikator: true },
-    tiltidspunkt: { tidsstempeldatotid: row.til },
-    livscykluskode: row.livscykluskode,
-    brugerref: row.brugerref,
-    note: row.note,
-    ...holdingAt(row.indhold ?? {}, virkningstid),
-  };
+/**
+ * One member as a JSON object: its type and UUID, the registration's own fields, then its parts.
+ * The parts are the stored text itself when every value holds at the instant (most objects, most
+ * of the time); only the others are parsed and filtered.
+ */
+function toLine(type: HierarchyType, row: Row, virkningstid: number): string {
+  const head =
+    `{"objekttype":"${type}","uuid":"${row.uuid}","fratidspunkt":{"tidsstempeldatotid":${JSON.stringify(row.fra)},"graenseindikator":true},` +
+    `"tiltidspunkt":{"tidsstempeldatotid":${JSON.stringify(row.til)}},"livscykluskode":${JSON.stringify(row.livscykluskode)},` +
+    `"brugerref":${JSON.stringify(row.brugerref)},"note":${JSON.stringify(row.note)}`;
+  const parts = row.whole ? row.indhold! : JSON.stringify(holdingAt(JSON.parse(row.indhold ?? '{}'), virkningstid));
+  // `parts` is a JSON object: its members follow the head's.
+  const inner = parts.slice(parts.indexOf('{') + 1, parts.lastIndexOf('}')).trim();
+  return inner ? `${head},${inner}}` : `${head}}`;
 }
 
 /** The types still to read after a key, each with the UUID to start after. */
@@ -204,55 +234,87 @@ function remaining(after: HierarchyKey | undefined): [HierarchyType, string | un
  */
 const MAX_SCAN = 16_000;
 
+/** Called with each chunk's persons before they are handed out: every read about a person is audited. */
+export type PersonsRead = (persons: readonly PersonRead[]) => Promise<void>;
+
 /**
  * Every member after `after`, in (objekttype, uuid) order, as the members found by each bounded
  * scan (`chunk` registrations at first; then sized for about `chunk` members, from `chunk` to
  * MAX_SCAN registrations).
- * Read one statement at a time as the consumer pulls: a consumer that stops pulling stops the
- * reading, and only one chunk is ever held in memory.
+ * Read as the consumer pulls, one statement ahead: the next scan runs in the database while the
+ * consumer writes this one out. A consumer that stops pulling stops the reading, and at most two
+ * chunks are ever held in memory.
  */
-/** Called with each chunk's persons before they are handed out: every read about a person is audited. */
-export type PersonsRead = (persons: readonly HierarchyObject[]) => Promise<void>;
-
 export async function* hierarchyChunks(
   db: Queryable,
   pin: HierarchyPin,
   after: HierarchyKey | undefined,
   chunk = 1000,
   onPersons?: PersonsRead,
-): AsyncGenerator<HierarchyObject[]> {
-  for (const [type, first] of remaining(after)) {
-    let afterUuid = first;
-    let scan = chunk;
-    for (;;) {
-      const { sql, params } = scanSql(type, pin, afterUuid, scan);
-      const { rows } = await db.query<Row>(sql, params);
-      const members = rows.filter((r) => r.member).map((r) => toObject(type, r, pin.virkningstid));
-      if (type === 'person' && members.length && onPersons) await onPersons(members);
-      if (members.length) yield members;
-      if (rows.length < scan) break;
-      afterUuid = rows[rows.length - 1]!.uuid;
-      // Aim the next scan at about `chunk` members, from the share of members in this one.
-      scan = Math.max(chunk, Math.min(MAX_SCAN, members.length ? Math.round((scan * chunk) / members.length) : scan * 4));
+): AsyncGenerator<HierarchyChunk> {
+  type Scan = { type: HierarchyType; scan: number; rows: Promise<Row[]> };
+  const types = remaining(after);
+  const start = (ti: number, afterUuid: string | undefined, scan: number): Scan | undefined => {
+    const entry = types[ti];
+    if (!entry) return undefined;
+    const [type] = entry;
+    const { sql, params } = scanSql(type, pin, afterUuid, scan);
+    const rows = db.query<Row>(sql, params).then((r) => r.rows);
+    rows.catch(() => {}); // handled where awaited; a scan read ahead and never awaited must not go unhandled
+    return { type, scan, rows };
+  };
+  let ti = 0;
+  let next = start(0, types[0]?.[1], chunk);
+  while (next) {
+    const { type, scan } = next;
+    const rows = await next.rows;
+    // Read ahead: the next scan of this type (sized from this one's share of members), or the next type's first.
+    const members = rows.filter((r) => r.member);
+    if (rows.length < scan) {
+      ti++;
+      next = start(ti, types[ti]?.[1], chunk);
+    } else {
+      const size = Math.max(chunk, Math.min(MAX_SCAN, members.length ? Math.round((scan * chunk) / members.length) : scan * 4));
+      next = start(ti, rows[rows.length - 1]!.uuid, size);
     }
+    if (members.length === 0) continue;
+    const out: HierarchyChunk = {
+      objekttype: type,
+      lines: members.map((r) => toLine(type, r, pin.virkningstid)),
+      uuids: members.map((r) => r.uuid),
+      persons: type === 'person' ? members.map((r) => ({ uuid: r.uuid, cpr: r.cpr ?? undefined })) : [],
+    };
+    if (out.persons.length && onPersons) await onPersons(out.persons);
+    yield out;
   }
 }
 
-/** One page of at most `limit` members after `after`, and whether more follow. */
+/** One page of at most `limit` members after `after` (as JSON text), the last one's key, and whether more follow. */
 export async function readHierarchyPage(
   db: Queryable,
   pin: HierarchyPin,
   after: HierarchyKey | undefined,
   limit: number,
   onPersons?: PersonsRead,
-): Promise<{ objekter: HierarchyObject[]; more: boolean }> {
-  const out: HierarchyObject[] = [];
-  // Ending the loop early returns the generator: nothing more is read.
-  for await (const members of hierarchyChunks(db, pin, after, limit + 1, onPersons)) {
-    out.push(...members);
-    if (out.length > limit) break;
+): Promise<{ lines: string[]; last: HierarchyKey | undefined; more: boolean }> {
+  const lines: string[] = [];
+  let last: HierarchyKey | undefined;
+  let more = false;
+  // Ending the loop early returns the generator: nothing more is read. Persons are audited as
+  // read, so a chunk is cut to the page before its persons are handed over.
+  const audited: PersonsRead | undefined = onPersons
+    ? (persons) => onPersons(persons.slice(0, Math.max(0, limit - lines.length)))
+    : undefined;
+  for await (const c of hierarchyChunks(db, pin, after, limit + 1, audited)) {
+    const room = limit - lines.length;
+    lines.push(...c.lines.slice(0, room));
+    if (room > 0) last = { objekttype: c.objekttype, uuid: c.uuids[Math.min(room, c.uuids.length) - 1]! };
+    if (c.lines.length > room) {
+      more = true;
+      break;
+    }
   }
-  return { objekter: out.slice(0, limit), more: out.length > limit };
+  return { lines, last, more };
 }
 
 /** The members as NDJSON (one object per line), read chunk by chunk as the consumer pulls. */
@@ -263,12 +325,10 @@ export function hierarchyNdjson(
   chunk = 1000,
   onPersons?: PersonsRead,
 ): Readable {
-  async function* lines() {
-    for await (const members of hierarchyChunks(db, pin, after, chunk, onPersons)) {
-      yield members.map((o) => JSON.stringify(o)).join('\n') + '\n';
-    }
+  async function* text() {
+    for await (const c of hierarchyChunks(db, pin, after, chunk, onPersons)) yield c.lines.join('\n') + '\n';
   }
-  return Readable.from(lines(), { objectMode: false, highWaterMark: 64 * 1024 });
+  return Readable.from(text(), { objectMode: false, highWaterMark: 64 * 1024 });
 }
 
 interface CursorState {
