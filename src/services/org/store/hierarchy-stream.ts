@@ -122,6 +122,7 @@ function scanSql(type: HierarchyType, pin: HierarchyPin, after: string | undefin
     return `$${params.length}`;
   };
   const org = `${p(pin.organisation)}::uuid`;
+  const orgText = `${org}::text`;
   // Pushed when first used: an unused parameter has no type.
   let tRef: string | undefined;
   const T = () => (tRef ??= `${p(formatInstant(pin.virkningstid))}::timestamptz`);
@@ -130,9 +131,11 @@ function scanSql(type: HierarchyType, pin: HierarchyPin, after: string | undefin
   const current = (r: string) =>
     `${S !== undefined ? currentInSnapshot(r, R, S) : `${r}.fra <= ${R}::timestamptz AND ${r}.til > ${R}::timestamptz`}
      AND ${r}.livscykluskode NOT IN ('Passiveret', 'Slettet')`;
+  // Read from the registration itself (already at hand), not the search index: one row less to
+  // fetch per object. The bounds are stored as `formatInstant` writes them, which casts back exactly.
   const ownMember = (r: string, felt: string) =>
-    `EXISTS (SELECT 1 FROM oio_soegeindeks m WHERE m.registrering_id = ${r}.id AND m.kind = 'r' AND m.felt = ${felt}
-       AND m.maal_uuid = ${org} AND m.virkning @> ${T()})`;
+    `EXISTS (SELECT 1 FROM jsonb_array_elements(${r}.indhold->'relationer'->${felt}) AS v
+       WHERE v->>'uuid' = ${orgText} AND (v->'virkning'->>'from')::timestamptz <= ${T()} AND (v->'virkning'->>'to')::timestamptz > ${T()})`;
 
   const membership: string[] = [];
   if (type === 'organisation') membership.push(`r.objekt_uuid = ${org}`);
@@ -146,7 +149,7 @@ function scanSql(type: HierarchyType, pin: HierarchyPin, after: string | undefin
       SELECT 1 FROM oio_soegeindeks v JOIN oio_registrering o ON o.id = v.registrering_id
       WHERE v.maal_uuid = r.objekt_uuid AND v.kind = 'r' AND v.felt = ANY(${p(reach)}::text[]) AND v.virkning @> ${T()}
         AND o.objekttype = ANY(${p(REACHING_TYPES)}::text[]) AND ${current('o')}
-        AND (o.objekt_uuid = ${org} OR ${ownMember('o', `CASE WHEN o.objekttype = 'organisationfunktion' THEN 'tilknyttedeorganisationer' ELSE 'tilhoerer' END`)}))`);
+        AND (o.objekt_uuid = ${org} OR ${ownMember('o', `(CASE WHEN o.objekttype = 'organisationfunktion' THEN 'tilknyttedeorganisationer' ELSE 'tilhoerer' END)`)}))`);
   }
   // A closing the snapshot could not see did not happen for this reader.
   const til =
@@ -164,13 +167,14 @@ function scanSql(type: HierarchyType, pin: HierarchyPin, after: string | undefin
       WHERE r.objekttype = ${p(type)} ${after !== undefined ? `AND r.objekt_uuid > ${p(after)}::uuid` : ''} AND ${current('r')}
       ORDER BY r.objekt_uuid
       LIMIT ${p(scan)}
-    )
+    ),
+    m AS MATERIALIZED (SELECT r.id, (${membership.join(' OR ')}) AS member FROM r)
     SELECT r.objekt_uuid::text AS uuid, m.member,
       CASE WHEN m.member THEN coalesce(r.faelles_virkning @> ${T()}, false) END AS whole,
       CASE WHEN m.member THEN to_json(r.fra)#>>'{}' END AS fra, CASE WHEN m.member THEN ${til} END AS til,
       CASE WHEN m.member THEN r.livscykluskode END AS livscykluskode, CASE WHEN m.member THEN r.brugerref END AS brugerref,
       CASE WHEN m.member THEN r.note END AS note, CASE WHEN m.member THEN r.indhold::text END AS indhold${cpr}
-    FROM r CROSS JOIN LATERAL (SELECT (${membership.join(' OR ')}) AS member) m
+    FROM r JOIN m ON m.id = r.id
     ORDER BY r.objekt_uuid`;
   return { sql, params };
 }
