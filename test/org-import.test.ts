@@ -225,6 +225,52 @@ for (const backend of backends) {
       expect(renamed.before).not.toBe(renamed.after);
     });
 
+    it('streams the imported municipality as of a past date: the same objects as paging, a cursor resumes the stream', async () => {
+      const base = `/organisation/organisation/${AARHUS.uuid}/hierarki?virkningstid=2024-03-01T00:00:00Z`;
+      const streamed = await platform.http.inject({ method: 'GET', url: base });
+      expect(streamed.statusCode).toBe(200);
+      const lines = streamed.body
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as { objekttype: string; uuid: string });
+      const keys = lines.map((l) => `${l.objekttype} ${l.uuid}`);
+      expect(keys).toEqual([...keys].sort());
+      expect(new Set(keys).size).toBe(keys.length);
+      // Units existing then are all there (a unit is a member while it exists: its tilhoerer spans its life).
+      const t = Date.parse('2024-03-01T00:00:00Z');
+      const alive = unitsOf(m).filter((u) => u.content.relationer.tilhoerer!.some((v) => v.virkning.from <= t && t < v.virkning.to));
+      expect(
+        lines
+          .filter((l) => l.objekttype === 'organisationenhed')
+          .map((l) => l.uuid)
+          .sort(),
+      ).toEqual(alive.map((u) => u.uuid).sort());
+      // Paged with an odd page size, from one pin: the same objects in the same order.
+      const paged: typeof lines = [];
+      let cursor: string | undefined;
+      let third: string | undefined;
+      do {
+        const res = await platform.http.inject({
+          method: 'GET',
+          url: `${base}&format=json&maximalantalresultater=97${cursor ? `&cursor=${cursor}` : ''}`,
+        });
+        expect(res.statusCode).toBe(200);
+        paged.push(...res.json().objekter);
+        cursor = res.json().next;
+        if (paged.length === 97 * 3) third = cursor;
+      } while (cursor);
+      expect(paged.map((l) => `${l.objekttype} ${l.uuid}`)).toEqual(keys);
+      expect(paged).toEqual(lines);
+      // The stream resumed from the third page's cursor gives the rest.
+      const rest = await platform.http.inject({ method: 'GET', url: `${base}&cursor=${third}` });
+      expect(
+        rest.body
+          .trim()
+          .split('\n')
+          .map((l) => JSON.parse(l)),
+      ).toEqual(lines.slice(97 * 3));
+    });
+
     it('reports a re-import as unchanged and writes nothing; a changed object is updated alone', async () => {
       const before = await registrations();
       const again = await post(importRequestBody(m));

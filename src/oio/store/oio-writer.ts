@@ -27,6 +27,8 @@ export type ContentRule = ((write: {
   readonly uuid: string;
   readonly action: Action;
   readonly content: Content;
+  /** The content of the registration this one replaces, when there is one and it is not deleted. */
+  readonly previous?: Content | undefined;
   readonly tx: Queryable;
 }) => Promise<void> | void) & {
   /**
@@ -296,7 +298,15 @@ export class OioWriter {
       : undefined;
     const result = next(currentContent);
     if (result.livscykluskode !== 'Slettet' && result.livscykluskode !== 'Passiveret') {
-      for (const rule of this.rules[decl.name] ?? []) await rule({ uuid, action, content: result.content, tx: this.tx });
+      for (const rule of this.rules[decl.name] ?? []) {
+        await rule({
+          uuid,
+          action,
+          content: result.content,
+          previous: currentContent?.livscykluskode === 'Slettet' ? undefined : currentContent?.content,
+          tx: this.tx,
+        });
+      }
     }
     const { rows } = await this.tx.query<{ bad: { rel: string; uuid: string; objekttype: string; allowed: string[] }[] | null }>(
       WRITE_SQL,

@@ -184,9 +184,20 @@ function cycleError(cycle: { from: string; to: string }) {
   });
 }
 
-const noUnitCycleEach = async ({ uuid, content, tx }: Parameters<ContentRule>[0]) => {
+/** The parent values as a comparable key: the same parents over the same periods give the same key. */
+function parentsKey(parents: readonly { uuid: string; virkning: Virkning }[]): string {
+  return parents
+    .map((p) => `${p.uuid} ${p.virkning.from} ${p.virkning.to}`)
+    .sort()
+    .join('|');
+}
+
+const noUnitCycleEach = async ({ uuid, content, previous, tx }: Parameters<ContentRule>[0]) => {
   const self = uuid.toLowerCase();
   const parents = parentsOf(content);
+  // A write that keeps the unit's parents as they were (a rename, a new address) cannot make a
+  // cycle: no lock, no walk.
+  if (previous && parentsKey(parents) === parentsKey(parentsOf(previous))) return;
   if (parents.length === 0) return;
   const own = parents.find((p) => p.uuid === self);
   if (own) {

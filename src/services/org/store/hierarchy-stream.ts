@@ -115,7 +115,7 @@ interface Row {
  * telling whether all its values hold at the instant (`faelles_virkning`): then it is the answer
  * as stored, and nothing needs parsing.
  */
-function scanSql(type: HierarchyType, pin: HierarchyPin, after: string | undefined, scan: number): { sql: string; params: unknown[] } {
+function scanSql(type: HierarchyType, pin: HierarchyPin, range: ScanRange, scan: number): { sql: string; params: unknown[] } {
   const params: unknown[] = [];
   const p = (v: unknown) => {
     params.push(v);
@@ -164,7 +164,7 @@ function scanSql(type: HierarchyType, pin: HierarchyPin, after: string | undefin
   const sql = `WITH r AS MATERIALIZED (
       SELECT r.id, r.objekt_uuid, r.fra, r.til, r.til_xid, r.livscykluskode, r.brugerref, r.note, r.indhold, r.faelles_virkning
       FROM oio_registrering r
-      WHERE r.objekttype = ${p(type)} ${after !== undefined ? `AND r.objekt_uuid > ${p(after)}::uuid` : ''} AND ${current('r')}
+      WHERE r.objekttype = ${p(type)} ${bounds(range, p)} AND ${current('r')}
       ORDER BY r.objekt_uuid
       LIMIT ${p(scan)}
     ),
@@ -225,10 +225,54 @@ function toLine(type: HierarchyType, row: Row, virkningstid: number): string {
   return inner ? `${head},${inner}}` : `${head}}`;
 }
 
-/** The types still to read after a key, each with the UUID to start after. */
-function remaining(after: HierarchyKey | undefined): [HierarchyType, string | undefined][] {
+/** Where a scan starts and ends within its type, in UUID order: each bound is optional. */
+interface ScanRange {
+  /** Start after this UUID … */
+  readonly after?: string | undefined;
+  /** … or at this one. */
+  readonly from?: string | undefined;
+  /** End before this UUID. */
+  readonly below?: string | undefined;
+}
+
+function bounds(range: ScanRange, p: (v: unknown) => string): string {
+  return [
+    range.after !== undefined ? `AND r.objekt_uuid > ${p(range.after)}::uuid` : '',
+    range.from !== undefined ? `AND r.objekt_uuid >= ${p(range.from)}::uuid` : '',
+    range.below !== undefined ? `AND r.objekt_uuid < ${p(range.below)}::uuid` : '',
+  ].join(' ');
+}
+
+/** One stretch of the keyset: a type, and a range of its UUIDs. */
+interface Segment {
+  readonly type: HierarchyType;
+  readonly range: ScanRange;
+}
+
+/**
+ * The keyset after a key cut into segments: each type, and each type into `parts` ranges of the
+ * UUID space (by leading hex digits; UUIDs are spread evenly over it), which can be read at once
+ * and handed out in order.
+ */
+function segments(after: HierarchyKey | undefined, parts: number): Segment[] {
   const start = after ? HIERARCHY_TYPES.indexOf(after.objekttype) : 0;
-  return HIERARCHY_TYPES.slice(start).map((t, i) => [t, i === 0 && after ? after.uuid : undefined]);
+  const edge = (i: number) =>
+    `${Math.floor((i * 0x10000) / parts)
+      .toString(16)
+      .padStart(4, '0')}0000-0000-0000-0000-000000000000`;
+  const out: Segment[] = [];
+  for (const type of HIERARCHY_TYPES.slice(start)) {
+    for (let i = 0; i < parts; i++) {
+      const below = i + 1 < parts ? edge(i + 1) : undefined;
+      const first = type === after?.objekttype;
+      // Ranges wholly before the key are read already.
+      if (first && below !== undefined && after!.uuid >= below) continue;
+      const lower = i > 0 ? edge(i) : undefined;
+      const range = first && (lower === undefined || after!.uuid >= lower) ? { after: after!.uuid, below } : { from: lower, below };
+      out.push({ type, range });
+    }
+  }
+  return out;
 }
 
 /**
@@ -242,12 +286,86 @@ const MAX_SCAN = 16_000;
 export type PersonsRead = (persons: readonly PersonRead[]) => Promise<void>;
 
 /**
- * Every member after `after`, in (objekttype, uuid) order, as the members found by each bounded
- * scan (`chunk` registrations at first; then sized for about `chunk` members, from `chunk` to
- * MAX_SCAN registrations).
- * Read as the consumer pulls, one statement ahead: the next scan runs in the database while the
- * consumer writes this one out. A consumer that stops pulling stops the reading, and at most two
- * chunks are ever held in memory.
+ * The members of one segment, one bounded scan at a time (`chunk` registrations at first; then
+ * sized for about `chunk` members, from `chunk` to MAX_SCAN registrations).
+ */
+async function* segmentChunks(db: Queryable, pin: HierarchyPin, segment: Segment, chunk: number): AsyncGenerator<HierarchyChunk> {
+  const { type } = segment;
+  let range = segment.range;
+  let scan = chunk;
+  for (;;) {
+    const { sql, params } = scanSql(type, pin, range, scan);
+    const { rows } = await db.query<Row>(sql, params);
+    const members = rows.filter((r) => r.member);
+    if (members.length) {
+      yield {
+        objekttype: type,
+        lines: members.map((r) => toLine(type, r, pin.virkningstid)),
+        uuids: members.map((r) => r.uuid),
+        persons: type === 'person' ? members.map((r) => ({ uuid: r.uuid, cpr: r.cpr ?? undefined })) : [],
+      };
+    }
+    if (rows.length < scan) return;
+    range = { after: rows[rows.length - 1]!.uuid, below: range.below };
+    // Aim the next scan at about `chunk` members, from the share of members in this one.
+    scan = Math.max(chunk, Math.min(MAX_SCAN, members.length ? Math.round((scan * chunk) / members.length) : scan * 4));
+  }
+}
+
+/** An async iterator kept `depth` results ahead of its consumer. */
+class ReadAhead<T> {
+  private readonly queue: Promise<IteratorResult<T>>[] = [];
+  private ended = false;
+
+  constructor(
+    private readonly source: AsyncGenerator<T>,
+    private readonly depth: number,
+  ) {
+    this.fill();
+  }
+
+  private fill(): void {
+    while (!this.ended && this.queue.length < this.depth) {
+      const next = this.source.next();
+      next.then(
+        (r) => void (r.done && (this.ended = true)),
+        () => void (this.ended = true),
+      );
+      this.queue.push(next);
+    }
+  }
+
+  async next(): Promise<IteratorResult<T>> {
+    const result = await (this.queue.shift() ?? this.source.next());
+    this.fill();
+    return result;
+  }
+
+  /** Stops reading ahead; what is in flight is waited for and dropped. */
+  async close(): Promise<void> {
+    this.ended = true;
+    await Promise.allSettled(this.queue.splice(0));
+    await this.source.return(undefined);
+  }
+}
+
+/** How a hierarchy is read: one range per type read in turn (pages), or several at once (the stream). */
+export interface HierarchyReading {
+  /** Ranges of the UUID space per type. */
+  readonly parts: number;
+  /** Segments read at once, each one scan ahead of the consumer. */
+  readonly parallel: number;
+}
+
+/** A page reads as little as it can beyond what it returns. */
+const PAGED: HierarchyReading = { parts: 1, parallel: 1 };
+/** The stream keeps two statements running while it writes (on two cores, one database core busy while Node writes). */
+export const STREAMED: HierarchyReading = { parts: 16, parallel: 2 };
+
+/**
+ * Every member after `after`, in (objekttype, uuid) order, chunk by chunk, read as the consumer
+ * pulls: segments are read `parallel` at a time and each a scan ahead, and handed out in order.
+ * A consumer that stops pulling stops the reading; at most 2 × `parallel` chunks are held.
  */
 export async function* hierarchyChunks(
   db: Queryable,
@@ -255,41 +373,27 @@ export async function* hierarchyChunks(
   after: HierarchyKey | undefined,
   chunk = 1000,
   onPersons?: PersonsRead,
+  reading: HierarchyReading = PAGED,
 ): AsyncGenerator<HierarchyChunk> {
-  type Scan = { type: HierarchyType; scan: number; rows: Promise<Row[]> };
-  const types = remaining(after);
-  const start = (ti: number, afterUuid: string | undefined, scan: number): Scan | undefined => {
-    const entry = types[ti];
-    if (!entry) return undefined;
-    const [type] = entry;
-    const { sql, params } = scanSql(type, pin, afterUuid, scan);
-    const rows = db.query<Row>(sql, params).then((r) => r.rows);
-    rows.catch(() => {}); // handled where awaited; a scan read ahead and never awaited must not go unhandled
-    return { type, scan, rows };
-  };
-  let ti = 0;
-  let next = start(0, types[0]?.[1], chunk);
-  while (next) {
-    const { type, scan } = next;
-    const rows = await next.rows;
-    // Read ahead: the next scan of this type (sized from this one's share of members), or the next type's first.
-    const members = rows.filter((r) => r.member);
-    if (rows.length < scan) {
-      ti++;
-      next = start(ti, types[ti]?.[1], chunk);
-    } else {
-      const size = Math.max(chunk, Math.min(MAX_SCAN, members.length ? Math.round((scan * chunk) / members.length) : scan * 4));
-      next = start(ti, rows[rows.length - 1]!.uuid, size);
+  const segs = segments(after, reading.parts);
+  const running = new Map<number, ReadAhead<HierarchyChunk>>();
+  const depth = reading.parallel > 1 ? 2 : 1;
+  try {
+    for (let i = 0; i < segs.length; i++) {
+      for (let k = i; k < Math.min(segs.length, i + reading.parallel); k++) {
+        if (!running.has(k)) running.set(k, new ReadAhead(segmentChunks(db, pin, segs[k]!, chunk), depth));
+      }
+      const current = running.get(i)!;
+      for (;;) {
+        const r = await current.next();
+        if (r.done) break;
+        if (r.value.persons.length && onPersons) await onPersons(r.value.persons);
+        yield r.value;
+      }
+      running.delete(i);
     }
-    if (members.length === 0) continue;
-    const out: HierarchyChunk = {
-      objekttype: type,
-      lines: members.map((r) => toLine(type, r, pin.virkningstid)),
-      uuids: members.map((r) => r.uuid),
-      persons: type === 'person' ? members.map((r) => ({ uuid: r.uuid, cpr: r.cpr ?? undefined })) : [],
-    };
-    if (out.persons.length && onPersons) await onPersons(out.persons);
-    yield out;
+  } finally {
+    await Promise.allSettled([...running.values()].map((r) => r.close()));
   }
 }
 
@@ -330,7 +434,7 @@ export function hierarchyNdjson(
   onPersons?: PersonsRead,
 ): Readable {
   async function* text() {
-    for await (const c of hierarchyChunks(db, pin, after, chunk, onPersons)) yield c.lines.join('\n') + '\n';
+    for await (const c of hierarchyChunks(db, pin, after, chunk, onPersons, STREAMED)) yield c.lines.join('\n') + '\n';
   }
   return Readable.from(text(), { objectMode: false, highWaterMark: 64 * 1024 });
 }
