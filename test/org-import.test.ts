@@ -271,6 +271,43 @@ for (const backend of backends) {
       ).toEqual(lines.slice(97 * 3));
     });
 
+    it('pages "who works here" for the root and its subtree: the pages make up the whole, in UUID order', async () => {
+      const root = unitsOf(m).find((u) => !(u.content.relationer.overordnet ?? []).some((v) => v.objekttype === 'organisationenhed'))!;
+      const base = `/organisation/organisationenhed/${root.uuid}/brugere?undertraeer=true&virkningstid=2025-06-01T00:00:00Z`;
+      const whole = await platform.http.inject({ method: 'GET', url: `${base}&maximalantalresultater=10000` });
+      expect(whole.statusCode).toBe(200);
+      type Row = { enhed: string; funktion: string; bruger: string };
+      const all: Row[] = whole.json().tilknytninger;
+      expect(whole.json().next).toBeUndefined();
+      // Every user working then is there (the generator gives each user a function for each employment).
+      expect(new Set(all.map((r) => r.bruger)).size).toBeGreaterThan(100);
+      const key = (r: Row) => `${r.enhed} ${r.funktion} ${r.bruger}`;
+      expect(all.map(key)).toEqual(all.map(key).sort());
+      const paged: Row[] = [];
+      let cursor: string | undefined;
+      let first: string | undefined;
+      do {
+        const res = await platform.http.inject({
+          method: 'GET',
+          url: cursor ? `${base}&cursor=${cursor}` : `${base}&maximalantalresultater=7`,
+        });
+        expect(res.statusCode, res.body).toBe(200);
+        paged.push(...res.json().tilknytninger);
+        cursor = res.json().next;
+        first ??= cursor;
+      } while (cursor);
+      expect(paged).toEqual(all);
+      // A cursor is for its own unit and its own undertraeer.
+      const other = unitsOf(m).find((u) => u.uuid !== root.uuid)!;
+      const wrongUnit = await platform.http.inject({
+        method: 'GET',
+        url: `/organisation/organisationenhed/${other.uuid}/brugere?undertraeer=true&cursor=${first}`,
+      });
+      expect([wrongUnit.statusCode, wrongUnit.json().error.code]).toEqual([400, 'INVALID_CURSOR']);
+      const garbled = await platform.http.inject({ method: 'GET', url: `${base}&cursor=bm90LWpzb24` });
+      expect([garbled.statusCode, garbled.json().error.code]).toEqual([400, 'INVALID_CURSOR']);
+    });
+
     it('reports a re-import as unchanged and writes nothing; a changed object is updated alone', async () => {
       const before = await registrations();
       const again = await post(importRequestBody(m));

@@ -25,6 +25,7 @@ import {
   userFunctions,
   worksIn,
   type ReadAt,
+  type TilknytningKey,
 } from '../store/read-models.ts';
 
 const str = { type: 'string' } as const;
@@ -65,6 +66,46 @@ function relationTarget(value: string, parameter: string): { uuid: string } | { 
 }
 
 const PAGE_DEFAULT = 1000;
+
+/** A page of "who works here": the unit, whether with its subtree, the times read at, and the last row. */
+interface WorksInCursor {
+  u: string;
+  s: boolean;
+  registreringstid: string;
+  virkningstid: string;
+  k: TilknytningKey;
+}
+
+function encodeWorksInCursor(state: WorksInCursor): string {
+  return Buffer.from(JSON.stringify(state)).toString('base64url');
+}
+
+function decodeWorksInCursor(raw: string, unit: string, subtree: boolean): { at: ReadAt; after: TilknytningKey } {
+  let state: WorksInCursor;
+  try {
+    state = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8')) as WorksInCursor;
+  } catch {
+    throw oioError('INVALID_CURSOR');
+  }
+  const ok =
+    state !== null &&
+    typeof state === 'object' &&
+    typeof state.registreringstid === 'string' &&
+    typeof state.virkningstid === 'string' &&
+    Array.isArray(state.k) &&
+    state.k.length === 3 &&
+    state.k.every((k) => typeof k === 'string' && isUuid(k));
+  if (!ok) throw oioError('INVALID_CURSOR');
+  if (state.u !== unit || state.s !== subtree)
+    throw oioError('INVALID_CURSOR', 'The cursor belongs to another unit or another undertraeer');
+  try {
+    parseInstant(state.registreringstid);
+    parseInstant(state.virkningstid);
+  } catch {
+    throw oioError('INVALID_CURSOR');
+  }
+  return { at: { registreringstid: state.registreringstid, virkningstid: state.virkningstid }, after: state.k };
+}
 
 /**
  * FK Organisation's reads beyond LoRa's: the whole organisation streamed from one snapshot
@@ -211,10 +252,19 @@ export function registerOrgReadRoutes(app: FastifyInstance, deps: { oio: OioStor
       schema: {
         tags: ['organisation/organisationenhed'],
         summary: 'Who works in a unit (with undertraeer=true: in it or below it): users tied to it by a function valid at virkningstid',
+        description:
+          'One row per user, unit and function, in (enhed, funktion, bruger) UUID order, a page at a time ' +
+          '(`maximalantalresultater`, default 1000). When more follow, `next` is a cursor for the next page, which reads at ' +
+          'the times the first page was read at.',
         params: uuidParams,
-        querystring: querySchema({ undertraeer: flag }),
+        querystring: querySchema({
+          undertraeer: flag,
+          maximalantalresultater: { type: 'string', pattern: '^([1-9][0-9]{0,3}|10000)$' },
+          cursor: str,
+        }),
         response: ok({
           uuid: str,
+          next: str,
           tilknytninger: {
             type: 'array',
             items: {
@@ -237,9 +287,17 @@ export function registerOrgReadRoutes(app: FastifyInstance, deps: { oio: OioStor
     async (req) => {
       const uuid = (req.params as { uuid: string }).uuid.toLowerCase();
       const q = req.query as Record<string, string | undefined>;
-      const at = await readAt(oio, q);
-      await requireObject(store, 'organisationenhed', uuid, at);
-      return { ...at, uuid, tilknytninger: await worksIn(store, uuid, at, q.undertraeer === 'true') };
+      const subtree = q.undertraeer === 'true';
+      let at: ReadAt;
+      let after: TilknytningKey | undefined;
+      if (q.cursor !== undefined) {
+        ({ at, after } = decodeWorksInCursor(q.cursor, uuid, subtree));
+      } else {
+        at = await readAt(oio, q);
+        await requireObject(store, 'organisationenhed', uuid, at);
+      }
+      const { tilknytninger, last } = await worksIn(store, uuid, at, subtree, Number(q.maximalantalresultater ?? PAGE_DEFAULT), after);
+      return { ...at, uuid, tilknytninger, ...(last ? { next: encodeWorksInCursor({ u: uuid, s: subtree, ...at, k: last }) } : {}) };
     },
   );
 

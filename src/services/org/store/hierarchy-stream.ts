@@ -134,8 +134,9 @@ function scanSql(type: HierarchyType, pin: HierarchyPin, range: ScanRange, scan:
   // Read from the registration itself (already at hand), not the search index: one row less to
   // fetch per object. The bounds are stored as `formatInstant` writes them, which casts back exactly.
   const ownMember = (r: string, felt: string) =>
-    `EXISTS (SELECT 1 FROM jsonb_array_elements(${r}.indhold->'relationer'->${felt}) AS v
-       WHERE v->>'uuid' = ${orgText} AND (v->'virkning'->>'from')::timestamptz <= ${T()} AND (v->'virkning'->>'to')::timestamptz > ${T()})`;
+    `EXISTS (SELECT 1 FROM jsonb_array_elements(${r}.indhold->'relationer'->${felt}) AS hv(val)
+       WHERE hv.val->>'uuid' = ${orgText} AND (hv.val->'virkning'->>'from')::timestamptz <= ${T()}
+         AND (hv.val->'virkning'->>'to')::timestamptz > ${T()})`;
 
   const membership: string[] = [];
   if (type === 'organisation') membership.push(`r.objekt_uuid = ${org}`);
