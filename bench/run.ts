@@ -18,6 +18,11 @@
  * Then, on a fresh database of its own (schema `<BENCH_SCHEMA>_kla`), FK Klassifikation
  * (bench/kla.ts): the full-size synthetic KLE imported (goal < 10 s on PostgreSQL) and re-imported
  * as its next edition, and class search by number prefix and by words (goal p99 < 20 ms).
+ * On PostgreSQL, FK Organisation (bench/org.ts, schema `<BENCH_SCHEMA>_org`): a 5,000-unit,
+ * 50,000-user municipality imported in one call, its full hierarchy as of a past date (goal < 2 s
+ * and < 300 MB extra server memory), "who works here" for the root's subtree (goal p99 < 200 ms)
+ * and point reads, each beside hand-written SQL; and the LoRa comparison (bench/org-lora.ts,
+ * schema `<BENCH_SCHEMA>_lora`): LoRa 1.3's REST workload through ours (goal ≥ 10× LoRa).
  * Ours and the baseline run on the same requests in alternating rounds; check_mismatches counts
  * sample requests where they answered differently (must be 0). host_load1 is the machine's load
  * average after the phase: other processes on the same cores make the figures noisy.
@@ -33,6 +38,9 @@
  *   BENCH_SECONDS         upper bound of each measured phase, in seconds (default 10)
  *   BENCH_CONCURRENCY     concurrency of laes and ret (default 8)
  *   BENCH_SEED            seed of the data and the workload (default 1)
+ *   BENCH_ORG_UNITS       units of the FK Organisation municipality (default 5000)
+ *   BENCH_ORG_USERS       users of it (default 50000)
+ *   BENCH_PARTS           oio,kla,org,lora: which parts to run (default all)
  * PGlite runs in a fresh temporary data folder, removed afterwards.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -49,6 +57,8 @@ import { loadDataset } from './oio-dataset.ts';
 import { benchLaes, benchRet, benchSoeg, type BenchContext } from './oio-workloads.ts';
 import { seconds } from './stats.ts';
 import { benchKla } from './kla.ts';
+import { runOrgBench } from './org.ts';
+import { runOrgLoraBench } from './org-lora.ts';
 
 function int(name: string, fallback: number): number {
   const raw = process.env[name];
@@ -72,6 +82,9 @@ const config = {
   seconds: int('BENCH_SECONDS', 10),
   concurrency: int('BENCH_CONCURRENCY', 8),
   seed: int('BENCH_SEED', 1),
+  orgUnits: int('BENCH_ORG_UNITS', 5000),
+  orgUsers: int('BENCH_ORG_USERS', 50_000),
+  parts: (process.env.BENCH_PARTS || 'oio,kla,org,lora').split(',').map((p) => p.trim()),
 };
 
 const print = (line: string) => console.log(line);
@@ -192,8 +205,29 @@ print(
 let failed = false;
 for (const backend of backends as ('postgres' | 'pglite')[]) {
   try {
-    await runBackend(backend);
-    await runKla(backend);
+    if (config.parts.includes('oio')) await runBackend(backend);
+    if (config.parts.includes('kla')) await runKla(backend);
+    if (backend === 'postgres' && config.parts.includes('org')) {
+      await runOrgBench({
+        url: config.url,
+        schema: `${config.schema}_org`,
+        keep: config.keep,
+        seconds: config.seconds,
+        concurrency: config.concurrency,
+        seed: config.seed,
+        units: config.orgUnits,
+        users: config.orgUsers,
+        print,
+      });
+    }
+    if (backend === 'postgres' && config.parts.includes('lora')) {
+      const schema = `${config.schema}_lora`;
+      try {
+        await runOrgLoraBench({ databaseUrl: config.url, schema, log: print, seconds: config.seconds, seed: config.seed });
+      } finally {
+        if (!config.keep) await dropPostgresSchema(config.url, schema);
+      }
+    }
   } catch (err) {
     failed = true;
     print(`oio.error ${backend} ${err instanceof Error ? (err.stack ?? err.message).split('\n').slice(0, 4).join(' | ') : String(err)}`);
