@@ -182,25 +182,27 @@ async function search(store: OioStore, decl: ObjectTypeDecl, q: Query, uuids: st
   const cursor = parsed.cursor !== undefined ? decodeCursor(parsed.cursor, parsed.fingerprint) : undefined;
   // The first page pins the registration time and the database snapshot; every later page reads
   // the same state. A registration time the client asks for is its own pin: history is immutable.
-  const pin = cursor
-    ? { registreringstid: cursor.r, snapshot: cursor.s }
-    : parsed.registreringstid
-      ? { registreringstid: parsed.registreringstid, snapshot: undefined }
-      : await store.pin();
-  const registreringstid = pin.registreringstid;
+  // A first page at "now" pins itself, in the search statement.
   const virkning = parsed.virkningIsNow && cursor?.t !== undefined ? { at: cursor.t } : parsed.virkning;
-  const fetched = await store.soeg(decl.name, {
+  const query = {
     criteria: parsed.criteria,
     uuids,
     livscykluskode: parsed.livscykluskode,
     brugerref: parsed.brugerref,
     note: parsed.note,
     virkning,
-    registreringstid,
-    snapshot: pin.snapshot,
     limit: parsed.first + parsed.pageSize + 1,
     after: cursor?.a,
-  });
+  };
+  const given = cursor
+    ? { registreringstid: cursor.r, snapshot: cursor.s }
+    : parsed.registreringstid
+      ? { registreringstid: parsed.registreringstid, snapshot: undefined }
+      : undefined;
+  const { uuids: fetched, pin } = given
+    ? { uuids: await store.soeg(decl.name, { ...query, ...given }), pin: given }
+    : await store.soegPinned(decl.name, query);
+  const registreringstid = pin.registreringstid;
   const page = fetched.slice(parsed.first, parsed.first + parsed.pageSize);
   const more = fetched.length > parsed.first + parsed.pageSize;
   const next =

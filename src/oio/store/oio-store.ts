@@ -5,7 +5,7 @@ import { filterStored, type VirkningSelection, type WireObject } from '../domain
 import type { Content, Livscykluskode, ObjectTypeDecl, OioObject } from '../model.ts';
 import { OioWriter, type ContentRules, type WriteContext } from './oio-writer.ts';
 import { fetchRegistrations, listObjects, type RegistrationSelection } from './read-sql.ts';
-import { buildSearch, type SearchQuery } from './search-sql.ts';
+import { buildPinnedSearch, buildSearch, type SearchQuery } from './search-sql.ts';
 
 export type { Action, ContentRule, ContentRules, WriteContext } from './oio-writer.ts';
 export { OioWriter } from './oio-writer.ts';
@@ -161,5 +161,19 @@ export class OioStore {
     const { sql, params } = buildSearch(decl.name, query);
     const { rows } = await this.store.query<{ uuid: string }>(sql, params);
     return rows.map((r) => String(r.uuid));
+  }
+
+  /**
+   * Searches at the registration time now, pinned in the same statement: the UUIDs, and the pin
+   * (the statement's time and database snapshot) for reading later pages of the same state.
+   */
+  async soegPinned(type: string, query: Omit<SearchQuery, 'registreringstid' | 'snapshot'>): Promise<{ uuids: string[]; pin: Pin }> {
+    const decl = this.decl(type);
+    const { sql, params } = buildPinnedSearch(decl.name, query);
+    const { rows } = await this.store.query<{ uuid: string | null; pin_r: string; pin_s: string }>(sql, params);
+    return {
+      uuids: rows.flatMap((r) => (r.uuid === null ? [] : [String(r.uuid)])),
+      pin: { registreringstid: rows[0]!.pin_r, snapshot: rows[0]!.pin_s },
+    };
   }
 }

@@ -17,7 +17,10 @@ export interface SearchQuery {
   readonly note?: string | undefined;
   /** One effective instant, or a window [from, to) in which one instant must satisfy every criterion. */
   readonly virkning: { readonly at: number } | { readonly from: number; readonly to: number };
-  /** Registration time to search at; the caller pins it (see OioStore.pin). */
+  /**
+   * Registration time to search at (the caller pinned it, see OioStore.pin); absent: the search
+   * pins it itself, at the statement's own time and snapshot, and returns them (buildPinnedSearch).
+   */
   readonly registreringstid: string;
   /** The database snapshot pinned with it, when paging; see OioStore.pin. */
   readonly snapshot?: string | undefined;
@@ -59,7 +62,7 @@ export function likePattern(raw: string): { like: string } | { exact: string } {
  * rows match every criterion, where the intersection of the matching rows' virkning and the
  * asked window is not empty — one instant at which everything holds, not each at its own.
  */
-export function buildSearch(objekttype: string, q: SearchQuery): { sql: string; params: unknown[] } {
+export function buildSearch(objekttype: string, q: SearchQuery, pinHere = false): { sql: string; params: unknown[] } {
   const params: unknown[] = [];
   const p = (v: unknown) => {
     params.push(v);
@@ -67,10 +70,13 @@ export function buildSearch(objekttype: string, q: SearchQuery): { sql: string; 
   };
   const joins: string[] = [];
   const where: string[] = [`r.objekttype = ${p(objekttype)}`];
-  const at = p(q.registreringstid);
-  where.push(
-    q.snapshot !== undefined ? currentInSnapshot('r', at, p(q.snapshot)) : `r.fra <= ${at}::timestamptz AND r.til > ${at}::timestamptz`,
-  );
+  if (pinHere) where.push(`r.fra <= (SELECT pr FROM pin) AND r.til > (SELECT pr FROM pin)`);
+  else {
+    const at = p(q.registreringstid);
+    where.push(
+      q.snapshot !== undefined ? currentInSnapshot('r', at, p(q.snapshot)) : `r.fra <= ${at}::timestamptz AND r.til > ${at}::timestamptz`,
+    );
+  }
   // Only criteria carry virkning: with none, the window would be an unused (untypeable) parameter.
   let windowSql: string | undefined;
   const window = () =>
@@ -119,9 +125,22 @@ export function buildSearch(objekttype: string, q: SearchQuery): { sql: string; 
   if (q.uuids !== undefined) where.push(`r.objekt_uuid = ANY(${p(q.uuids)}::uuid[])`);
   if (q.after !== undefined) where.push(`r.objekt_uuid > ${p(q.after)}::uuid`);
 
-  const sql = `SELECT DISTINCT r.objekt_uuid AS uuid FROM oio_registrering r ${joins.join(' ')}
+  const search = `SELECT DISTINCT r.objekt_uuid AS uuid FROM oio_registrering r ${joins.join(' ')}
     WHERE ${where.join(' AND ')} ORDER BY r.objekt_uuid LIMIT ${p(q.limit)}`;
+  if (!pinHere) return { sql: search, params };
+  // The statement's own clock and snapshot are the pin: what it reads is what that snapshot saw
+  // at that time, so later pages pinned to them read on from the same state. One round trip, not two.
+  const sql = `WITH pin AS MATERIALIZED (SELECT clock_timestamp() AS pr, pg_current_snapshot()::text AS ps)
+    SELECT to_json(pin.pr)#>>'{}' AS pin_r, pin.ps AS pin_s, q.uuid FROM pin LEFT JOIN LATERAL (${search}) q ON true ORDER BY q.uuid`;
   return { sql, params };
+}
+
+/** A search that pins its own registration time and snapshot (the first page of a paged search). */
+export function buildPinnedSearch(
+  objekttype: string,
+  q: Omit<SearchQuery, 'registreringstid' | 'snapshot'>,
+): { sql: string; params: unknown[] } {
+  return buildSearch(objekttype, { ...q, registreringstid: '' }, true);
 }
 
 function textMatch(column: string, pattern: string, p: (v: unknown) => string): string {
