@@ -245,6 +245,11 @@ for (const backend of backends) {
           .map((l) => l.uuid)
           .sort(),
       ).toEqual(alive.map((u) => u.uuid).sort());
+      // Its IT systems and interest groups belong to it too.
+      expect(lines.filter((l) => l.objekttype === 'itsystem')).toHaveLength(m.stats.itsystems);
+      expect(lines.filter((l) => l.objekttype === 'interessefaellesskab')).toHaveLength(m.stats.groups);
+      expect(m.stats.itsystems).toBeGreaterThan(0);
+      expect(m.stats.groups).toBeGreaterThan(0);
       // Paged with an odd page size, from one pin: the same objects in the same order.
       const paged: typeof lines = [];
       let cursor: string | undefined;

@@ -24,6 +24,7 @@ import { contentToWire, type WireObject } from '../../../oio/domain/wire.ts';
 import { parseInstant } from '../../../oio/domain/time.ts';
 import type { AttributeValue, Content, ObjectTypeDecl, RelationValue, StateValue, Virkning } from '../../../oio/model.ts';
 import { organisation as organisationDecl } from '../types/organisation.ts';
+import { systemsAndGroups } from './generate-systems.ts';
 import { adresse, bruger, interessefaellesskab, itsystem, organisationenhed, organisationfunktion, person } from '../types/units.ts';
 import {
   PLACE_HEADS,
@@ -102,6 +103,9 @@ export interface MunicipalityStats {
   readonly persons: number;
   readonly functions: number;
   readonly addresses: number;
+  readonly itsystems: number;
+  /** Interest groups (networks of users across units). */
+  readonly groups: number;
   /** Relation values on units' `opgaver`. */
   readonly tasks: number;
   /** Deepest level of the unit tree (the root unit is level 1). */
@@ -183,7 +187,7 @@ const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'
 const hex8 = (n: number) => HEX[n >>> 24]! + HEX[(n >>> 16) & 255]! + HEX[(n >>> 8) & 255]! + HEX[n & 255]!;
 
 /** Kinds of object, each with its own UUID space. */
-const KIND = { unit: 1, user: 2, person: 3, function: 4, address: 5 } as const;
+const KIND = { unit: 1, user: 2, person: 3, function: 4, address: 5, itsystem: 6, interessefaellesskab: 7 } as const;
 
 /**
  * Deterministic v4-shaped UUIDs from (organisation, seed, kind, index). The first 32 bits are a
@@ -912,6 +916,15 @@ export function generateMunicipality(opts: GenerateMunicipalityOptions): Generat
   for (const f of functionObjects) objects.push(f);
 
   const since: Virkning = { from: instants.at(FOUNDED), to: Infinity, notetekst: SYNTHETIC_ORG_NOTE };
+  const extras = systemsAndGroups({
+    rng: r,
+    organisation: orgUuid,
+    uuid: (kind, index) => ids.make(KIND[kind], index),
+    since,
+    units: units.filter((u) => u.closed === NEVER).map((u) => u.uuid),
+    users: userObjects.map((u) => u.uuid),
+  });
+  objects.push(...extras);
   const code = /(\d{3})$/.exec(org.bvn)?.[1];
   const organisation: Content = {
     attributter: { organisationegenskaber: [{ fields: { brugervendtnoegle: org.bvn, organisationsnavn: org.navn }, virkning: since }] },
@@ -934,6 +947,8 @@ export function generateMunicipality(opts: GenerateMunicipalityOptions): Generat
       persons: personObjects.length,
       functions: functionObjects.length,
       addresses: addressList.length,
+      itsystems: extras.filter((o) => o.type === 'itsystem').length,
+      groups: extras.filter((o) => o.type === 'interessefaellesskab').length,
       tasks: taskCount,
       depth: unitsPerLevel.length,
       unitsPerLevel,
