@@ -443,6 +443,19 @@ for (const backend of backends) {
         await expectNothingStored(before);
       });
 
+      it('a user of the import that belongs to another organisation: 400 IMPORT_FOREIGN_OBJECT naming it', async () => {
+        const before = await objectCounts();
+        const body = importRequestBody(other);
+        const index = body.objekter.findIndex((o) => o.objekttype === 'bruger');
+        const user = body.objekter[index] as unknown as { uuid: string; relationer: Record<string, { uuid: string }[]> };
+        user.relationer.tilhoerer![0]!.uuid = AARHUS.uuid === other.uuid ? '00000000-0000-4000-8000-000000000001' : AARHUS.uuid;
+        const res = await post(body);
+        expect(res.statusCode).toBe(400);
+        expect(res.json().error.code).toBe('IMPORT_FOREIGN_OBJECT');
+        expect(res.json().error.details.objekt).toEqual({ index, objekttype: 'bruger', uuid: user.uuid });
+        await expectNothingStored(before);
+      });
+
       it('envelope errors: an unknown type, a malformed UUID, an unknown field, a UUID twice', async () => {
         const before = await objectCounts();
         const body = importRequestBody(other);

@@ -14,6 +14,11 @@ export const OrgErrors = defineErrors({
   },
   UNIT_CYCLE: { status: 400, fk: 40, message: 'The parent (overordnet) of a unit would make the unit tree a cycle' },
   INVALID_CPR: { status: 400, fk: 40, message: 'Not a CPR number: ten digits (optionally a dash after six) of a possible date' },
+  IMPORT_FOREIGN_OBJECT: {
+    status: 400,
+    fk: 40,
+    message: 'An object of an organisation import belongs to another organisation',
+  },
   PERSON_NOT_FOUND: { status: 404, fk: 44, message: 'No person with that UUID or CPR number' },
 });
 export type OrgErrorCode = keyof typeof OrgErrors;

@@ -4,6 +4,7 @@ import { oioError } from '../../../oio/errors.ts';
 import type { Content, ObjectTypeDecl } from '../../../oio/model.ts';
 import type { OioStore, WriteContext } from '../../../oio/store/oio-store.ts';
 import { AppError, platformError } from '../../../platform/errors.ts';
+import { orgError } from '../errors.ts';
 
 /** The object types an organisation import may carry, in the order they are written. */
 export const ORG_IMPORT_TYPES = [
@@ -125,12 +126,24 @@ function writeOrder(objects: readonly (OrgImportObject & { index: number })[]): 
   return out;
 }
 
+/** The relation that says which organisation an object of the import belongs to. */
+const OWNER: Readonly<Record<string, string>> = {
+  organisationenhed: 'tilhoerer',
+  bruger: 'tilhoerer',
+  itsystem: 'tilhoerer',
+  interessefaellesskab: 'tilhoerer',
+  person: 'tilhoerer',
+  adresse: 'tilhoerer',
+  organisationfunktion: 'tilknyttedeorganisationer',
+};
+
 /**
  * Checks what can be checked before any write: known types, no UUID twice, each content well
- * formed (validateContent), and relation targets that are part of the import of a type the
- * relation allows (targets already stored are checked by the store as it writes).
+ * formed (validateContent), every object belonging to the organisation imported where it says
+ * whom it belongs to, and relation targets that are part of the import of a type the relation
+ * allows (targets already stored are checked by the store as it writes).
  */
-function precheck(oio: OioStore, objects: readonly (OrgImportObject & { index?: number | undefined })[]): void {
+function precheck(oio: OioStore, organisation: string, objects: readonly (OrgImportObject & { index?: number | undefined })[]): void {
   const typeOf = new Map<string, string>();
   for (const o of objects) {
     const where = { index: o.index, type: o.type, uuid: o.uuid };
@@ -152,6 +165,15 @@ function precheck(oio: OioStore, objects: readonly (OrgImportObject & { index?: 
       validateContent(decl, o.content);
     } catch (err) {
       throw aboutObject(err, where);
+    }
+    const owner = OWNER[o.type];
+    const foreign = owner ? (o.content.relationer[owner] ?? []).find((v) => v.uuid?.toLowerCase() !== organisation || v.urn) : undefined;
+    if (foreign) {
+      const named = foreign.uuid ?? foreign.urn;
+      throw aboutObject(
+        orgError('IMPORT_FOREIGN_OBJECT', `${owner} names ${named}, not the organisation imported`, { field: owner }),
+        where,
+      );
     }
     for (const rel of decl.relations) {
       if (!rel.targets?.length) continue;
@@ -188,7 +210,7 @@ export async function importOrganisation(
   const orgUuid = data.organisation.uuid.toLowerCase();
   const objects = data.objects.map((o, index) => ({ ...o, uuid: o.uuid.toLowerCase(), index }));
   const root = { type: 'organisation', uuid: orgUuid, content: data.organisation.content, index: -1 };
-  precheck(oio, [{ ...root, index: undefined }, ...objects]);
+  precheck(oio, orgUuid, [{ ...root, index: undefined }, ...objects]);
   const ordered = [root, ...writeOrder(objects)];
 
   const summary: OrgImportSummary = { created: 0, updated: 0, unchanged: 0, objects: ordered.length, byType: {} };
