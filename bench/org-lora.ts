@@ -31,13 +31,25 @@ import { loadavg } from 'node:os';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import pg from 'pg';
 import { createPlatform, type Platform } from '../src/app.ts';
 import { migrate } from '../src/platform/store/migrations.ts';
 import { dropPostgresSchema, openPostgres } from '../src/platform/store/postgres-adapter.ts';
 import type { Store } from '../src/platform/store/store.ts';
 import { FEMALE, MALE, SURNAMES } from '../src/services/org/domain/generate-vocabulary.ts';
-import { errorNote, ms, perSecond, pick, prng, runLoad, seconds, summarize, type LoadResult, type Summary } from './stats.ts';
+import {
+  ensureTrigram,
+  errorNote,
+  mergeResults,
+  ms,
+  perSecond,
+  pick,
+  prng,
+  runLoad,
+  seconds,
+  summarize,
+  type LoadResult,
+  type Summary,
+} from './stats.ts';
 
 export interface OrgLoraOptions {
   readonly databaseUrl: string;
@@ -138,33 +150,6 @@ function lowerAscii(s: string): string {
 /** Runs `count` operations at concurrency 8 with no time limit (the load phase). */
 const loadAll = (count: number, op: (n: number) => Promise<unknown>) =>
   runLoad({ concurrency: CONCURRENCY, maxOps: count, maxSeconds: 3600 }, op);
-
-function merge(results: readonly LoadResult[]): LoadResult {
-  const latencies = new Float64Array(results.reduce((n, r) => n + r.ops, 0));
-  let at = 0;
-  for (const r of results) {
-    latencies.set(r.latencies, at);
-    at += r.ops;
-  }
-  return {
-    latencies,
-    ops: at,
-    errors: results.reduce((n, r) => n + r.errors, 0),
-    firstError: results.find((r) => r.errors > 0)?.firstError,
-    seconds: results.reduce((n, r) => n + r.seconds, 0),
-  };
-}
-
-async function ensureTrigram(url: string): Promise<void> {
-  // The migration's CREATE EXTENSION IF NOT EXISTS finds it in public, which is on the search path.
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    await client.query('CREATE EXTENSION IF NOT EXISTS pg_trgm SCHEMA public');
-  } finally {
-    await client.end();
-  }
-}
 
 export async function runOrgLoraBench(opts: OrgLoraOptions): Promise<void> {
   const log = opts.log;
@@ -297,7 +282,7 @@ export async function runOrgLoraBench(opts: OrgLoraOptions): Promise<void> {
     );
     parts.push(functionLoad);
     const loadSeconds = (performance.now() - loadStarted) / 1000;
-    const load = merge(parts);
+    const load = mergeResults(parts);
     const loadSummary = summarize(load);
     const loadRate = load.ops / loadSeconds;
     const counts = await store.query<{ objekttype: string; n: string }>(

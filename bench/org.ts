@@ -26,7 +26,7 @@ import { OioStore } from '../src/oio/store/oio-store.ts';
 import { migrate } from '../src/platform/store/migrations.ts';
 import { dropPostgresSchema, openPostgres } from '../src/platform/store/postgres-adapter.ts';
 import { forImport, generateMunicipality, importOrganisation } from '../src/services/org/index.ts';
-import { errorNote, ms, perSecond, pick, prng, ratio, runLoad, seconds, summarize } from './stats.ts';
+import { ensureTrigram, errorNote, ms, perSecond, pick, prng, ratio, runLoad, seconds, summarize } from './stats.ts';
 
 export interface OrgBenchOptions {
   readonly url: string;
@@ -157,13 +157,7 @@ LIMIT 1000`;
 export async function runOrgBench(o: OrgBenchOptions): Promise<void> {
   const started = performance.now();
   await dropPostgresSchema(o.url, o.schema);
-  const admin = new pg.Client({ connectionString: o.url });
-  await admin.connect();
-  try {
-    await admin.query('CREATE EXTENSION IF NOT EXISTS pg_trgm SCHEMA public');
-  } finally {
-    await admin.end();
-  }
+  await ensureTrigram(o.url);
   const store = await openPostgres({ url: o.url, schema: o.schema, poolSize: o.concurrency + 2 });
   let server: ChildProcess | undefined;
   const agent = new Agent({ keepAlive: true, maxSockets: o.concurrency });

@@ -46,7 +46,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
 import { migrate } from '../src/platform/store/migrations.ts';
 import { openPglite } from '../src/platform/store/pglite-adapter.ts';
 import { dropPostgresSchema, openPostgres } from '../src/platform/store/postgres-adapter.ts';
@@ -55,7 +54,7 @@ import { OioStore } from '../src/oio/store/oio-store.ts';
 import { organisation } from '../src/services/org/types/organisation.ts';
 import { loadDataset } from './oio-dataset.ts';
 import { benchLaes, benchRet, benchSoeg, type BenchContext } from './oio-workloads.ts';
-import { seconds } from './stats.ts';
+import { ensureTrigram, seconds } from './stats.ts';
 import { benchKla } from './kla.ts';
 import { runOrgBench } from './org.ts';
 import { runOrgLoraBench } from './org-lora.ts';
@@ -101,14 +100,7 @@ interface Opened {
 async function openBackend(backend: string, schema = config.schema): Promise<Opened> {
   if (backend === 'postgres') {
     await dropPostgresSchema(config.url, schema);
-    // The migration's CREATE EXTENSION IF NOT EXISTS finds it in public, which is on the search path.
-    const client = new pg.Client({ connectionString: config.url });
-    await client.connect();
-    try {
-      await client.query('CREATE EXTENSION IF NOT EXISTS pg_trgm SCHEMA public');
-    } finally {
-      await client.end();
-    }
+    await ensureTrigram(config.url);
     const store = await openPostgres({ url: config.url, schema: schema, poolSize: config.concurrency + 2 });
     return {
       store,

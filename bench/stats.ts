@@ -1,3 +1,4 @@
+import pg from 'pg';
 // Small, dependency-free helpers for the benchmarks: a seeded PRNG, a bounded concurrent load
 // runner that records per-operation latency, percentiles and figure formatting.
 
@@ -119,19 +120,33 @@ export async function runAlternating(
       done[i]! += r.ops;
     }
   }
-  return parts.map((list) => {
-    const latencies = new Float64Array(list.reduce((sum, r) => sum + r.ops, 0));
-    let at = 0;
-    for (const r of list) {
-      latencies.set(r.latencies, at);
-      at += r.ops;
-    }
-    return {
-      latencies,
-      ops: at,
-      errors: list.reduce((sum, r) => sum + r.errors, 0),
-      firstError: list.find((r) => r.errors > 0)?.firstError,
-      seconds: list.reduce((sum, r) => sum + r.seconds, 0),
-    };
-  });
+  return parts.map(mergeResults);
+}
+
+/** Several runs of one workload as one: their latencies, counts and times added up. */
+export function mergeResults(list: readonly LoadResult[]): LoadResult {
+  const latencies = new Float64Array(list.reduce((sum, r) => sum + r.ops, 0));
+  let at = 0;
+  for (const r of list) {
+    latencies.set(r.latencies, at);
+    at += r.ops;
+  }
+  return {
+    latencies,
+    ops: at,
+    errors: list.reduce((sum, r) => sum + r.errors, 0),
+    firstError: list.find((r) => r.errors > 0)?.firstError,
+    seconds: list.reduce((sum, r) => sum + r.seconds, 0),
+  };
+}
+
+/** Creates pg_trgm in the public schema: the migrations' CREATE EXTENSION IF NOT EXISTS then finds it on the search path of any schema. */
+export async function ensureTrigram(url: string): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query('CREATE EXTENSION IF NOT EXISTS pg_trgm SCHEMA public');
+  } finally {
+    await client.end();
+  }
 }
