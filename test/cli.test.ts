@@ -71,7 +71,16 @@ describe('the stotte CLI', () => {
     expect(gen.status).toBe(0);
     expect(gen.stdout).toMatch(/emneplan-1\.xml/);
     const data = tempDir();
-    const first = run(['kle', 'import', '--emneplan', join(dir, 'emneplan-1.xml'), '--handlingsfacetter', join(dir, 'handlingsfacetter-1.xml'), '--data', data]);
+    const first = run([
+      'kle',
+      'import',
+      '--emneplan',
+      join(dir, 'emneplan-1.xml'),
+      '--handlingsfacetter',
+      join(dir, 'handlingsfacetter-1.xml'),
+      '--data',
+      data,
+    ]);
     expect(first.stderr).toBe('');
     expect(first.stdout).toMatch(/^KLE import: \d{4} added, 0 changed, 0 retired, 0 unchanged$/m);
     const second = run(['kle', 'import', '--emneplan', join(dir, 'emneplan-2.xml'), '--data', data]);

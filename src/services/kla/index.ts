@@ -7,6 +7,7 @@ import { registrationSelection, virkningSelection, type Query } from '../../oio/
 import { oioError } from '../../oio/errors.ts';
 import type { OioStore, Pin } from '../../oio/store/oio-store.ts';
 import type { Store } from '../../platform/store/store.ts';
+import type { ProtectedService } from '../../platform/auth/http.ts';
 import { parseKle, type KleDocument } from './kle/parse.ts';
 import { klaError } from './errors.ts';
 import { readHierarchy } from './store/hierarchy.ts';
@@ -69,14 +70,24 @@ function effectiveInstant(q: Query): number {
 }
 
 /** FK Klassifikation: klassifikation, facet and klasse on the OIO store, the hierarchy, class search and KLE import. */
+/** FK Klassifikation as a protected service: its entity id (the `aud` of its tokens) and privileges. */
+export const klaService: ProtectedService = {
+  name: 'kla',
+  entityId: 'http://stoettesystemerne.dk/service/klassifikation/7',
+  prefix: '/klassifikation',
+  privileges: ['laes', 'skriv'],
+};
+
 export function klaModule(oio: OioStore, store: Store) {
   return {
     name: 'kla',
+    service: klaService,
     register(app: FastifyInstance) {
       // Class search and the hierarchy are static routes beside LoRa's; register them first.
       app.get(
         '/klassifikation/klasse/fritekst',
         {
+          config: { privilege: 'laes' },
           schema: {
             tags: ['klassifikation/klasse'],
             summary: 'Find classes by number prefix, words (ranked; case and æ/ø/å insensitive), parent, facet, publication state',
@@ -127,6 +138,7 @@ export function klaModule(oio: OioStore, store: Store) {
       app.get(
         '/klassifikation/klassifikation/:uuid/hierarki',
         {
+          config: { privilege: 'laes' },
           schema: {
             tags: ['klassifikation/klassifikation'],
             summary: "A classification with its facets and each facet's class tree, as of (virkningstid, registreringstid)",
@@ -189,6 +201,7 @@ export function klaModule(oio: OioStore, store: Store) {
           '/klassifikation/kle/import',
           {
             bodyLimit: 200 * 1024 * 1024,
+            config: { privilege: 'skriv' },
             schema: {
               tags: ['klassifikation/kle'],
               summary: 'Import a KLE file (emneplan or handlingsfacetter) as the XML body: atomic; only changes are written',

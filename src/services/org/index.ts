@@ -4,6 +4,7 @@ import type { ObjectTypeDecl } from '../../oio/model.ts';
 import type { OioStore } from '../../oio/store/oio-store.ts';
 import type { AuditLog } from '../../platform/audit.ts';
 import type { Store } from '../../platform/store/store.ts';
+import type { ProtectedService } from '../../platform/auth/http.ts';
 import { registerAnonymiserRoutes, registerPersonReadAudit } from './api/anonymiser-routes.ts';
 import { registerOrgReadRoutes } from './api/read-routes.ts';
 import { registerOrgImportRoutes } from './api/import-routes.ts';
@@ -27,9 +28,18 @@ export { orgRules } from './domain/rules.ts';
 /** The events FK Organisation emits: one per write, topic `organisation.<type>`. */
 export const orgEventTopics = orgTypes.map((t) => `${t.service}.${t.name}`);
 
+/** FK Organisation as a protected service: its entity id (the `aud` of its tokens) and privileges. */
+export const orgService: ProtectedService = {
+  name: 'org',
+  entityId: 'http://stoettesystemerne.dk/service/organisation/3',
+  prefix: '/organisation',
+  privileges: ['laes', 'skriv', 'anonymiser'],
+};
+
 export function orgModule(deps: { oio: OioStore; audit: AuditLog; store: Store }) {
   return {
     name: 'org',
+    service: orgService,
     register(app: FastifyInstance) {
       // On the root instance, so it sees the person routes: every read about a person is audited.
       registerPersonReadAudit(app, deps.audit, deps.store);

@@ -56,6 +56,7 @@ export function registerAnonymiserRoutes(
   app.post(
     `${PERSON_PATH}/anonymiser`,
     {
+      config: { privilege: 'anonymiser' },
       schema: {
         tags: ['organisation/person'],
         summary: "Anonymiser: remove a person's CPR number and name from every registration, keeping the structure",
