@@ -8,6 +8,7 @@ import type { ProtectedService } from '../../platform/auth/http.ts';
 import { registerAnonymiserRoutes, registerPersonReadAudit } from './api/anonymiser-routes.ts';
 import { registerOrgReadRoutes } from './api/read-routes.ts';
 import { registerOrgImportRoutes } from './api/import-routes.ts';
+import { registerOrgScope } from './api/scope.ts';
 import { organisation } from './types/organisation.ts';
 import { adresse, bruger, interessefaellesskab, itsystem, organisationenhed, organisationfunktion, person } from './types/units.ts';
 
@@ -43,6 +44,7 @@ export function orgModule(deps: { oio: OioStore; audit: AuditLog; store: Store }
     register(app: FastifyInstance) {
       // On the root instance, so it sees the person routes: every read about a person is audited.
       registerPersonReadAudit(app, deps.audit, deps.store);
+      registerOrgScope(app, deps.oio, new Set(orgTypes.map((t) => t.name)));
       registerAnonymiserRoutes(app, { oio: deps.oio, audit: deps.audit });
       registerOrgReadRoutes(app, { oio: deps.oio, store: deps.store, audit: deps.audit });
       registerOrgImportRoutes(app, { oio: deps.oio });

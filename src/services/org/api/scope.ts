@@ -1,0 +1,74 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { unitAllowed, type Caller } from '../../../platform/auth/caller.ts';
+import { authError } from '../../../platform/auth/errors.ts';
+import type { Content } from '../../../oio/model.ts';
+import type { OioStore } from '../../../oio/store/oio-store.ts';
+
+const CVR_URN = /^urn:oio:cvr-nr:(\d{8})$/i;
+const ROUTE = /^\/organisation\/([a-z]+)(\/:uuid)?$/;
+
+interface WireRelations {
+  readonly relationer?: Readonly<Record<string, readonly { uuid?: string; urn?: string }[]>>;
+}
+
+/** The CVR numbers an organisation names in `virksomhed`, at any effective time. */
+function cvrsOfOrganisation(relations: Readonly<Record<string, readonly { urn?: string | undefined }[]>> | undefined): string[] {
+  return (relations?.virksomhed ?? []).flatMap((r) => {
+    const m = r.urn ? CVR_URN.exec(r.urn) : null;
+    return m ? [m[1]!] : [];
+  });
+}
+
+/**
+ * Limits FK Organisation to the caller's own municipality, where the data says which that is:
+ * an organisation by its `virksomhed` CVR URN; every object with `tilhoerer` by the organisation
+ * it belongs to. Checked for the object a route names (read, update, passivate, delete) and for
+ * the organisation or `tilhoerer` a write's body names. Objects that belong to no organisation
+ * (person, adresse) and organisations without a CVR are not limited. Organisation unit data
+ * restrictions apply to reads and writes of those units. Searches and hierarchy reads are not
+ * filtered (see docs/systems/adgsystem.md).
+ */
+export function registerOrgScope(app: FastifyInstance, oio: OioStore, types: ReadonlySet<string>): void {
+  const current = async (type: string, uuid: string): Promise<Content | undefined> => {
+    const [obj] = await oio.list(type, [uuid]);
+    return obj?.registreringer.at(-1)?.content;
+  };
+  const organisationCvrs = async (uuid: string, cache: Map<string, string[]>): Promise<string[]> => {
+    if (!cache.has(uuid)) cache.set(uuid, cvrsOfOrganisation((await current('organisation', uuid))?.relationer));
+    return cache.get(uuid)!;
+  };
+  const owners = async (
+    type: string,
+    relations: WireRelations['relationer'] | Content['relationer'] | undefined,
+    cache: Map<string, string[]>,
+  ) => {
+    if (type === 'organisation') return cvrsOfOrganisation(relations);
+    const orgs = (relations?.tilhoerer ?? []).flatMap((r) => (r.uuid ? [r.uuid.toLowerCase()] : []));
+    return (await Promise.all(orgs.map((o) => organisationCvrs(o, cache)))).flat();
+  };
+  const check = (caller: Caller, cvrs: readonly string[]) => {
+    const foreign = cvrs.filter((c) => c !== caller.cvr);
+    if (foreign.length) throw authError('MUNICIPALITY_NOT_ALLOWED', undefined, { cvr: [...new Set(foreign)] });
+  };
+
+  app.addHook('preHandler', async (req: FastifyRequest) => {
+    const caller = req.caller;
+    const m = caller ? ROUTE.exec(req.routeOptions.url ?? '') : null;
+    if (!caller || !m || !types.has(m[1]!)) return;
+    const type = m[1]!;
+    const uuid = (req.params as { uuid?: string }).uuid?.toLowerCase();
+    const cache = new Map<string, string[]>();
+    if (type === 'organisationenhed' && uuid && !unitAllowed(caller.restrictions, uuid))
+      throw authError('DATA_OUTSIDE_RESTRICTION', 'The organisation unit is outside the token’s units', { uuid });
+    if (uuid) {
+      const content = await current(type, uuid);
+      if (content) check(caller, await owners(type, content.relationer, cache));
+    }
+    if (req.method === 'POST' || req.method === 'PUT' || req.method === 'PATCH') {
+      const body = req.body as WireRelations | undefined;
+      if (body?.relationer) check(caller, await owners(type, body.relationer, cache));
+      if (type === 'organisationenhed' && req.method === 'POST' && caller.restrictions.organisationenheder.length)
+        throw authError('DATA_OUTSIDE_RESTRICTION', 'A token restricted to units cannot create new ones');
+    }
+  });
+}
