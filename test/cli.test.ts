@@ -98,35 +98,71 @@ describe('the stotte CLI', () => {
     expect(res.stderr).toMatch(/KLE_MALFORMED_XML: KLE line \d+/);
   });
 
-  it('serves the platform on the embedded database, warns in production, and drains on SIGTERM', async () => {
-    const data = tempDir();
+  /** Starts `stotte serve` on a free port and waits until it is ready. */
+  async function serve(data: string, env: Record<string, string>, extra: string[] = []) {
     const port = await freePort();
-    const child = spawn(process.execPath, [CLI, 'serve', '--port', String(port), '--host', '127.0.0.1', '--data', data], {
-      env: { ...process.env, NODE_ENV: 'production', STOTTE_DEMO_SEED: 'true', STOTTE_LOG_LEVEL: 'warn' },
+    const child = spawn(process.execPath, [CLI, 'serve', '--port', String(port), '--host', '127.0.0.1', '--data', data, ...extra], {
+      env: { ...process.env, STOTTE_LOG_LEVEL: 'warn', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    let stderr = '';
-    child.stderr.on('data', (d) => (stderr += d));
+    const out = { stderr: '' };
+    child.stderr.on('data', (d) => (out.stderr += d));
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
     let ready: Response | undefined;
-    for (let i = 0; i < 120 && !ready?.ok; i++) {
+    for (let i = 0; i < 240 && !ready?.ok; i++) {
       await new Promise((r) => setTimeout(r, 250));
       ready = await fetch(`http://127.0.0.1:${port}/health/ready`).catch(() => undefined);
     }
-    expect(ready?.status).toBe(200);
-    expect(stderr).toMatch(/WARNING: NODE_ENV=production on the EMBEDDED database/);
+    expect(ready?.status, out.stderr).toBe(200);
+    return { port, child, exited, out };
+  }
+
+  it('serves the platform on the embedded database with a demo IT system, prints tokens, and drains on SIGTERM', async () => {
+    const data = tempDir();
+    const { port, child, exited } = await serve(data, { STOTTE_DEMO_SEED: 'true' });
     expect(existsSync(join(data, 'stotte.lock'))).toBe(true);
+    expect(existsSync(join(data, 'demo-client', 'client.key'))).toBe(true);
+    expect(existsSync(join(data, 'keys', 'keyring.json'))).toBe(true);
 
     // A second process on the same folder is refused rather than corrupting it.
     const second = run(['migrate', '--data', data]);
     expect(second.status).toBe(1);
     expect(second.stderr).toMatch(/in use by process/);
 
-    const search = await fetch(`http://127.0.0.1:${port}/organisation/organisation?bvn=kommune-%25`);
+    const url = `http://127.0.0.1:${port}`;
+    const anonymous = await fetch(`${url}/organisation/organisation?bvn=kommune-%25`);
+    expect(anonymous.status).toBe(401);
+    expect((await anonymous.json()).error.code).toBe('TOKEN_MISSING');
+
+    const token = run(['token', '--service', 'org', '--cvr', '55133018', '--data', data, '--url', url]);
+    expect(token.status, token.stderr).toBe(0);
+    const search = await fetch(`${url}/organisation/organisation?bvn=kommune-%25`, {
+      headers: { authorization: `Bearer ${token.stdout.trim()}` },
+    });
     expect((await search.json()).results[0]).toHaveLength(2);
+    const unknown = run(['token', '--service', 'nope', '--cvr', '55133018', '--data', data, '--url', url]);
+    expect(unknown.status).toBe(1);
+    expect(unknown.stderr).toMatch(/--service: names no service/);
+    const noAgreement = run(['token', '--service', 'org', '--cvr', '12345678', '--data', data, '--url', url]);
+    expect(noAgreement.status).toBe(1);
+    expect(noAgreement.stderr).toMatch(/NO_AGREEMENT/);
 
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
     expect(existsSync(join(data, 'stotte.lock'))).toBe(false);
+  });
+
+  it('warns in production on the embedded database, and has no demo IT system there', async () => {
+    const data = tempDir();
+    const { port, child, exited, out } = await serve(data, { NODE_ENV: 'production', STOTTE_DEMO_SEED: 'false' });
+    expect(out.stderr).toMatch(/WARNING: NODE_ENV=production on the EMBEDDED database/);
+    expect(existsSync(join(data, 'demo-client'))).toBe(false);
+    const res = await fetch(`http://127.0.0.1:${port}/organisation/organisation?bvn=x`);
+    expect((await res.json()).error.code).toBe('TOKEN_MISSING');
+    const token = run(['token', '--service', 'org', '--cvr', '55133018', '--data', data], { NODE_ENV: 'production' });
+    expect(token.status).toBe(1);
+    expect(token.stderr).toMatch(/production does not have/);
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
   });
 });
