@@ -18,6 +18,9 @@
  * Then, on a fresh database of its own (schema `<BENCH_SCHEMA>_kla`), FK Klassifikation
  * (bench/kla.ts): the full-size synthetic KLE imported (goal < 10 s on PostgreSQL) and re-imported
  * as its next edition, and class search by number prefix and by words (goal p99 < 20 ms).
+ * Then FK Adgangsstyring for Systemer (bench/adgsystem.ts, schema `<BENCH_SCHEMA>_adg`): tokens
+ * issued per second over mTLS and verified per second, ES256 and PS256, each beside raw `jose`
+ * signing and verifying the same claims (goals: ≥ 50 % and ≥ 70 % of raw).
  * Ours and the baseline run on the same requests in alternating rounds; check_mismatches counts
  * sample requests where they answered differently (must be 0). host_load1 is the machine's load
  * average after the phase: other processes on the same cores make the figures noisy.
@@ -33,6 +36,7 @@
  *   BENCH_SECONDS         upper bound of each measured phase, in seconds (default 10)
  *   BENCH_CONCURRENCY     concurrency of laes and ret (default 8)
  *   BENCH_SEED            seed of the data and the workload (default 1)
+ *   BENCH_ONLY            oio,kla,adgsystem: the parts to run (default all)
  * PGlite runs in a fresh temporary data folder, removed afterwards.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -49,6 +53,7 @@ import { loadDataset } from './oio-dataset.ts';
 import { benchLaes, benchRet, benchSoeg, type BenchContext } from './oio-workloads.ts';
 import { seconds } from './stats.ts';
 import { benchKla } from './kla.ts';
+import { benchAdgsystem } from './adgsystem.ts';
 
 function int(name: string, fallback: number): number {
   const raw = process.env[name];
@@ -185,6 +190,18 @@ async function runKla(backend: 'postgres' | 'pglite'): Promise<void> {
   }
 }
 
+/** FK Adgangsstyring for Systemer on a fresh database of its own: tokens issued and verified. */
+async function runAdgsystem(backend: 'postgres' | 'pglite'): Promise<void> {
+  const opened = await openBackend(backend, `${config.schema}_adg`);
+  try {
+    await migrate(opened.store);
+    await benchAdgsystem({ backend, store: opened.store, seconds: config.seconds, concurrency: config.concurrency, print });
+  } finally {
+    await opened.cleanup();
+  }
+}
+
+const only = process.env.BENCH_ONLY?.split(',').map((s) => s.trim());
 const started = performance.now();
 print(
   `bench.env node=${process.version} cpus=${availableParallelism()} backends=${backends.join(',')} concurrency=${config.concurrency} phase_max=${config.seconds}s seed=${config.seed}`,
@@ -192,8 +209,9 @@ print(
 let failed = false;
 for (const backend of backends as ('postgres' | 'pglite')[]) {
   try {
-    await runBackend(backend);
-    await runKla(backend);
+    if (!only || only.includes('oio')) await runBackend(backend);
+    if (!only || only.includes('kla')) await runKla(backend);
+    if (!only || only.includes('adgsystem')) await runAdgsystem(backend);
   } catch (err) {
     failed = true;
     print(`oio.error ${backend} ${err instanceof Error ? (err.stack ?? err.message).split('\n').slice(0, 4).join(' | ') : String(err)}`);

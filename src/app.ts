@@ -53,6 +53,8 @@ export interface PlatformAuthOptions {
   readonly clockSkewSeconds?: number;
   /** How long the verifier trusts an agreement's state: revocation takes effect within this. */
   readonly revocationCheckMs?: number;
+  /** How long the token endpoint reuses a found credential, service and agreement (default 5000 ms). */
+  readonly lookupCacheMs?: number;
   readonly clientCert?: ClientCertOptions;
 }
 
@@ -99,6 +101,7 @@ export async function createPlatform(rawStore: Store, options: PlatformOptions):
     issuer,
     tokenEndpoint,
     lifetimeSeconds: options.auth.tokenLifetimeSeconds ?? 3600,
+    lookupCacheMs: options.auth.lookupCacheMs ?? 5000,
   });
 
   const modules: HttpModule[] = [];

@@ -56,6 +56,8 @@ Environment:
   STOTTE_PKCS11_LIBRARY, STOTTE_PKCS11_TOKEN, STOTTE_PKCS11_PIN   the HSM, with STOTTE_KEYS=pkcs11
   STOTTE_AUTH_CLOCK_SKEW     seconds of clock skew accepted on exp/nbf/iat (default 60)
   STOTTE_REVOCATION_CHECK_MS how long an agreement's state is trusted (default 30000)
+  STOTTE_TOKEN_LOOKUP_CACHE_MS
+                             how long the token endpoint reuses a found credential and agreement (default 5000)
   STOTTE_CLIENT_CERT_HEADER, STOTTE_TRUSTED_PROXIES
                              behind a TLS-terminating proxy: the header with the client certificate,
                              read only on connections from these addresses (off by default)
@@ -101,6 +103,7 @@ async function serve(config: Config): Promise<void> {
       tokenLifetimeSeconds: config.auth.tokenLifetimeSeconds,
       clockSkewSeconds: config.auth.clockSkewSeconds,
       revocationCheckMs: config.auth.revocationCheckMs,
+      lookupCacheMs: config.auth.lookupCacheMs,
       clientCert: { header: config.auth.clientCertHeader, trustedProxies: config.auth.trustedProxies },
     },
     ...(config.tls

@@ -26,6 +26,8 @@ export interface AuthConfig {
   readonly tokenLifetimeSeconds: number;
   readonly clockSkewSeconds: number;
   readonly revocationCheckMs: number;
+  /** How long the token endpoint reuses a found credential, service and agreement. */
+  readonly lookupCacheMs: number;
   readonly keys: KeysConfig;
   /** A header a TLS-terminating proxy forwards the client certificate in; read only from `trustedProxies`. */
   readonly clientCertHeader?: string | undefined;
@@ -225,6 +227,7 @@ export function loadConfig(flags: ConfigFlags = {}, env: Env = process.env): Con
     tokenLifetimeSeconds: integer('STOTTE_TOKEN_LIFETIME', env.STOTTE_TOKEN_LIFETIME ?? '3600', 60, 86400),
     clockSkewSeconds: integer('STOTTE_AUTH_CLOCK_SKEW', env.STOTTE_AUTH_CLOCK_SKEW ?? '60', 0, 300),
     revocationCheckMs: integer('STOTTE_REVOCATION_CHECK_MS', env.STOTTE_REVOCATION_CHECK_MS ?? '30000', 0, 3_600_000),
+    lookupCacheMs: integer('STOTTE_TOKEN_LOOKUP_CACHE_MS', env.STOTTE_TOKEN_LOOKUP_CACHE_MS ?? '5000', 0, 600_000),
     keys: Object.freeze(keys),
     clientCertHeader,
     trustedProxies: Object.freeze(trustedProxies),

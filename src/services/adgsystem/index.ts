@@ -54,7 +54,7 @@ export function adgsystemModule(deps: AdgsystemDeps) {
     service: adgsystemService,
     register(app: FastifyInstance) {
       registerTokenRoutes(app, deps);
-      registerAdminRoutes(app, deps);
+      registerAdminRoutes(app, { ...deps, onChange: () => deps.tokens.forget() });
     },
   };
 }

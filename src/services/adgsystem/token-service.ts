@@ -1,6 +1,6 @@
 import { createPublicKey, randomUUID, type KeyObject } from 'node:crypto';
 import { decodeJwt, decodeProtectedHeader, errors as joseErrors, jwtVerify, type JWTPayload } from 'jose';
-import type { AuditLog } from '../../platform/audit.ts';
+import { GroupedAudit, type AuditLog } from '../../platform/audit.ts';
 import type { PresentedCertificate } from '../../platform/auth/client-cert.ts';
 import type { KeyProvider } from '../../platform/keys/key-provider.ts';
 import { signJwt } from '../../platform/keys/jws.ts';
@@ -23,6 +23,12 @@ export interface TokenServiceOptions {
   /** The token endpoint's URL: the `aud` a client assertion must name. */
   readonly tokenEndpoint: string;
   readonly lifetimeSeconds: number;
+  /**
+   * How long a found credential, service and agreement are reused without asking the database
+   * (0: never). A revocation made in this process clears them at once (`forget`); one made by
+   * another instance is seen within this time. Misses are never cached.
+   */
+  readonly lookupCacheMs?: number;
   readonly now?: () => number;
 }
 
@@ -65,8 +71,30 @@ function certificateInForce(c: CredentialRow, cert: PresentedCertificate | undef
 export class TokenService {
   private issued = 0;
   private readonly keyCache = new Map<string, KeyObject>();
+  private readonly lookups = new Map<string, { value: unknown; until: number }>();
+  private readonly audit: GroupedAudit;
 
-  constructor(private readonly options: TokenServiceOptions) {}
+  constructor(private readonly options: TokenServiceOptions) {
+    this.audit = new GroupedAudit(options.audit, options.store);
+  }
+
+  /** Forgets every cached lookup (after a revocation or any change to agreements or credentials). */
+  forget(): void {
+    this.lookups.clear();
+  }
+
+  private async cached<T>(key: string, load: () => Promise<T | undefined>): Promise<T | undefined> {
+    const ttl = this.options.lookupCacheMs ?? 5000;
+    const now = this.now();
+    const hit = this.lookups.get(key);
+    if (hit && hit.until > now) return hit.value as T;
+    const value = await load();
+    if (value !== undefined && ttl > 0) {
+      if (this.lookups.size > 10_000) this.lookups.clear();
+      this.lookups.set(key, { value, until: now + ttl });
+    }
+    return value;
+  }
 
   private now(): number {
     return (this.options.now ?? Date.now)();
@@ -87,9 +115,12 @@ export class TokenService {
       throw adgError('INVALID_TOKEN_REQUEST', 'cvr names no municipality', { parameter: 'cvr', oauth_error: 'invalid_request' });
     const cvr = checkCvr(request.cvr);
     const client = await this.authenticateClient(request);
-    const service = await registry.serviceBy(this.options.store, 'entity_id', request.resource);
+    const resource = request.resource;
+    const service = await this.cached(`service ${resource}`, () => registry.serviceBy(this.options.store, 'entity_id', resource));
     if (!service) throw adgError('RESOURCE_UNKNOWN', `No service has entity id ${request.resource}`, { oauth_error: 'invalid_target' });
-    const agreement = await registry.agreementInForce(this.options.store, client.itSystem, service.uuid, cvr);
+    const agreement = await this.cached(`agreement ${client.itSystem} ${service.uuid} ${cvr}`, () =>
+      registry.agreementInForce(this.options.store, client.itSystem, service.uuid, cvr),
+    );
     if (!agreement) {
       throw adgError('NO_AGREEMENT', `No approved agreement in force for this IT system, ${service.name} and CVR ${cvr}`, {
         oauth_error: 'unauthorized_client',
@@ -125,17 +156,15 @@ export class TokenService {
       ...(cert ? { cnf: { 'x5t#S256': cert.thumbprint } } : {}),
     };
     const token = await signJwt(this.options.keys.signingKey(), { typ: 'at+jwt' }, payload);
-    await this.options.audit.record(this.options.store, [
-      {
-        actor: `itsystem:${client.itSystem}`,
-        actorCvr: agreement.cvr,
-        action: 'token.udsted',
-        objectType: 'serviceaftale',
-        objectUuid: agreement.uuid,
-        requestId,
-        details: { jti, aud: service.entityId, exp, method: client.method, certificateBound: cert !== undefined },
-      },
-    ]);
+    await this.audit.record({
+      actor: `itsystem:${client.itSystem}`,
+      actorCvr: agreement.cvr,
+      action: 'token.udsted',
+      objectType: 'serviceaftale',
+      objectUuid: agreement.uuid,
+      requestId,
+      details: { jti, aud: service.entityId, exp, method: client.method, certificateBound: cert !== undefined },
+    });
     return { access_token: token, token_type: 'Bearer', expires_in: exp - iat };
   }
 
@@ -152,7 +181,9 @@ export class TokenService {
   }
 
   private async certificateClient(cert: PresentedCertificate, clientId: string | undefined): Promise<Client> {
-    const credential = await registry.credentialByThumbprint(this.options.store, cert.thumbprint);
+    const credential = await this.cached(`credential ${cert.thumbprint}`, () =>
+      registry.credentialByThumbprint(this.options.store, cert.thumbprint),
+    );
     if (!credential || credential.kind !== 'certificate')
       throw adgError('CLIENT_CERT_UNKNOWN', undefined, { oauth_error: 'invalid_client' });
     if (credential.revokedAt) throw adgError('CLIENT_CREDENTIAL_REVOKED', undefined, { oauth_error: 'invalid_client' });

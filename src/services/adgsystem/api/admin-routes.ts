@@ -122,6 +122,8 @@ export interface AdminDeps {
   readonly audit: AuditLog;
   /** Called after an agreement changes state, so this process's verifier forgets its cached answer. */
   readonly onAgreementChange?: (uuid: string) => void;
+  /** Called after a credential is revoked or an agreement changes: the token service forgets its lookups. */
+  readonly onChange?: () => void;
 }
 
 /**
@@ -315,12 +317,14 @@ export function registerAdminRoutes(app: FastifyInstance, deps: AdminDeps): void
     async (req) => {
       const params = req.params as { uuid: string; credential: string };
       const system = await ownSystem(store, callerOf(req), params.uuid);
-      return store.transaction(async (tx) => {
-        const c = await registry.revokeCredential(tx, system.uuid, params.credential);
-        if (!c) throw adgError('CREDENTIAL_NOT_FOUND');
-        await record(tx, req, 'legitimation.tilbagekald', 'itsystem', system.uuid, { credential: c.uuid });
-        return credentialOut(c);
-      });
+      return store
+        .transaction(async (tx) => {
+          const c = await registry.revokeCredential(tx, system.uuid, params.credential);
+          if (!c) throw adgError('CREDENTIAL_NOT_FOUND');
+          await record(tx, req, 'legitimation.tilbagekald', 'itsystem', system.uuid, { credential: c.uuid });
+          return credentialOut(c);
+        })
+        .finally(() => deps.onChange?.());
     },
   );
 
@@ -465,6 +469,7 @@ export function registerAdminRoutes(app: FastifyInstance, deps: AdminDeps): void
           return next;
         });
         deps.onAgreementChange?.(changed.uuid);
+        deps.onChange?.();
         return agreementOut(changed);
       },
     );
