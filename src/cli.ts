@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { createPlatform, OIO_RULES, OIO_TYPES, PROTECTED_SERVICES } from './app.ts';
 import { openKeyProvider } from './platform/keys/open-keys.ts';
 import { demoToken, seedDemoClient } from './seed/demo-client.ts';
+import { bootstrapAdministrator } from './services/adgsystem/index.ts';
 import { OioStore } from './oio/store/oio-store.ts';
 import { ConfigError, loadConfig, SERVICE_NAMES, type Config } from './platform/config.ts';
 import { AppError } from './platform/errors.ts';
@@ -25,6 +26,8 @@ Usage:
   stotte token --service NAME --cvr CVR [--data DIR] [--url URL]
                              a token from a running platform, signed with the demo IT system's key
                              (services: ${PROTECTED_SERVICES.map((s) => s.name).join(', ')}; default ./data, http://localhost:8080)
+  stotte adgsystem bootstrap --name NAME --cvr CVR (--certificate PEM | --jwk FILE) [--privileges LIST]
+                             register the first administrator IT system (default privilege operatoer)
   stotte backup --data DIR --out FILE
                              image of a stopped embedded database (gzip tarball)
   stotte restore --data DIR --from FILE
@@ -173,6 +176,10 @@ async function main(argv: string[]): Promise<number> {
       url: { type: 'string' },
       'tls-cert': { type: 'string' },
       'tls-key': { type: 'string' },
+      name: { type: 'string' },
+      certificate: { type: 'string' },
+      jwk: { type: 'string' },
+      privileges: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -205,6 +212,26 @@ async function main(argv: string[]): Promise<number> {
       process.stdout.write(
         (await demoToken(config.store.dataDir, values.url ?? 'http://localhost:8080', service.entityId, values.cvr)) + '\n',
       );
+      return 0;
+    }
+    case 'adgsystem': {
+      if (positionals[1] !== 'bootstrap')
+        throw new ConfigError('adgsystem', `unknown subcommand "${positionals[1] ?? ''}" (known: bootstrap)`);
+      if (!values.name) throw new ConfigError('--name', 'names no IT system');
+      if (!values.cvr || !/^\d{8}$/.test(values.cvr)) throw new ConfigError('--cvr', 'must be a CVR number (eight digits)');
+      const store = await openMigrated(config);
+      try {
+        const uuid = await bootstrapAdministrator(store, PROTECTED_SERVICES, {
+          name: values.name,
+          cvr: values.cvr,
+          certificate: values.certificate,
+          jwk: values.jwk,
+          privileges: (values.privileges ?? 'operatoer').split(',').map((p) => p.trim()),
+        });
+        process.stdout.write(`registered IT system ${uuid} with an approved agreement on adgsystem for ${values.cvr}\n`);
+      } finally {
+        await store.close();
+      }
       return 0;
     }
     case 'migrate': {

@@ -3,7 +3,9 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { generateKeyPairSync } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
+import { selfSignedCertificate } from '../src/platform/keys/self-signed.ts';
 
 const CLI = join(import.meta.dirname, '..', 'bin', 'stotte.js');
 const dirs: string[] = [];
@@ -96,6 +98,22 @@ describe('the stotte CLI', () => {
     const res = run(['kle', 'import', '--emneplan', file, '--data', tempDir()]);
     expect(res.status).toBe(1);
     expect(res.stderr).toMatch(/KLE_MALFORMED_XML: KLE line \d+/);
+  });
+
+  it('bootstraps the first administrator IT system, and refuses its certificate twice', () => {
+    const data = tempDir();
+    const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const cert = join(tempDir(), 'drift.crt');
+    writeFileSync(cert, selfSignedCertificate(privateKey, { commonName: 'drift' }));
+    const args = ['adgsystem', 'bootstrap', '--name', 'Drift', '--cvr', '11111111', '--certificate', cert, '--data', data];
+    const first = run(args);
+    expect(first.status, first.stderr).toBe(0);
+    expect(first.stdout).toMatch(/^registered IT system [0-9a-f-]{36} with an approved agreement on adgsystem for 11111111/);
+    const again = run(args);
+    expect(again.status).toBe(1);
+    expect(again.stderr).toMatch(/CREDENTIAL_EXISTS/);
+    const bad = run(['adgsystem', 'bootstrap', '--name', 'Drift', '--cvr', '42', '--certificate', cert, '--data', data]);
+    expect(bad.stderr).toMatch(/--cvr: must be a CVR number/);
   });
 
   /** Starts `stotte serve` on a free port and waits until it is ready. */

@@ -14,6 +14,7 @@ export { TokenService, CLIENT_ASSERTION_TYPE, type TokenRequest, type TokenRespo
 export { provisionItSystem, type Provision, type ProvisionedAgreement } from './store/provision.ts';
 export { parseCertificate, parseJwk, type ParsedCredential } from './domain/credentials.ts';
 export { AdgsystemErrors } from './errors.ts';
+export { bootstrapAdministrator, type BootstrapOptions } from './bootstrap.ts';
 export { TOKEN_PATH, JWKS_PATH, OPERATOER, LEVERANDOER, KOMMUNE };
 
 /** FK Adgangsstyring for Systemer as a protected service: its administration needs its own tokens. */
