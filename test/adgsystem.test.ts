@@ -392,6 +392,11 @@ for (const backend of backends) {
         expect(res.json().error.code).toBe('TOKEN_MISSING');
         expect(res.headers['www-authenticate']).toBe('Bearer error="invalid_token"');
       }
+      const doc = (await app.inject({ method: 'GET', url: '/openapi.json' })).json();
+      expect(doc.components.securitySchemes.bearer).toMatchObject({ type: 'http', scheme: 'bearer' });
+      expect(doc.paths['/organisation/organisation/{uuid}'].patch.security).toEqual([{ bearer: [] }]);
+      expect(doc.paths['/organisation/organisation/{uuid}'].patch.description).toMatch(/privilege skriv/);
+      expect(doc.paths['/adgangsstyring/oauth2/token'].post.security).toBeUndefined();
       const post = await app.inject({
         method: 'POST',
         url: '/organisation/organisation',

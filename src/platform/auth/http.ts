@@ -66,6 +66,13 @@ export function installAuth(app: FastifyInstance, setup: AuthSetup, services: re
     const unknown = needed.filter((p) => !service.privileges.includes(p));
     if (unknown.length)
       throw new Error(`${route.method} ${route.url} needs privileges ${unknown.join(', ')} that ${service.name} does not offer`);
+    // The OpenAPI document shows the bearer requirement and the privilege on every protected route.
+    const schema = route.schema as { security?: unknown; description?: string } | undefined;
+    // (GET and its HEAD route share one schema object: describe it once.)
+    if (schema && !schema.security) {
+      schema.security = [{ bearer: [] }];
+      schema.description = `${schema.description ? `${schema.description} ` : ''}Needs a token for ${service.entityId} with the privilege ${needed.join(' or ')}.`;
+    }
   });
 
   app.addHook('onRequest', async (req, reply) => {

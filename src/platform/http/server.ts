@@ -140,6 +140,17 @@ export async function buildHttp(options: HttpOptions): Promise<FastifyInstance> 
           'The support systems of the Danish common-municipal infrastructure. Errors are `{"error":{"code","message"}}`; ' +
           `codes: ${[...errorCatalogues.values()].flatMap((c) => Object.keys(c)).join(', ')}.`,
       },
+      components: {
+        securitySchemes: {
+          bearer: {
+            type: 'http',
+            scheme: 'bearer',
+            bearerFormat: 'JWT',
+            description:
+              'An access token from FK Adgangsstyring for Systemer (POST /adgangsstyring/oauth2/token) for the service of the route',
+          },
+        },
+      },
     },
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });

@@ -1,120 +1,42 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AuditLog } from '../../../platform/audit.ts';
-import { auditActor, type Caller } from '../../../platform/auth/caller.ts';
+import { auditActor } from '../../../platform/auth/caller.ts';
 import { callerOf } from '../../../platform/auth/http.ts';
-import { errorBodySchema } from '../../../platform/http/server.ts';
 import type { Queryable, Store } from '../../../platform/store/store.ts';
 import { parseCertificate, parseJwk, type ParsedCredential } from '../domain/credentials.ts';
-import { checkCvr, checkKlePatterns, checkPrivileges, checkUnits, transition } from '../domain/rules.ts';
 import { adgError } from '../errors.ts';
-import { registry, type AgreementRow, type CredentialRow, type ItSystemRow } from '../store/registry.ts';
+import { registry, type CredentialRow } from '../store/registry.ts';
+import { ownSystem } from './access.ts';
+import { registerAgreementRoutes } from './agreement-routes.ts';
+import {
+  credentialBody,
+  credentialOut,
+  credentialSchema,
+  errors,
+  KOMMUNE,
+  LEVERANDOER,
+  OPERATOER,
+  serviceSchema,
+  str,
+  systemOut,
+  systemSchema,
+  uuidParams,
+} from './admin-shapes.ts';
 
-/** The privileges of the administration (the adgsystem service's own system roles). */
-export const OPERATOER = 'operatoer';
-export const LEVERANDOER = 'leverandoer';
-export const KOMMUNE = 'kommune';
+export { KOMMUNE, LEVERANDOER, OPERATOER };
 
-const str = { type: 'string' } as const;
-const strings = { type: 'array', items: str } as const;
-const uuidParams = { type: 'object', properties: { uuid: { type: 'string', format: 'uuid' } }, required: ['uuid'] } as const;
-const errors = { 400: errorBodySchema, 401: errorBodySchema, 403: errorBodySchema, 404: errorBodySchema, 409: errorBodySchema } as const;
-
-const serviceSchema = { type: 'object', properties: { uuid: str, navn: str, entityId: str, privilegier: strings } } as const;
-const credentialSchema = {
-  type: 'object',
-  properties: {
-    uuid: str,
-    type: str,
-    thumbprint: str,
-    kid: str,
-    subject: str,
-    serienummer: str,
-    gyldigFra: str,
-    gyldigTil: str,
-    tilbagekaldt: str,
-  },
-} as const;
-const systemSchema = {
-  type: 'object',
-  properties: { uuid: str, navn: str, leverandoerCvr: str, kontakt: str, legitimationer: { type: 'array', items: credentialSchema } },
-} as const;
-const agreementSchema = {
-  type: 'object',
-  properties: {
-    uuid: str,
-    cvr: str,
-    itsystem: str,
-    tjeneste: str,
-    privilegier: strings,
-    dataafgraensning: { type: 'object', properties: { kle: strings, organisationenheder: strings } },
-    gyldigFra: str,
-    gyldigTil: str,
-    tilstand: str,
-    anmodetAf: str,
-    godkendtAf: str,
-    godkendt: str,
-    tilbagekaldtAf: str,
-    tilbagekaldt: str,
-  },
-} as const;
-
-const credentialBody = {
-  type: 'object',
-  properties: { certifikat: str, noegle: { type: 'object' } },
-  minProperties: 1,
-  maxProperties: 1,
-  additionalProperties: false,
-} as const;
-
-const credentialOut = (c: CredentialRow) => ({
-  uuid: c.uuid,
-  type: c.kind,
-  thumbprint: c.thumbprint,
-  ...(c.kid ? { kid: c.kid } : {}),
-  ...(c.subject ? { subject: c.subject, serienummer: c.serial } : {}),
-  ...(c.notBefore ? { gyldigFra: c.notBefore, gyldigTil: c.notAfter } : {}),
-  ...(c.revokedAt ? { tilbagekaldt: c.revokedAt } : {}),
-});
-const systemOut = (s: ItSystemRow, credentials: CredentialRow[]) => ({
-  uuid: s.uuid,
-  navn: s.name,
-  leverandoerCvr: s.supplierCvr,
-  ...(s.contact ? { kontakt: s.contact } : {}),
-  legitimationer: credentials.map(credentialOut),
-});
-const agreementOut = (a: AgreementRow) => ({
-  uuid: a.uuid,
-  cvr: a.cvr,
-  itsystem: a.itSystem,
-  tjeneste: a.service,
-  privilegier: a.privileges,
-  dataafgraensning: { kle: a.kle, organisationenheder: a.orgUnits },
-  gyldigFra: a.validFrom,
-  gyldigTil: a.validTo,
-  tilstand: a.state,
-  anmodetAf: a.requestedBy,
-  ...(a.approvedBy ? { godkendtAf: a.approvedBy, godkendt: a.approvedAt! } : {}),
-  ...(a.revokedBy ? { tilbagekaldtAf: a.revokedBy, tilbagekaldt: a.revokedAt! } : {}),
-});
+/** Appends the audit record of an administrative change, in its transaction. */
+export type RecordChange = (
+  q: Queryable,
+  req: FastifyRequest,
+  action: string,
+  objectType: string,
+  objectUuid: string,
+  details?: Record<string, unknown>,
+) => Promise<void>;
 
 async function credentialOf(body: { certifikat?: string; noegle?: unknown }): Promise<ParsedCredential> {
   return body.certifikat !== undefined ? parseCertificate(body.certifikat) : parseJwk(body.noegle);
-}
-
-/** An IT system the caller may administer: its supplier's, or any for the operator. */
-async function ownSystem(q: Queryable, caller: Caller, uuid: string): Promise<ItSystemRow> {
-  const system = await registry.itSystem(q, uuid);
-  if (!system) throw adgError('IT_SYSTEM_NOT_FOUND');
-  if (!caller.privileges.includes(OPERATOER) && system.supplierCvr !== caller.cvr) throw adgError('NOT_OWN_IT_SYSTEM');
-  return system;
-}
-
-/** Whether a caller may see an agreement: the municipality's, the supplier's, or the operator. */
-async function mayRead(q: Queryable, caller: Caller, a: AgreementRow): Promise<boolean> {
-  if (caller.privileges.includes(OPERATOER)) return true;
-  if (caller.privileges.includes(KOMMUNE) && a.cvr === caller.cvr) return true;
-  if (caller.privileges.includes(LEVERANDOER)) return (await registry.itSystem(q, a.itSystem))?.supplierCvr === caller.cvr;
-  return false;
 }
 
 export interface AdminDeps {
@@ -328,150 +250,5 @@ export function registerAdminRoutes(app: FastifyInstance, deps: AdminDeps): void
     },
   );
 
-  app.post(
-    '/adgangsstyring/serviceaftaler',
-    {
-      config: { privilege: LEVERANDOER },
-      schema: {
-        tags: ['adgangsstyring/admin'],
-        summary: "Request a service agreement for one of the caller's IT systems (supplier); the municipality approves it",
-        body: {
-          type: 'object',
-          properties: {
-            cvr: str,
-            itsystem: { type: 'string', format: 'uuid' },
-            tjeneste: { type: 'string', description: 'The service entity id' },
-            privilegier: { type: 'array', items: str, minItems: 1 },
-            dataafgraensning: {
-              type: 'object',
-              properties: { kle: { type: 'array', items: str }, organisationenheder: { type: 'array', items: str } },
-              additionalProperties: false,
-            },
-            gyldigFra: str,
-            gyldigTil: str,
-          },
-          required: ['cvr', 'itsystem', 'tjeneste', 'privilegier'],
-          additionalProperties: false,
-        },
-        response: { 201: agreementSchema, ...errors },
-      },
-    },
-    async (req, reply) => {
-      const caller = callerOf(req);
-      const body = req.body as {
-        cvr: string;
-        itsystem: string;
-        tjeneste: string;
-        privilegier: string[];
-        dataafgraensning?: { kle?: string[]; organisationenheder?: string[] };
-        gyldigFra?: string;
-        gyldigTil?: string;
-      };
-      const cvr = checkCvr(body.cvr);
-      const system = await ownSystem(store, caller, body.itsystem);
-      const service = await registry.serviceBy(store, 'entity_id', body.tjeneste);
-      if (!service) throw adgError('SERVICE_NOT_FOUND', `No service has entity id ${body.tjeneste}`);
-      const privileges = checkPrivileges(body.privilegier, service.privileges);
-      const kle = checkKlePatterns(body.dataafgraensning?.kle ?? []);
-      const orgUnits = checkUnits(body.dataafgraensning?.organisationenheder ?? []);
-      const from = body.gyldigFra ?? new Date().toISOString();
-      const to = body.gyldigTil ?? 'infinity';
-      const fromMs = Date.parse(from);
-      const toMs = to === 'infinity' ? Infinity : Date.parse(to);
-      if (Number.isNaN(fromMs) || Number.isNaN(toMs) || fromMs >= toMs) throw adgError('INVALID_PERIOD');
-      const a = await store.transaction(async (tx) => {
-        const a = await registry.insertAgreement(tx, {
-          cvr,
-          itSystem: system.uuid,
-          service: service.uuid,
-          privileges,
-          kle,
-          orgUnits,
-          validFrom: new Date(fromMs).toISOString(),
-          validTo: to === 'infinity' ? 'infinity' : new Date(toMs).toISOString(),
-          state: 'requested',
-          requestedBy: auditActor(caller).actor,
-        });
-        await record(tx, req, 'serviceaftale.anmod', 'serviceaftale', a.uuid, {
-          cvr,
-          itsystem: system.uuid,
-          tjeneste: service.entityId,
-          privileges,
-        });
-        return a;
-      });
-      return reply.status(201).send(agreementOut(a));
-    },
-  );
-
-  app.get(
-    '/adgangsstyring/serviceaftaler',
-    {
-      config: { privilege: [OPERATOER, LEVERANDOER, KOMMUNE] },
-      schema: {
-        tags: ['adgangsstyring/admin'],
-        summary: "Agreements: the municipality's own, the supplier's systems', or all (operator)",
-        response: { 200: { type: 'array', items: agreementSchema }, ...errors },
-      },
-    },
-    async (req) => {
-      const caller = callerOf(req);
-      if (caller.privileges.includes(OPERATOER)) return (await registry.agreements(store, {})).map(agreementOut);
-      const own = caller.privileges.includes(KOMMUNE) ? await registry.agreements(store, { cvr: caller.cvr }) : [];
-      const supplied = caller.privileges.includes(LEVERANDOER) ? await registry.agreements(store, { supplierCvr: caller.cvr }) : [];
-      const seen = new Set<string>();
-      return [...own, ...supplied].filter((a) => !seen.has(a.uuid) && seen.add(a.uuid)).map(agreementOut);
-    },
-  );
-
-  app.get(
-    '/adgangsstyring/serviceaftaler/:uuid',
-    {
-      config: { privilege: [OPERATOER, LEVERANDOER, KOMMUNE] },
-      schema: {
-        tags: ['adgangsstyring/admin'],
-        summary: 'One agreement',
-        params: uuidParams,
-        response: { 200: agreementSchema, ...errors },
-      },
-    },
-    async (req) => {
-      const a = await registry.agreement(store, (req.params as { uuid: string }).uuid);
-      if (!a || !(await mayRead(store, callerOf(req), a))) throw adgError('AGREEMENT_NOT_FOUND');
-      return agreementOut(a);
-    },
-  );
-
-  for (const [path, action, verb] of [
-    ['godkend', 'approve', 'Approve'],
-    ['tilbagekald', 'revoke', 'Revoke'],
-  ] as const) {
-    app.post(
-      `/adgangsstyring/serviceaftaler/:uuid/${path}`,
-      {
-        config: { privilege: KOMMUNE },
-        schema: {
-          tags: ['adgangsstyring/admin'],
-          summary: `${verb} an agreement for the caller's own municipality`,
-          params: uuidParams,
-          response: { 200: agreementSchema, ...errors },
-        },
-      },
-      async (req) => {
-        const caller = callerOf(req);
-        const uuid = (req.params as { uuid: string }).uuid;
-        const changed = await store.transaction(async (tx) => {
-          const a = await registry.agreement(tx, uuid, true);
-          if (!a) throw adgError('AGREEMENT_NOT_FOUND');
-          if (a.cvr !== caller.cvr) throw adgError('NOT_OWN_MUNICIPALITY', undefined, { cvr: a.cvr });
-          const next = await registry.setAgreementState(tx, a.uuid, transition(a.state, action), auditActor(caller).actor);
-          await record(tx, req, `serviceaftale.${path}`, 'serviceaftale', a.uuid, { from: a.state, to: next.state });
-          return next;
-        });
-        deps.onAgreementChange?.(changed.uuid);
-        deps.onChange?.();
-        return agreementOut(changed);
-      },
-    );
-  }
+  registerAgreementRoutes(app, deps, record);
 }
