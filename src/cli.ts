@@ -28,6 +28,9 @@ Usage:
                              (services: ${PROTECTED_SERVICES.map((s) => s.name).join(', ')}; default ./data, http://localhost:8080)
   stotte adgsystem bootstrap --name NAME --cvr CVR (--certificate PEM | --jwk FILE) [--privileges LIST]
                              register the first administrator IT system (default privilege operatoer)
+  stotte keys rotate [--data DIR]
+                             a new token-signing key: published now, signing in 5 minutes; running
+                             instances pick it up from the keys folder (or HSM) by themselves
   stotte backup --data DIR --out FILE
                              image of a stopped embedded database (gzip tarball)
   stotte restore --data DIR --from FILE
@@ -67,6 +70,9 @@ Environment:
   NODE_ENV=production        production mode: warns loudly on the embedded database
 `;
 
+/** A new key is published this long before it signs: the JWKS's cache lifetime (max-age 300). */
+const KEY_PUBLISH_LEAD_MS = 5 * 60_000;
+
 function warnEmbeddedInProduction(config: Config): void {
   if (!config.production || config.store.backend !== 'pglite') return;
   const line = '!'.repeat(78);
@@ -93,7 +99,7 @@ async function serve(config: Config): Promise<void> {
   warnEmbeddedInProduction(config);
   const store = await openMigrated(config);
   const keys = await openKeyProvider(config.auth.keys, {
-    publishLeadMs: 5 * 60_000,
+    publishLeadMs: KEY_PUBLISH_LEAD_MS,
     maxTokenLifetimeMs: config.auth.tokenLifetimeSeconds * 1000,
   });
   const platform = await createPlatform(store, {
@@ -231,6 +237,22 @@ async function main(argv: string[]): Promise<number> {
         process.stdout.write(`registered IT system ${uuid} with an approved agreement on adgsystem for ${values.cvr}\n`);
       } finally {
         await store.close();
+      }
+      return 0;
+    }
+    case 'keys': {
+      if (positionals[1] !== 'rotate') throw new ConfigError('keys', `unknown subcommand "${positionals[1] ?? ''}" (known: rotate)`);
+      const keys = await openKeyProvider(config.auth.keys, {
+        publishLeadMs: KEY_PUBLISH_LEAD_MS,
+        maxTokenLifetimeMs: config.auth.tokenLifetimeSeconds * 1000,
+      });
+      try {
+        const jwk = await keys.rotate();
+        process.stdout.write(
+          `new key ${jwk.kid} (${jwk.alg}) published now, signing from ${new Date(Date.now() + KEY_PUBLISH_LEAD_MS).toISOString()}\n`,
+        );
+      } finally {
+        await keys.close();
       }
       return 0;
     }

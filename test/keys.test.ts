@@ -55,6 +55,24 @@ describe('PEM file keys', () => {
     expect(await verifies(first, token)).toBe(true);
   });
 
+  it('picks up a rotation made by another process on the same folder', async () => {
+    const dir = temp();
+    const serving = await FileKeyProvider.open(dir, { alg: 'ES256', policy });
+    const first = serving.publishedKeys().map((k) => k.kid);
+    const other = await FileKeyProvider.open(dir, { alg: 'ES256', policy });
+    const next = await other.rotate();
+    await new Promise((r) => setTimeout(r, 1100));
+    expect(serving.publishedKeys().map((k) => k.kid)).toEqual([...first, next.kid]);
+    expect(serving.signingKey().kid).toBe(first[0]);
+    // A rotation started from the stale process keeps the other's key too.
+    const third = await serving.rotate();
+    expect((await FileKeyProvider.open(dir, { alg: 'ES256', policy })).publishedKeys().map((k) => k.kid)).toEqual([
+      ...first,
+      next.kid,
+      third.kid,
+    ]);
+  });
+
   for (const alg of ['ES256', 'PS256'] as SigningAlg[]) {
     it(`rotates ${alg} without a gap: tokens of the old key verify until they expire`, async () => {
       let now = Date.UTC(2030, 0, 1);

@@ -1,5 +1,5 @@
 import { constants, createPrivateKey, createPublicKey, generateKeyPairSync, randomUUID, sign, type KeyObject } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   keyRing,
@@ -51,6 +51,9 @@ export interface FileKeyOptions {
  */
 export class FileKeyProvider implements KeyProvider {
   private loaded: Loaded[] = [];
+  /** keyring.json's modification time when last read or written, and when that was checked. */
+  private ringMtime = 0;
+  private checkedAt = 0;
 
   private constructor(
     readonly kind: 'file' | 'memory',
@@ -61,17 +64,41 @@ export class FileKeyProvider implements KeyProvider {
   static async open(dir: string, options: FileKeyOptions): Promise<FileKeyProvider> {
     const provider = new FileKeyProvider('file', dir, options);
     mkdirSync(dir, { recursive: true, mode: 0o700 });
-    const ringFile = join(dir, 'keyring.json');
-    if (existsSync(ringFile)) {
-      const entries = (JSON.parse(readFileSync(ringFile, 'utf8')) as { keys: RingEntry[] }).keys;
-      provider.loaded = entries.map((entry) => {
-        const key = createPrivateKey(readFileSync(join(dir, `${entry.kid}.pem`)));
-        return { entry, key: localSigningKey(entry.kid, entry.alg, key), jwk: publicJwkOf(entry.kid, entry.alg, key) };
-      });
-    } else {
-      provider.add(provider.fresh(), 0);
-    }
+    if (existsSync(join(dir, 'keyring.json'))) provider.read();
+    else provider.add(provider.fresh(), 0);
     return provider;
+  }
+
+  /** (Re)reads keyring.json, loading the PEM file of each key not loaded yet. */
+  private read(): void {
+    const dir = this.dir!;
+    const file = join(dir, 'keyring.json');
+    const mtime = statSync(file).mtimeMs;
+    const entries = (JSON.parse(readFileSync(file, 'utf8')) as { keys: RingEntry[] }).keys;
+    const byKid = new Map(this.loaded.map((l) => [l.entry.kid, l]));
+    this.loaded = entries.map((entry) => {
+      const have = byKid.get(entry.kid);
+      if (have) return { ...have, entry };
+      const key = createPrivateKey(readFileSync(join(dir, `${entry.kid}.pem`)));
+      return { entry, key: localSigningKey(entry.kid, entry.alg, key), jwk: publicJwkOf(entry.kid, entry.alg, key) };
+    });
+    this.ringMtime = mtime;
+  }
+
+  /**
+   * Picks up a rotation made by another process (`stotte keys rotate`, another instance on a
+   * shared folder): keyring.json is looked at no more than once a second.
+   */
+  private refresh(): void {
+    if (!this.dir) return;
+    const now = performance.now();
+    if (now - this.checkedAt < 1000) return;
+    this.checkedAt = now;
+    try {
+      if (statSync(join(this.dir, 'keyring.json')).mtimeMs !== this.ringMtime) this.read();
+    } catch {
+      // A half-written or vanished ring keeps the keys already loaded; the next check tries again.
+    }
   }
 
   static ephemeral(options: FileKeyOptions): FileKeyProvider {
@@ -107,11 +134,13 @@ export class FileKeyProvider implements KeyProvider {
       const tmp = join(this.dir, `keyring.json.${process.pid}`);
       writeFileSync(tmp, JSON.stringify({ keys: entries }, null, 2), { mode: 0o600 });
       renameSync(tmp, join(this.dir, 'keyring.json'));
+      this.ringMtime = statSync(join(this.dir, 'keyring.json')).mtimeMs;
     }
     return jwk;
   }
 
   signingKey(): SigningKey {
+    this.refresh();
     const entry = keyRing.signing(
       this.loaded.map((l) => l.entry),
       this.now(),
@@ -120,6 +149,7 @@ export class FileKeyProvider implements KeyProvider {
   }
 
   publishedKeys(): readonly PublicJwk[] {
+    this.refresh();
     const kids = new Set(
       keyRing
         .published(
@@ -132,6 +162,8 @@ export class FileKeyProvider implements KeyProvider {
   }
 
   async rotate(): Promise<PublicJwk> {
+    // Start from the ring on disk: another process may have rotated since this one read it.
+    if (this.dir) this.read();
     return this.add(this.fresh(), this.options.policy.publishLeadMs);
   }
 

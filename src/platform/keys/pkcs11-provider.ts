@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pkcs11js from 'pkcs11js';
 import {
@@ -44,6 +44,8 @@ interface HsmKey {
 export class Pkcs11KeyProvider implements KeyProvider {
   readonly kind = 'pkcs11';
   private keys: HsmKey[] = [];
+  private ringMtime = 0;
+  private checkedAt = 0;
 
   private constructor(
     private readonly lib: pkcs11js.PKCS11,
@@ -80,8 +82,29 @@ export class Pkcs11KeyProvider implements KeyProvider {
       this.add(0);
       return;
     }
+    this.read();
+  }
+
+  /** (Re)reads keyring.json, finding in the token each key not found yet. */
+  private read(): void {
+    const file = join(this.options.dir, 'keyring.json');
+    const mtime = statSync(file).mtimeMs;
     const entries = (JSON.parse(readFileSync(file, 'utf8')) as { keys: RingEntry[] }).keys;
-    this.keys = entries.map((entry) => this.found(entry));
+    const byKid = new Map(this.keys.map((k) => [k.entry.kid, k]));
+    this.keys = entries.map((entry) => (byKid.has(entry.kid) ? { ...byKid.get(entry.kid)!, entry } : this.found(entry)));
+    this.ringMtime = mtime;
+  }
+
+  /** Picks up a rotation made by another process, looking at keyring.json at most once a second. */
+  private refresh(): void {
+    const now = performance.now();
+    if (now - this.checkedAt < 1000) return;
+    this.checkedAt = now;
+    try {
+      if (statSync(join(this.options.dir, 'keyring.json')).mtimeMs !== this.ringMtime) this.read();
+    } catch {
+      // Keep the keys already found; the next check tries again.
+    }
   }
 
   private find(kid: string, cls: number): pkcs11js.Handle {
@@ -199,10 +222,12 @@ export class Pkcs11KeyProvider implements KeyProvider {
     const tmp = join(this.options.dir, `keyring.json.${process.pid}`);
     writeFileSync(tmp, JSON.stringify({ keys: entries }, null, 2), { mode: 0o600 });
     renameSync(tmp, join(this.options.dir, 'keyring.json'));
+    this.ringMtime = statSync(join(this.options.dir, 'keyring.json')).mtimeMs;
     return this.keys.at(-1)!.jwk;
   }
 
   signingKey(): SigningKey {
+    this.refresh();
     const entry = keyRing.signing(
       this.keys.map((k) => k.entry),
       this.now(),
@@ -211,6 +236,7 @@ export class Pkcs11KeyProvider implements KeyProvider {
   }
 
   publishedKeys(): readonly PublicJwk[] {
+    this.refresh();
     const kids = new Set(
       keyRing
         .published(
@@ -223,6 +249,7 @@ export class Pkcs11KeyProvider implements KeyProvider {
   }
 
   async rotate(): Promise<PublicJwk> {
+    this.read();
     return this.add(this.options.policy.publishLeadMs);
   }
 
