@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -98,6 +98,21 @@ describe('the stotte CLI', () => {
     const res = run(['kle', 'import', '--emneplan', file, '--data', tempDir()]);
     expect(res.status).toBe(1);
     expect(res.stderr).toMatch(/KLE_MALFORMED_XML: KLE line \d+/);
+  });
+
+  it('rotates the token-signing keys in the data folder', () => {
+    const data = tempDir();
+    const first = run(['keys', 'rotate', '--data', data]);
+    expect(first.status, first.stderr).toBe(0);
+    expect(first.stdout).toMatch(/^new key [0-9a-f-]{36} \(ES256\) published now, signing from \d{4}-/);
+    expect(run(['keys', 'rotate', '--data', data]).status).toBe(0);
+    const ring = JSON.parse(readFileSync(join(data, 'keys', 'keyring.json'), 'utf8')) as {
+      keys: { kid: string; activeFrom: number; unpublishAt?: number }[];
+    };
+    expect(ring.keys).toHaveLength(3);
+    expect(ring.keys[2]!.activeFrom).toBeGreaterThan(ring.keys[1]!.activeFrom);
+    expect(ring.keys[0]!.unpublishAt).toBeDefined();
+    expect(run(['keys', 'spin', '--data', data]).stderr).toMatch(/unknown subcommand "spin"/);
   });
 
   it('bootstraps the first administrator IT system, and refuses its certificate twice', () => {
