@@ -239,7 +239,10 @@ for (const backend of backends) {
       });
       expect(requested.statusCode, requested.body).toBe(201);
       const agreement = requested.json().uuid as string;
+      expect(requested.json().gyldigFra).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
       expect(requested.json()).toMatchObject({
+        tjeneste: orgService.entityId,
+        gyldigTil: 'infinity',
         tilstand: 'requested',
         cvr: KOBENHAVN,
         dataafgraensning: { kle: ['27.*', '32.01.01'], organisationenheder: [] },

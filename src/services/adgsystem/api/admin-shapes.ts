@@ -64,14 +64,21 @@ export const credentialBody = {
   additionalProperties: false,
 } as const;
 
+/** An instant as PostgreSQL prints it (`2026-11-29 18:01:12.895+00`), as ISO 8601; infinity stays. */
+export function iso(pg: string): string {
+  if (pg === 'infinity' || pg === '-infinity') return pg;
+  const ms = Date.parse(pg.replace(' ', 'T').replace(/([+-]\d\d)$/, '$1:00'));
+  return Number.isNaN(ms) ? pg : new Date(ms).toISOString();
+}
+
 export const credentialOut = (c: CredentialRow) => ({
   uuid: c.uuid,
   type: c.kind,
   thumbprint: c.thumbprint,
   ...(c.kid ? { kid: c.kid } : {}),
   ...(c.subject ? { subject: c.subject, serienummer: c.serial } : {}),
-  ...(c.notBefore ? { gyldigFra: c.notBefore, gyldigTil: c.notAfter } : {}),
-  ...(c.revokedAt ? { tilbagekaldt: c.revokedAt } : {}),
+  ...(c.notBefore ? { gyldigFra: iso(c.notBefore), gyldigTil: iso(c.notAfter!) } : {}),
+  ...(c.revokedAt ? { tilbagekaldt: iso(c.revokedAt) } : {}),
 });
 export const systemOut = (s: ItSystemRow, credentials: CredentialRow[]) => ({
   uuid: s.uuid,
@@ -84,13 +91,13 @@ export const agreementOut = (a: AgreementRow) => ({
   uuid: a.uuid,
   cvr: a.cvr,
   itsystem: a.itSystem,
-  tjeneste: a.service,
+  tjeneste: a.serviceEntityId,
   privilegier: a.privileges,
   dataafgraensning: { kle: a.kle, organisationenheder: a.orgUnits },
-  gyldigFra: a.validFrom,
-  gyldigTil: a.validTo,
+  gyldigFra: iso(a.validFrom),
+  gyldigTil: iso(a.validTo),
   tilstand: a.state,
   anmodetAf: a.requestedBy,
-  ...(a.approvedBy ? { godkendtAf: a.approvedBy, godkendt: a.approvedAt! } : {}),
-  ...(a.revokedBy ? { tilbagekaldtAf: a.revokedBy, tilbagekaldt: a.revokedAt! } : {}),
+  ...(a.approvedBy ? { godkendtAf: a.approvedBy, godkendt: iso(a.approvedAt!) } : {}),
+  ...(a.revokedBy ? { tilbagekaldtAf: a.revokedBy, tilbagekaldt: iso(a.revokedAt!) } : {}),
 });

@@ -35,6 +35,8 @@ export interface AgreementRow {
   readonly cvr: string;
   readonly itSystem: string;
   readonly service: string;
+  /** The service's entity id, as agreements are requested and shown. */
+  readonly serviceEntityId: string;
   readonly privileges: string[];
   readonly kle: string[];
   readonly orgUnits: string[];
@@ -54,7 +56,8 @@ const SERVICE_COLS = `uuid, name, entity_id AS "entityId", privileges`;
 const SYSTEM_COLS = `uuid, name, supplier_cvr AS "supplierCvr", contact`;
 const CREDENTIAL_COLS = `uuid, it_system AS "itSystem", kind, thumbprint, kid, material, subject, serial,
   not_before AS "notBefore", not_after AS "notAfter", revoked_at AS "revokedAt"`;
-const AGREEMENT_COLS = `uuid, cvr, it_system AS "itSystem", service, privileges, kle, org_units AS "orgUnits",
+const AGREEMENT_COLS = `uuid, cvr, it_system AS "itSystem", service,
+  (SELECT s.entity_id FROM adg_service s WHERE s.uuid = service) AS "serviceEntityId", privileges, kle, org_units AS "orgUnits",
   valid_from AS "validFrom", valid_to AS "validTo", state, requested_by AS "requestedBy", approved_by AS "approvedBy",
   approved_at AS "approvedAt", revoked_by AS "revokedBy", revoked_at AS "revokedAt"`;
 
