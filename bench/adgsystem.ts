@@ -52,6 +52,9 @@ export async function benchAdgsystem(opts: AdgBenchOptions): Promise<void> {
     by: 'bench',
   });
   const limits = { concurrency: opts.concurrency, maxOps: 200_000, maxSeconds: opts.seconds };
+  // A token endpoint serves many clients at once; its audit rows are written in groups, so its
+  // rate depends on how many requests are in flight. Issuing is measured at both concurrencies.
+  const concurrencies = [...new Set([opts.concurrency, opts.concurrency * 4])];
 
   for (const alg of ['ES256', 'PS256'] as SigningAlg[]) {
     const keys = FileKeyProvider.ephemeral({ alg, policy: { publishLeadMs: 300_000, maxTokenLifetimeMs: 3_600_000 } });
@@ -69,16 +72,18 @@ export async function benchAdgsystem(opts: AdgBenchOptions): Promise<void> {
     const jwk = keys.publishedKeys()[0]!;
     const publicKey = await importJWK(jwk, alg);
 
-    const [issued, signed] = await runAlternating(limits, 4, [
-      () => tokens.issue(request),
-      () => new SignJWT(claims).setProtectedHeader({ alg, kid: jwk.kid, typ: 'at+jwt' }).sign(rawKey),
-    ]);
-    const i = summarize(issued!);
-    const s = summarize(signed!);
-    print(
-      `adg.issue ${backend} alg=${alg} auth=mtls concurrency=${opts.concurrency} rate=${perSecond(i.rate)} p50=${ms(i.p50)} p99=${ms(i.p99)}${errorNote(issued!)} ` +
-        `raw_sign=${perSecond(s.rate)} ratio=${ratio(i.rate, s.rate)} goal=>=0.50 ${verdict(i.rate >= 0.5 * s.rate)}`,
-    );
+    for (const concurrency of concurrencies) {
+      const [issued, signed] = await runAlternating({ ...limits, concurrency }, 4, [
+        () => tokens.issue(request),
+        () => new SignJWT(claims).setProtectedHeader({ alg, kid: jwk.kid, typ: 'at+jwt' }).sign(rawKey),
+      ]);
+      const i = summarize(issued!);
+      const s = summarize(signed!);
+      print(
+        `adg.issue ${backend} alg=${alg} auth=mtls concurrency=${concurrency} rate=${perSecond(i.rate)} p50=${ms(i.p50)} p99=${ms(i.p99)}${errorNote(issued!)} ` +
+          `raw_sign=${perSecond(s.rate)} ratio=${ratio(i.rate, s.rate)} goal=>=0.50 ${verdict(i.rate >= 0.5 * s.rate)}`,
+      );
+    }
 
     const [verified, raw] = await runAlternating(limits, 4, [
       () => authenticator.verify(sample, orgService.entityId, presented.thumbprint),
