@@ -56,6 +56,8 @@ function serviceOf(services: readonly ProtectedService[], url: string | undefine
  * under no service prefix and stay open.
  */
 export function installAuth(app: FastifyInstance, setup: AuthSetup, services: readonly ProtectedService[]): void {
+  // Declared up front, so every request object has the same shape.
+  app.decorateRequest('caller', undefined);
   app.addHook('onRoute', (route) => {
     const service = serviceOf(services, route.url);
     if (!service) return;
