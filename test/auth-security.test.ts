@@ -365,6 +365,42 @@ for (const backend of backends) {
         expectCode(res, 403, 'DATA_OUTSIDE_RESTRICTION');
       });
 
+      it('lets only the owning municipality write a classification that has an owner', async () => {
+        const virkning = { from: '2020-01-01', to: 'infinity' };
+        const theirs = await t.platform.oio.opret('organisation', {
+          attributter: { organisationegenskaber: [{ fields: { brugervendtnoegle: 'ejer-kbh' }, virkning: { from: 0, to: Infinity } }] },
+          tilstande: {},
+          relationer: { virksomhed: [{ urn: `urn:oio:cvr-nr:${KOBENHAVN}`, virkning: { from: 0, to: Infinity } }] },
+        });
+        const ours = (
+          await app.inject({ method: 'POST', url: '/organisation/organisation', payload: organisationBody('ejer-aarhus') })
+        ).json().uuid as string;
+        const klassifikation = (ejer: string) => ({
+          attributter: { klassifikationegenskaber: [{ brugervendtnoegle: `lokal-${ejer.slice(0, 4)}`, titel: 'Lokal', virkning }] },
+          relationer: { ejer: [{ uuid: ejer, virkning }] },
+        });
+        const mine = await app.inject({ method: 'POST', url: '/klassifikation/klassifikation', payload: klassifikation(ours) });
+        expect(mine.statusCode, mine.body).toBe(201);
+        expectCode(
+          await app.inject({ method: 'POST', url: '/klassifikation/klassifikation', payload: klassifikation(theirs) }),
+          403,
+          'MUNICIPALITY_NOT_ALLOWED',
+        );
+        const foreign = await t.platform.oio.opret('klassifikation', {
+          attributter: {
+            klassifikationegenskaber: [{ fields: { brugervendtnoegle: 'kbh', titel: 'Kbh' }, virkning: { from: 0, to: Infinity } }],
+          },
+          tilstande: {},
+          relationer: { ejer: [{ uuid: theirs, virkning: { from: 0, to: Infinity } }] },
+        });
+        expectCode(
+          await app.inject({ method: 'DELETE', url: `/klassifikation/klassifikation/${foreign}` }),
+          403,
+          'MUNICIPALITY_NOT_ALLOWED',
+        );
+        expect((await app.inject({ method: 'GET', url: `/klassifikation/klassifikation/${foreign}` })).statusCode).toBe(200);
+      });
+
       it('refuses KLE classes outside the token’s KLE numbers', async () => {
         const klasse = (nr: string) => ({
           attributter: {

@@ -9,7 +9,7 @@ import type { OioStore, Pin } from '../../oio/store/oio-store.ts';
 import type { Store } from '../../platform/store/store.ts';
 import type { ProtectedService } from '../../platform/auth/http.ts';
 import { kleAllowed } from '../../platform/auth/caller.ts';
-import { authError } from '../../platform/auth/errors.ts';
+import { registerKlaScope } from './api/scope.ts';
 import { parseKle, type KleDocument } from './kle/parse.ts';
 import { klaError } from './errors.ts';
 import { readHierarchy } from './store/hierarchy.ts';
@@ -72,21 +72,6 @@ function effectiveInstant(q: Query): number {
 }
 
 /** FK Klassifikation: klassifikation, facet and klasse on the OIO store, the hierarchy, class search and KLE import. */
-/**
- * Data restrictions on classes: a caller whose token names KLE numbers reads only the classes
- * those numbers match (by brugervendtnoegle, the KLE number).
- */
-function registerKleRestriction(app: FastifyInstance, oio: OioStore): void {
-  app.addHook('preHandler', async (req) => {
-    const caller = req.caller;
-    if (!caller?.restrictions.kle.length || req.routeOptions.url !== '/klassifikation/klasse/:uuid') return;
-    const [obj] = await oio.list('klasse', [(req.params as { uuid: string }).uuid.toLowerCase()]);
-    const numbers = (obj?.registreringer.at(-1)?.content.attributter.klasseegenskaber ?? []).map((v) => v.fields.brugervendtnoegle ?? '');
-    if (obj && !numbers.some((n) => kleAllowed(caller.restrictions, n)))
-      throw authError('DATA_OUTSIDE_RESTRICTION', 'The class is outside the token’s KLE numbers', { brugervendtnoegle: numbers });
-  });
-}
-
 /** FK Klassifikation as a protected service: its entity id (the `aud` of its tokens) and privileges. */
 export const klaService: ProtectedService = {
   name: 'kla',
@@ -100,7 +85,7 @@ export function klaModule(oio: OioStore, store: Store) {
     name: 'kla',
     service: klaService,
     register(app: FastifyInstance) {
-      registerKleRestriction(app, oio);
+      registerKlaScope(app, oio);
       // Class search and the hierarchy are static routes beside LoRa's; register them first.
       app.get(
         '/klassifikation/klasse/fritekst',

@@ -20,6 +20,37 @@ function cvrsOfOrganisation(relations: Readonly<Record<string, readonly { urn?: 
 }
 
 /**
+ * Which municipality (CVR) owns what, from the current registrations: an organisation by its
+ * `virksomhed` CVR URN, a unit by the organisation it belongs to (`tilhoerer`).
+ */
+export function ownership(oio: OioStore) {
+  const current = async (type: string, uuid: string): Promise<Content | undefined> => {
+    const [obj] = await oio.list(type, [uuid]);
+    return obj?.registreringer.at(-1)?.content;
+  };
+  const organisationCvrs = async (uuid: string, cache: Map<string, string[]>): Promise<string[]> => {
+    if (!cache.has(uuid)) cache.set(uuid, cvrsOfOrganisation((await current('organisation', uuid))?.relationer));
+    return cache.get(uuid)!;
+  };
+  /** The CVR numbers behind references to organisations or organisation units (unknown ones: none). */
+  const cvrsOf = async (uuids: readonly string[], cache = new Map<string, string[]>()): Promise<string[]> => {
+    const out: string[] = [];
+    for (const raw of uuids) {
+      const uuid = raw.toLowerCase();
+      const asOrganisation = await organisationCvrs(uuid, cache);
+      if (asOrganisation.length) {
+        out.push(...asOrganisation);
+        continue;
+      }
+      const unit = await current('organisationenhed', uuid);
+      for (const r of unit?.relationer.tilhoerer ?? []) if (r.uuid) out.push(...(await organisationCvrs(r.uuid.toLowerCase(), cache)));
+    }
+    return out;
+  };
+  return { current, organisationCvrs, cvrsOf };
+}
+
+/**
  * Limits FK Organisation to the caller's own municipality, where the data says which that is:
  * an organisation by its `virksomhed` CVR URN; every object with `tilhoerer` by the organisation
  * it belongs to. Checked for the object a route names (read, update, passivate, delete) and for
@@ -29,14 +60,7 @@ function cvrsOfOrganisation(relations: Readonly<Record<string, readonly { urn?: 
  * filtered (see docs/systems/adgsystem.md).
  */
 export function registerOrgScope(app: FastifyInstance, oio: OioStore, types: ReadonlySet<string>): void {
-  const current = async (type: string, uuid: string): Promise<Content | undefined> => {
-    const [obj] = await oio.list(type, [uuid]);
-    return obj?.registreringer.at(-1)?.content;
-  };
-  const organisationCvrs = async (uuid: string, cache: Map<string, string[]>): Promise<string[]> => {
-    if (!cache.has(uuid)) cache.set(uuid, cvrsOfOrganisation((await current('organisation', uuid))?.relationer));
-    return cache.get(uuid)!;
-  };
+  const { current, organisationCvrs } = ownership(oio);
   const owners = async (
     type: string,
     relations: WireRelations['relationer'] | Content['relationer'] | undefined,
