@@ -50,19 +50,20 @@ function serviceOf(services: readonly ProtectedService[], url: string | undefine
 }
 
 /**
- * Puts every route of a protected service behind the Authenticator. A route under a service's
- * prefix must declare `config.privilege` or `config.public`, or the platform refuses to start:
- * a forgotten declaration fails closed. Platform routes (health, metrics, OpenAPI, docs) are
- * under no service prefix and stay open.
+ * Puts every route of a protected service behind the Authenticator. Called after the platform's
+ * own routes (health, metrics, OpenAPI, docs), which stay open; every route added afterwards must
+ * lie under a service's prefix and declare `config.privilege`, or declare `config.public`, or the
+ * platform refuses to start: a forgotten declaration fails closed.
  */
 export function installAuth(app: FastifyInstance, setup: AuthSetup, services: readonly ProtectedService[]): void {
   // Declared up front, so every request object has the same shape.
   app.decorateRequest('caller', undefined);
+  // Installed after the platform's own routes: every route added from here on is a module's.
   app.addHook('onRoute', (route) => {
     const service = serviceOf(services, route.url);
-    if (!service) return;
     const config = route.config as { privilege?: string | readonly string[]; public?: boolean } | undefined;
     if (config?.public) return;
+    if (!service) throw new Error(`${route.method} ${route.url} is under no service's prefix and not declared public`);
     const needed = config?.privilege === undefined ? [] : ([] as string[]).concat(config.privilege);
     if (needed.length === 0) throw new Error(`${route.method} ${route.url} declares neither config.privilege nor config.public`);
     const unknown = needed.filter((p) => !service.privileges.includes(p));
