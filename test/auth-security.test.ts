@@ -313,6 +313,12 @@ for (const backend of backends) {
         expect((await app.inject({ method: 'GET', url: `/organisation/organisation/${ours}` })).statusCode).toBe(200);
         expectCode(await app.inject({ method: 'GET', url: `/organisation/organisation/${theirs}` }), 403, 'MUNICIPALITY_NOT_ALLOWED');
         expectCode(
+          await app.inject({ method: 'GET', url: `/organisation/organisation/${theirs}/hierarki` }),
+          403,
+          'MUNICIPALITY_NOT_ALLOWED',
+        );
+        expect((await app.inject({ method: 'GET', url: `/organisation/organisation/${ours}/hierarki?format=json` })).statusCode).toBe(200);
+        expectCode(
           await app.inject({ method: 'PATCH', url: `/organisation/organisation/${theirs}`, payload: { note: 'x', livscyklus: 'Passiv' } }),
           403,
           'MUNICIPALITY_NOT_ALLOWED',
@@ -342,6 +348,11 @@ for (const backend of backends) {
         });
         expectCode(
           await app.inject({ method: 'GET', url: `/organisation/organisationenhed/${theirUnit}` }),
+          403,
+          'MUNICIPALITY_NOT_ALLOWED',
+        );
+        expectCode(
+          await app.inject({ method: 'GET', url: `/organisation/organisationenhed/${theirUnit}/underenheder` }),
           403,
           'MUNICIPALITY_NOT_ALLOWED',
         );

@@ -5,7 +5,9 @@ import type { Content } from '../../../oio/model.ts';
 import type { OioStore } from '../../../oio/store/oio-store.ts';
 
 const CVR_URN = /^urn:oio:cvr-nr:(\d{8})$/i;
-const ROUTE = /^\/organisation\/([a-z]+)(\/:uuid)?$/;
+// LoRa's routes (/organisation/{type}[/:uuid]) and the read routes below one object
+// (/organisation/{type}/:uuid/hierarki, …/underenheder …): the object named is checked.
+const ROUTE = /^\/organisation\/([a-z]+)(?:\/:uuid(?:\/[a-z-]+)?)?$/;
 
 interface WireRelations {
   readonly relationer?: Readonly<Record<string, readonly { uuid?: string; urn?: string }[]>>;
@@ -53,11 +55,12 @@ export function ownership(oio: OioStore) {
 /**
  * Limits FK Organisation to the caller's own municipality, where the data says which that is:
  * an organisation by its `virksomhed` CVR URN; every object with `tilhoerer` by the organisation
- * it belongs to. Checked for the object a route names (read, update, passivate, delete) and for
- * the organisation or `tilhoerer` a write's body names. Objects that belong to no organisation
+ * it belongs to. Checked for the object a route names (read, update, passivate, delete, and the
+ * read models below it: hierarchy, sub-units, users …) and for the organisation or `tilhoerer` a
+ * write's body names. Objects that belong to no organisation
  * (person, adresse) and organisations without a CVR are not limited. Organisation unit data
- * restrictions apply to reads and writes of those units. Searches and hierarchy reads are not
- * filtered (see docs/systems/adgsystem.md).
+ * restrictions apply to reads and writes of those units. Searches and lists are not filtered
+ * (see docs/systems/adgsystem.md).
  */
 export function registerOrgScope(app: FastifyInstance, oio: OioStore, types: ReadonlySet<string>): void {
   const { current, organisationCvrs } = ownership(oio);
