@@ -348,6 +348,19 @@ for (const backend of backends) {
         payload: { navn: 'Med nøgle', noegler: [jwk] },
       });
       expect(created.json().error.code).toBe('INVALID_JWK');
+      for (const noegle of [
+        { kty: 'RSA', n: 'A'.repeat(400), e: '' },
+        { kty: 'EC', crv: 'P-256', x: '', y: '' },
+        { kty: 'oct', k: 'c2VjcmV0' },
+      ]) {
+        const res = await app.inject({
+          method: 'POST',
+          url: '/adgangsstyring/itsystemer',
+          headers: bearer(supplierToken),
+          payload: { navn: 'x', noegler: [noegle] },
+        });
+        expect([res.statusCode, res.json().error.code]).toEqual([400, 'INVALID_JWK']);
+      }
       const badCert = await app.inject({
         method: 'POST',
         url: '/adgangsstyring/itsystemer',

@@ -44,12 +44,13 @@ export async function parseJwk(input: unknown): Promise<ParsedCredential> {
     (jwk.kty === 'RSA' && typeof jwk.n === 'string' && Buffer.from(jwk.n, 'base64url').length >= 256);
   if (!ok) throw adgError('INVALID_JWK');
   let publicJwk: JWK;
+  let thumbprint: string;
   try {
     publicJwk = createPublicKey({ key: jwk as never, format: 'jwk' }).export({ format: 'jwk' }) as JWK;
+    thumbprint = await calculateJwkThumbprint(publicJwk, 'sha256');
   } catch {
     throw adgError('INVALID_JWK');
   }
-  const thumbprint = await calculateJwkThumbprint(publicJwk, 'sha256');
   const kid = typeof jwk.kid === 'string' && jwk.kid !== '' ? jwk.kid : thumbprint;
   return {
     kind: 'jwk',
