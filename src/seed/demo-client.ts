@@ -66,8 +66,9 @@ export async function demoToken(dataDir: string, url: string, entityId: string, 
   const client = JSON.parse(readFileSync(join(dir, 'client.json'), 'utf8')) as DemoClient;
   const key = createPrivateKey(readFileSync(join(dir, 'client.key')));
   const base = url.replace(/\/+$/, '');
-  const meta = await fetch(`${base}/adgangsstyring/.well-known/oauth-authorization-server`).catch(() => {
-    throw new ConfigError('--url', `nothing answers at ${base}: is stotte running there?`);
+  const meta = await fetch(`${base}/adgangsstyring/.well-known/oauth-authorization-server`).catch((err: Error & { cause?: Error }) => {
+    // A self-signed server certificate: NODE_EXTRA_CA_CERTS=that.crt makes Node trust it.
+    throw new ConfigError('--url', `${base} does not answer (${err.cause?.message ?? err.message}): is stotte running there?`);
   });
   if (!meta.ok) throw new ConfigError('--url', `${base} answers ${meta.status} for its metadata: is stotte running there?`);
   const { token_endpoint: audience } = (await meta.json()) as { token_endpoint: string };
