@@ -332,6 +332,40 @@ for (const backend of backends) {
       ]);
     });
 
+    it('never lets a token outlive its agreement', async () => {
+      const supplierToken = await adminToken(supplier, SUPPLIER);
+      const key = clientKey({ name: 'kortvarig' });
+      const system = await app.inject({
+        method: 'POST',
+        url: '/adgangsstyring/itsystemer',
+        headers: bearer(supplierToken),
+        payload: { navn: 'Kortvarig', certifikater: [key.certPem] },
+      });
+      const ends = new Date(Date.now() + 10 * 60_000).toISOString();
+      const requested = await app.inject({
+        method: 'POST',
+        url: '/adgangsstyring/serviceaftaler',
+        headers: bearer(supplierToken),
+        payload: { cvr: KOBENHAVN, itsystem: system.json().uuid, tjeneste: klaService.entityId, privilegier: ['laes'], gyldigTil: ends },
+      });
+      expect(requested.json().gyldigTil).toBe(ends);
+      const approve = await app.inject({
+        method: 'POST',
+        url: `/adgangsstyring/serviceaftaler/${requested.json().uuid}/godkend`,
+        headers: bearer(await adminToken(kommune, KOBENHAVN)),
+      });
+      expect(approve.statusCode, approve.body).toBe(200);
+      const res = await tokenRequest(
+        app,
+        { grant_type: 'client_credentials', resource: klaService.entityId, cvr: KOBENHAVN },
+        { [CERT_HEADER]: forwardedCert(key) },
+      );
+      expect(res.statusCode, res.body).toBe(200);
+      expect(res.json().expires_in).toBeLessThanOrEqual(600);
+      expect(res.json().expires_in).toBeGreaterThan(590);
+      expect(decodeJwt(res.json().access_token).exp).toBe(Math.floor(Date.parse(ends) / 1000));
+    });
+
     it('lets a supplier administer only its own IT systems, and revoke their credentials', async () => {
       const supplierToken = await adminToken(supplier, SUPPLIER);
       const other = await app.inject({

@@ -140,6 +140,8 @@ export class TokenService {
     const iat = Math.floor(this.now() / 1000);
     const validTo = agreement.validTo === 'infinity' ? Infinity : Date.parse(agreement.validTo.replace(' ', 'T'));
     const exp = tokenExpiry(iat, this.options.lifetimeSeconds, Number.isNaN(validTo) ? Infinity : validTo);
+    // A cached agreement may have ended a moment ago: then it grants nothing.
+    if (exp <= iat) throw adgError('NO_AGREEMENT', 'The agreement has ended', { oauth_error: 'unauthorized_client' });
     const jti = randomUUID();
     const payload: JWTPayload = {
       iss: this.options.issuer,
