@@ -32,6 +32,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createPlatform, type Platform } from '../src/app.ts';
+import { provisionTestClient, testAuthOptions } from '../test/support/auth.ts';
 import { migrate } from '../src/platform/store/migrations.ts';
 import { dropPostgresSchema, openPostgres } from '../src/platform/store/postgres-adapter.ts';
 import type { Store } from '../src/platform/store/store.ts';
@@ -167,17 +168,25 @@ export async function runOrgLoraBench(opts: OrgLoraOptions): Promise<void> {
   let client: Client | undefined;
   try {
     await migrate(store);
-    platform = await createPlatform(store, { services: ['org'], logger: false });
+    platform = await createPlatform(store, { services: ['org'], logger: false, auth: testAuthOptions({ revocationCheckMs: 30_000 }) }); // the served default (STOTTE_REVOCATION_CHECK_MS)
     await platform.http.listen({ host: '127.0.0.1', port: 0 });
     const address = platform.http.server.address();
     if (address === null || typeof address === 'string') throw new Error('the server has no TCP address');
-    client = new Client('127.0.0.1', address.port, opts.authHeaders);
+    // Auth on: an IT system with an approved agreement for FK Organisation and CVR 55133018 (the
+    // benchmark organisation's), its token issued by the token service, sent with every request.
+    let authHeaders = opts.authHeaders;
+    if (!authHeaders) {
+      const benchClient = await provisionTestClient(store, platform.audit);
+      const bearer = { authorization: `Bearer ${await benchClient.token(platform.tokens, 'org')}` };
+      authHeaders = () => bearer;
+    }
+    client = new Client('127.0.0.1', address.port, authHeaders);
     const http = client;
     const { rows } = await store.query<{ v: string }>(`SELECT current_setting('server_version') AS v`);
     log(
       `lora.setup postgres server=${rows[0]!.v} schema=${opts.schema} port=${address.port} conc=${CONCURRENCY} ` +
         `units=${LEVELS.reduce((a, b) => a + b, 0)} levels=${LEVELS.length} users=${USERS} functions=${FUNCTIONS} ` +
-        `auth=${opts.authHeaders ? 'headers' : 'none'} phase_max=${phaseSeconds}s`,
+        `auth=bearer phase_max=${phaseSeconds}s`,
     );
 
     // ---- Load -------------------------------------------------------------------------------

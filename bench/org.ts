@@ -54,34 +54,40 @@ function procKb(pid: number, field: 'VmRSS' | 'VmHWM'): number {
 }
 
 /** Starts the server process on the schema; resolves with it and its port once it listens. */
-async function startServer(o: OrgBenchOptions): Promise<{ child: ChildProcess; port: number }> {
+async function startServer(o: OrgBenchOptions): Promise<{ child: ChildProcess; port: number; token: string }> {
   const bin = fileURLToPath(new URL('../bin/run-ts.js', import.meta.url));
   const script = fileURLToPath(new URL('./org-server.ts', import.meta.url));
   const child = spawn(process.execPath, [bin, script], {
     env: { ...process.env, BENCH_POSTGRES_URL: o.url, BENCH_ORG_SCHEMA: o.schema },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
-  const port = await new Promise<number>((resolve, reject) => {
+  const ready = await new Promise<{ port: number; token: string }>((resolve, reject) => {
     let buffered = '';
     child.stdout!.on('data', (chunk: Buffer) => {
       buffered += chunk.toString('utf8');
       const line = buffered.split('\n').find((l) => l.startsWith('{'));
-      if (line) resolve((JSON.parse(line) as { port: number }).port);
+      if (line) resolve(JSON.parse(line) as { port: number; token: string });
     });
     child.once('exit', (code) => reject(new Error(`the server process ended (${code}) before it listened`)));
   });
-  return { child, port };
+  return { child, ...ready };
+}
+
+/** The server under test: its port, a keep-alive agent, and the headers every request carries (the token). */
+interface Target {
+  readonly agent: Agent;
+  readonly port: number;
+  readonly headers: Record<string, string>;
 }
 
 /** GETs a path; resolves with the status, the bytes and newlines received, and the time to the last byte (ms). */
 function get(
-  agent: Agent,
-  port: number,
+  { agent, port, headers }: Target,
   path: string,
 ): Promise<{ status: number; bytes: number; lines: number; ms: number; body?: string }> {
   const started = performance.now();
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path, agent }, (res) => {
+    const req = request({ host: '127.0.0.1', port, path, agent, headers }, (res) => {
       let bytes = 0;
       let lines = 0;
       const keep: Buffer[] = [];
@@ -100,8 +106,8 @@ function get(
   });
 }
 
-async function okJson(agent: Agent, port: number, path: string): Promise<unknown> {
-  const res = await get(agent, port, path);
+async function okJson(target: Target, path: string): Promise<unknown> {
+  const res = await get(target, path);
   if (res.status !== 200) throw new Error(`GET ${path}: ${res.status} ${res.body?.slice(0, 200)}`);
   return JSON.parse(res.body!);
 }
@@ -178,18 +184,19 @@ export async function runOrgBench(o: OrgBenchOptions): Promise<void> {
         `generate=${seconds(generated)} import=${seconds(imported)} rate=${perSecond(summary.objects / imported)} ${load()}`,
     );
 
-    const { child, port } = await startServer(o);
+    const { child, port, token } = await startServer(o);
     server = child;
+    const target: Target = { agent, port, headers: { authorization: `Bearer ${token}` } };
     const pid = child.pid!;
 
     // ---- The full hierarchy as of a past date ----
     const hierarchyPath = `/organisation/organisation/${ORG.uuid}/hierarki?virkningstid=${encodeURIComponent(PAST)}`;
-    await get(agent, port, hierarchyPath); // warm-up: the server's code paths and the database's caches
+    await get(target, hierarchyPath); // warm-up: the server's code paths and the database's caches
     const runs: { ms: number; extraMb: number; lines: number; mb: number }[] = [];
     for (let i = 0; i < 3; i++) {
       const before = procKb(pid, 'VmRSS');
       writeFileSync(`/proc/${pid}/clear_refs`, '5'); // resets VmHWM to the current RSS
-      const res = await get(agent, port, hierarchyPath);
+      const res = await get(target, hierarchyPath);
       if (res.status !== 200) throw new Error(`hierarki: ${res.status}`);
       runs.push({ ms: res.ms, extraMb: (procKb(pid, 'VmHWM') - before) / 1024, lines: res.lines, mb: res.bytes / 1e6 });
     }
@@ -229,14 +236,14 @@ export async function runOrgBench(o: OrgBenchOptions): Promise<void> {
     )!;
     const now = new Date().toISOString();
     const worksPath = `/organisation/organisationenhed/${root.uuid}/brugere?undertraeer=true`;
-    const first = (await okJson(agent, port, worksPath)) as { tilknytninger: unknown[]; next?: string };
+    const first = (await okJson(target, worksPath)) as { tilknytninger: unknown[]; next?: string };
     const measure = async (op: (n: number) => Promise<unknown>, concurrency: number) => {
       await runLoad({ concurrency, maxOps: 20, maxSeconds: 2 }, op);
       const run = await runLoad({ concurrency, maxOps: 100_000, maxSeconds: o.seconds }, op);
       return { ...summarize(run), note: errorNote(run) };
     };
     const ours = await measure(async () => {
-      const res = await get(agent, port, worksPath);
+      const res = await get(target, worksPath);
       if (res.status !== 200) throw new Error(`brugere: ${res.status}`);
     }, 1);
     const baseline = await measure(() => pool.query(WORKS_IN_BASELINE, [root.uuid, now]), 1);
@@ -253,7 +260,7 @@ export async function runOrgBench(o: OrgBenchOptions): Promise<void> {
     const randomInstant = () => new Date(span[0] + rand() * (span[1] - span[0])).toISOString();
     const laes = await measure(async () => {
       const uuid = units[pick(rand, units.length)]!;
-      const res = await get(agent, port, `/organisation/organisationenhed/${uuid}?virkningstid=${encodeURIComponent(randomInstant())}`);
+      const res = await get(target, `/organisation/organisationenhed/${uuid}?virkningstid=${encodeURIComponent(randomInstant())}`);
       if (res.status !== 200) throw new Error(`laes: ${res.status}`);
     }, o.concurrency);
     const laesBase = await measure(

@@ -23,6 +23,9 @@
  * and < 300 MB extra server memory), "who works here" for the root's subtree (goal p99 < 200 ms)
  * and point reads, each beside hand-written SQL; and the LoRa comparison (bench/org-lora.ts,
  * schema `<BENCH_SCHEMA>_lora`): LoRa 1.3's REST workload through ours (goal ≥ 10× LoRa).
+ * Then FK Adgangsstyring for Systemer (bench/adgsystem.ts, schema `<BENCH_SCHEMA>_adg`): tokens
+ * issued per second over mTLS and verified per second, ES256 and PS256, each beside raw `jose`
+ * signing and verifying the same claims (goals: ≥ 50 % and ≥ 70 % of raw).
  * Ours and the baseline run on the same requests in alternating rounds; check_mismatches counts
  * sample requests where they answered differently (must be 0). host_load1 is the machine's load
  * average after the phase: other processes on the same cores make the figures noisy.
@@ -40,7 +43,7 @@
  *   BENCH_SEED            seed of the data and the workload (default 1)
  *   BENCH_ORG_UNITS       units of the FK Organisation municipality (default 5000)
  *   BENCH_ORG_USERS       users of it (default 50000)
- *   BENCH_PARTS           oio,kla,org,lora: which parts to run (default all)
+ *   BENCH_PARTS           oio,kla,org,lora,adgsystem: which parts to run (default all)
  * PGlite runs in a fresh temporary data folder, removed afterwards.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -58,6 +61,7 @@ import { ensureTrigram, seconds } from './stats.ts';
 import { benchKla } from './kla.ts';
 import { runOrgBench } from './org.ts';
 import { runOrgLoraBench } from './org-lora.ts';
+import { benchAdgsystem } from './adgsystem.ts';
 
 function int(name: string, fallback: number): number {
   const raw = process.env[name];
@@ -83,7 +87,7 @@ const config = {
   seed: int('BENCH_SEED', 1),
   orgUnits: int('BENCH_ORG_UNITS', 5000),
   orgUsers: int('BENCH_ORG_USERS', 50_000),
-  parts: (process.env.BENCH_PARTS || 'oio,kla,org,lora').split(',').map((p) => p.trim()),
+  parts: (process.env.BENCH_PARTS || 'oio,kla,adgsystem,org,lora').split(',').map((p) => p.trim()),
 };
 
 const print = (line: string) => console.log(line);
@@ -190,6 +194,17 @@ async function runKla(backend: 'postgres' | 'pglite'): Promise<void> {
   }
 }
 
+/** FK Adgangsstyring for Systemer on a fresh database of its own: tokens issued and verified. */
+async function runAdgsystem(backend: 'postgres' | 'pglite'): Promise<void> {
+  const opened = await openBackend(backend, `${config.schema}_adg`);
+  try {
+    await migrate(opened.store);
+    await benchAdgsystem({ backend, store: opened.store, seconds: config.seconds, concurrency: config.concurrency, print });
+  } finally {
+    await opened.cleanup();
+  }
+}
+
 const started = performance.now();
 print(
   `bench.env node=${process.version} cpus=${availableParallelism()} backends=${backends.join(',')} concurrency=${config.concurrency} phase_max=${config.seconds}s seed=${config.seed}`,
@@ -220,6 +235,7 @@ for (const backend of backends as ('postgres' | 'pglite')[]) {
         if (!config.keep) await dropPostgresSchema(config.url, schema);
       }
     }
+    if (config.parts.includes('adgsystem')) await runAdgsystem(backend);
   } catch (err) {
     failed = true;
     print(`oio.error ${backend} ${err instanceof Error ? (err.stack ?? err.message).split('\n').slice(0, 4).join(' | ') : String(err)}`);

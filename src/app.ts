@@ -1,20 +1,34 @@
 import type { FastifyInstance } from 'fastify';
 import type { Config, ServiceName } from './platform/config.ts';
 import { AuditLog } from './platform/audit.ts';
+import { Authenticator, DEFAULT_ALGORITHMS } from './platform/auth/authenticator.ts';
+import type { ClientCertOptions } from './platform/auth/client-cert.ts';
 import { buildHttp, type HttpModule } from './platform/http/server.ts';
+import type { KeyProvider } from './platform/keys/key-provider.ts';
 import { createMetrics, type Metrics } from './platform/metrics.ts';
 import { OutboxRelay } from './platform/outbox.ts';
 import { instrumentStore } from './platform/store/instrumented.ts';
 import type { Store } from './platform/store/store.ts';
 import { OioStore, type ContentRules } from './oio/store/oio-store.ts';
-import { orgModule, orgRules, orgTypes } from './services/org/index.ts';
-import { klaModule, klaTypes } from './services/kla/index.ts';
+import { orgModule, orgRules, orgService, orgTypes } from './services/org/index.ts';
+import { klaModule, klaService, klaTypes } from './services/kla/index.ts';
+import {
+  adgsystemModule,
+  adgsystemService,
+  agreementInForce,
+  registerPlatformServices,
+  TOKEN_PATH,
+  TokenService,
+} from './services/adgsystem/index.ts';
 
 /** Every object type the registers declare on the OIO store. */
 export const OIO_TYPES = [...orgTypes, ...klaTypes];
 
 /** The registers' own rules over writes, per object type. */
 export const OIO_RULES: ContentRules = { ...orgRules };
+
+/** The platform's services that take tokens, by name (`stotte token --service NAME`). */
+export const PROTECTED_SERVICES = [orgService, klaService, adgsystemService] as const;
 
 /** A running platform: its HTTP app and what it owns. */
 export interface Platform {
@@ -24,20 +38,40 @@ export interface Platform {
   readonly relay: OutboxRelay;
   readonly audit: AuditLog;
   readonly metrics: Metrics;
+  readonly authenticator: Authenticator;
+  readonly tokens: TokenService;
+  readonly keys: KeyProvider;
   close(): Promise<void>;
+}
+
+/** How the platform issues and verifies tokens. */
+export interface PlatformAuthOptions {
+  readonly keys: KeyProvider;
+  /** The URL clients reach the platform at (no trailing slash): the issuer is `<publicUrl>/adgangsstyring`. */
+  readonly publicUrl: string;
+  readonly tokenLifetimeSeconds?: number;
+  readonly clockSkewSeconds?: number;
+  /** How long the verifier trusts an agreement's state: revocation takes effect within this. */
+  readonly revocationCheckMs?: number;
+  /** How long the token endpoint reuses a found credential, service and agreement (default 5000 ms). */
+  readonly lookupCacheMs?: number;
+  readonly clientCert?: ClientCertOptions;
 }
 
 export interface PlatformOptions {
   readonly services: readonly ServiceName[];
+  readonly auth: PlatformAuthOptions;
   readonly logLevel?: Config['logLevel'];
   readonly logger?: boolean;
   /** Run the outbox relay's poll loop (tests drive it by hand). */
   readonly relay?: boolean;
+  readonly tls?: { readonly cert: Buffer; readonly key: Buffer; readonly requestCert: boolean };
 }
 
 /**
  * Wires the platform on an open, migrated store: the object store with every declared type, the
- * outbox relay, the audit log, and the HTTP modules of the chosen services.
+ * outbox relay, the audit log, the token service and the Authenticator, and the HTTP modules of
+ * the chosen services, each behind the Authenticator.
  */
 export async function createPlatform(rawStore: Store, options: PlatformOptions): Promise<Platform> {
   const metrics = createMetrics();
@@ -45,15 +79,56 @@ export async function createPlatform(rawStore: Store, options: PlatformOptions):
   const relay = new OutboxRelay(store);
   const oio = new OioStore(store, OIO_TYPES, () => relay.wake(), OIO_RULES);
   const audit = await AuditLog.open(store);
+  await registerPlatformServices(store, PROTECTED_SERVICES);
+
+  const { keys } = options.auth;
+  const publicUrl = options.auth.publicUrl.replace(/\/+$/, '');
+  const issuer = `${publicUrl}/adgangsstyring`;
+  const tokenEndpoint = `${publicUrl}${TOKEN_PATH}`;
+  const clientCert = options.auth.clientCert ?? {};
+  const authenticator = new Authenticator({
+    issuer,
+    keys,
+    algorithms: DEFAULT_ALGORITHMS,
+    clockSkewSeconds: options.auth.clockSkewSeconds ?? 60,
+    revocationCheckMs: options.auth.revocationCheckMs ?? 30_000,
+    agreementInForce: agreementInForce(store),
+  });
+  const tokens = new TokenService({
+    store,
+    audit,
+    keys,
+    issuer,
+    tokenEndpoint,
+    lifetimeSeconds: options.auth.tokenLifetimeSeconds ?? 3600,
+    lookupCacheMs: options.auth.lookupCacheMs ?? 5000,
+  });
 
   const modules: HttpModule[] = [];
   if (options.services.includes('org')) modules.push(orgModule({ oio, audit, store }));
   if (options.services.includes('kla')) modules.push(klaModule(oio, store));
+  if (options.services.includes('adgsystem')) {
+    modules.push(
+      adgsystemModule({
+        store,
+        audit,
+        keys,
+        tokens,
+        issuer,
+        tokenEndpoint,
+        clientCert,
+        algorithms: DEFAULT_ALGORITHMS,
+        onAgreementChange: (uuid) => authenticator.forgetAgreement(uuid),
+      }),
+    );
+  }
 
   const http = await buildHttp({
     store,
     metrics,
     modules,
+    auth: { authenticator, clientCert },
+    ...(options.tls ? { tls: options.tls } : {}),
     logLevel: options.logLevel ?? 'info',
     ...(options.logger === false ? { logger: false } : {}),
   });
@@ -65,6 +140,9 @@ export async function createPlatform(rawStore: Store, options: PlatformOptions):
     relay,
     audit,
     metrics,
+    authenticator,
+    tokens,
+    keys,
     async close() {
       await http.close();
       await relay.stop();

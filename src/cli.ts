@@ -1,5 +1,8 @@
 import { parseArgs } from 'node:util';
-import { createPlatform, OIO_RULES, OIO_TYPES } from './app.ts';
+import { createPlatform, OIO_RULES, OIO_TYPES, PROTECTED_SERVICES } from './app.ts';
+import { openKeyProvider } from './platform/keys/open-keys.ts';
+import { demoToken, seedDemoClient } from './seed/demo-client.ts';
+import { bootstrapAdministrator } from './services/adgsystem/index.ts';
 import { OioStore } from './oio/store/oio-store.ts';
 import { ConfigError, loadConfig, SERVICE_NAMES, type Config } from './platform/config.ts';
 import { AppError } from './platform/errors.ts';
@@ -20,6 +23,14 @@ Usage:
                              import KLE into FK Klassifikation (atomic; only changes are written)
   stotte kle generate --out DIR
                              write a synthetic KLE (invented titles, published format; two editions)
+  stotte token --service NAME --cvr CVR [--data DIR] [--url URL]
+                             a token from a running platform, signed with the demo IT system's key
+                             (services: ${PROTECTED_SERVICES.map((s) => s.name).join(', ')}; default ./data, http://localhost:8080)
+  stotte adgsystem bootstrap --name NAME --cvr CVR (--certificate PEM | --jwk FILE) [--privileges LIST]
+                             register the first administrator IT system (default privilege operatoer)
+  stotte keys rotate [--data DIR]
+                             a new token-signing key: published now, signing in 5 minutes; running
+                             instances pick it up from the keys folder (or HSM) by themselves
   stotte backup --data DIR --out FILE
                              image of a stopped embedded database (gzip tarball)
   stotte restore --data DIR --from FILE
@@ -34,6 +45,9 @@ Options:
   --only LIST                run only these services, comma separated (env STOTTE_ONLY):
                              ${SERVICE_NAMES.join(', ')}
   --no-seed                  do not seed the demo municipality into an empty embedded database
+  --tls-cert FILE, --tls-key FILE
+                             serve HTTPS (env STOTTE_TLS_CERT, STOTTE_TLS_KEY); client certificates
+                             are asked for unless STOTTE_TLS_CLIENT_CERT=false
 
 Environment:
   STOTTE_LOG_LEVEL           fatal, error, warn, info (default), debug, trace, silent
@@ -41,8 +55,23 @@ Environment:
   STOTTE_RELAY               run the outbox relay in this instance (default true)
   STOTTE_DEMO_SEED           seed demo data (default: on for the embedded database outside production)
   STOTTE_SHUTDOWN_GRACE_MS   how long SIGTERM waits for in-flight requests (default 10000)
+  STOTTE_PUBLIC_URL          the URL clients use (default http(s)://localhost:PORT); issuer = URL/adgangsstyring
+  STOTTE_TOKEN_LIFETIME      access token lifetime in seconds (default 3600)
+  STOTTE_TOKEN_ALG           ES256 (default) or PS256
+  STOTTE_KEYS                file (default; PEM files in STOTTE_KEYS_DIR, default DATA/keys) or pkcs11
+  STOTTE_PKCS11_LIBRARY, STOTTE_PKCS11_TOKEN, STOTTE_PKCS11_PIN   the HSM, with STOTTE_KEYS=pkcs11
+  STOTTE_AUTH_CLOCK_SKEW     seconds of clock skew accepted on exp/nbf/iat (default 60)
+  STOTTE_REVOCATION_CHECK_MS how long an agreement's state is trusted (default 30000)
+  STOTTE_TOKEN_LOOKUP_CACHE_MS
+                             how long the token endpoint reuses a found credential and agreement (default 5000)
+  STOTTE_CLIENT_CERT_HEADER, STOTTE_TRUSTED_PROXIES
+                             behind a TLS-terminating proxy: the header with the client certificate,
+                             read only on connections from these addresses (off by default)
   NODE_ENV=production        production mode: warns loudly on the embedded database
 `;
+
+/** A new key is published this long before it signs: the JWKS's cache lifetime (max-age 300). */
+const KEY_PUBLISH_LEAD_MS = 5 * 60_000;
 
 function warnEmbeddedInProduction(config: Config): void {
   if (!config.production || config.store.backend !== 'pglite') return;
@@ -69,8 +98,39 @@ async function openMigrated(config: Config): Promise<Store> {
 async function serve(config: Config): Promise<void> {
   warnEmbeddedInProduction(config);
   const store = await openMigrated(config);
-  const platform = await createPlatform(store, { services: config.services, logLevel: config.logLevel, relay: config.relay });
-  if (config.demoSeed) await seedDemo(platform.oio, platform.http.log);
+  const keys = await openKeyProvider(config.auth.keys, {
+    publishLeadMs: KEY_PUBLISH_LEAD_MS,
+    maxTokenLifetimeMs: config.auth.tokenLifetimeSeconds * 1000,
+  });
+  const platform = await createPlatform(store, {
+    services: config.services,
+    logLevel: config.logLevel,
+    relay: config.relay,
+    auth: {
+      keys,
+      publicUrl: config.auth.publicUrl,
+      tokenLifetimeSeconds: config.auth.tokenLifetimeSeconds,
+      clockSkewSeconds: config.auth.clockSkewSeconds,
+      revocationCheckMs: config.auth.revocationCheckMs,
+      lookupCacheMs: config.auth.lookupCacheMs,
+      clientCert: { header: config.auth.clientCertHeader, trustedProxies: config.auth.trustedProxies },
+    },
+    ...(config.tls
+      ? { tls: { cert: readFileSync(config.tls.cert), key: readFileSync(config.tls.key), requestCert: config.tls.clientCert } }
+      : {}),
+  });
+  if (config.demoSeed) {
+    if (config.store.backend === 'pglite' && !config.production) {
+      await seedDemoClient(
+        store,
+        platform.audit,
+        config.store.dataDir,
+        PROTECTED_SERVICES.map((s) => s.name),
+        platform.http.log,
+      );
+    }
+    await seedDemo(platform.oio, platform.http.log);
+  }
 
   let stopping = false;
   const stop = async (signal: string) => {
@@ -85,6 +145,7 @@ async function serve(config: Config): Promise<void> {
     try {
       await platform.close();
       await store.close();
+      await keys.close();
     } finally {
       clearTimeout(force);
     }
@@ -96,7 +157,7 @@ async function serve(config: Config): Promise<void> {
   await platform.http.listen({ port: config.port, host: config.host });
   platform.http.log.info(
     { services: config.services, store: config.store.backend },
-    `stotte serving on http://localhost:${config.port} (API docs at /docs)`,
+    `stotte serving on ${config.tls ? 'https' : 'http'}://localhost:${config.port} (API docs at /docs; token issuer ${config.auth.publicUrl}/adgangsstyring)`,
   );
 }
 
@@ -116,6 +177,15 @@ async function main(argv: string[]): Promise<number> {
       emneplan: { type: 'string' },
       handlingsfacetter: { type: 'string' },
       from: { type: 'string' },
+      service: { type: 'string' },
+      cvr: { type: 'string' },
+      url: { type: 'string' },
+      'tls-cert': { type: 'string' },
+      'tls-key': { type: 'string' },
+      name: { type: 'string' },
+      certificate: { type: 'string' },
+      jwk: { type: 'string' },
+      privileges: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -131,11 +201,61 @@ async function main(argv: string[]): Promise<number> {
     databaseUrl: values['database-url'],
     only: values.only,
     noSeed: values['no-seed'],
+    tlsCert: values['tls-cert'],
+    tlsKey: values['tls-key'],
   });
   switch (command) {
     case 'serve':
       await serve(config);
       return -1;
+    case 'token': {
+      if (config.production) throw new ConfigError('NODE_ENV', 'stotte token uses the demo IT system, which production does not have');
+      const service = PROTECTED_SERVICES.find((s) => s.name === values.service);
+      if (!service) throw new ConfigError('--service', `names no service (known: ${PROTECTED_SERVICES.map((s) => s.name).join(', ')})`);
+      if (!values.cvr || !/^\d{8}$/.test(values.cvr)) throw new ConfigError('--cvr', 'must be a CVR number (eight digits)');
+      if (config.store.backend !== 'pglite')
+        throw new ConfigError('--database-url', 'stotte token reads the demo credentials from --data DIR');
+      process.stdout.write(
+        (await demoToken(config.store.dataDir, values.url ?? 'http://localhost:8080', service.entityId, values.cvr)) + '\n',
+      );
+      return 0;
+    }
+    case 'adgsystem': {
+      if (positionals[1] !== 'bootstrap')
+        throw new ConfigError('adgsystem', `unknown subcommand "${positionals[1] ?? ''}" (known: bootstrap)`);
+      if (!values.name) throw new ConfigError('--name', 'names no IT system');
+      if (!values.cvr || !/^\d{8}$/.test(values.cvr)) throw new ConfigError('--cvr', 'must be a CVR number (eight digits)');
+      const store = await openMigrated(config);
+      try {
+        const uuid = await bootstrapAdministrator(store, PROTECTED_SERVICES, {
+          name: values.name,
+          cvr: values.cvr,
+          certificate: values.certificate,
+          jwk: values.jwk,
+          privileges: (values.privileges ?? 'operatoer').split(',').map((p) => p.trim()),
+        });
+        process.stdout.write(`registered IT system ${uuid} with an approved agreement on adgsystem for ${values.cvr}\n`);
+      } finally {
+        await store.close();
+      }
+      return 0;
+    }
+    case 'keys': {
+      if (positionals[1] !== 'rotate') throw new ConfigError('keys', `unknown subcommand "${positionals[1] ?? ''}" (known: rotate)`);
+      const keys = await openKeyProvider(config.auth.keys, {
+        publishLeadMs: KEY_PUBLISH_LEAD_MS,
+        maxTokenLifetimeMs: config.auth.tokenLifetimeSeconds * 1000,
+      });
+      try {
+        const jwk = await keys.rotate();
+        process.stdout.write(
+          `new key ${jwk.kid} (${jwk.alg}) published now, signing from ${new Date(Date.now() + KEY_PUBLISH_LEAD_MS).toISOString()}\n`,
+        );
+      } finally {
+        await keys.close();
+      }
+      return 0;
+    }
     case 'migrate': {
       const store = await openStore(config.store);
       try {

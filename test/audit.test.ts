@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AuditLog } from '../src/platform/audit.ts';
-import type { Store } from '../src/platform/store/store.ts';
+import { AuditLog, GroupedAudit } from '../src/platform/audit.ts';
+import type { Queryable, Row, Store } from '../src/platform/store/store.ts';
 import { backends } from './support/backends.ts';
 
 // A synthetic CPR number: day 71 is never issued by the civil registry.
@@ -15,6 +15,25 @@ for (const backend of backends) {
       audit = await AuditLog.open(store);
     });
     afterAll(async () => store?.close());
+
+    it('groups records that arrive together into few writes, each resolved only once stored', async () => {
+      let statements = 0;
+      const counting: Queryable = {
+        query<R extends Row = Row>(sql: string, params?: readonly unknown[]) {
+          statements++;
+          return store.query<R>(sql, params);
+        },
+      };
+      const grouped = new GroupedAudit(audit, counting);
+      await Promise.all(
+        Array.from({ length: 50 }, (_, i) => grouped.record({ actor: 'itsystem:group', action: 'token.udsted', requestId: `g-${i}` })),
+      );
+      const { rows } = await store.query<{ n: string }>(`SELECT count(*) AS n FROM audit_log WHERE actor = 'itsystem:group'`);
+      expect(Number(rows[0]!.n)).toBe(50);
+      expect(statements).toBeLessThanOrEqual(2);
+      const failing = new GroupedAudit(audit, { query: async () => Promise.reject(new Error('store down')) });
+      await expect(failing.record({ actor: 'x', action: 'y' })).rejects.toThrow('store down');
+    });
 
     it('records who read what about whom and why, without the CPR number in clear text', async () => {
       await store.transaction((tx) =>

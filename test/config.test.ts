@@ -25,7 +25,47 @@ describe('configuration', () => {
     expect(config.demoSeed).toBe(false);
   });
 
+  it('derives the token settings: issuer URL, PEM keys in the data folder, proxy header off', () => {
+    const config = loadConfig({ port: '9000' }, {});
+    expect(config.auth).toMatchObject({
+      publicUrl: 'http://localhost:9000',
+      tokenLifetimeSeconds: 3600,
+      clockSkewSeconds: 60,
+      trustedProxies: [],
+    });
+    expect(config.auth.keys).toMatchObject({ provider: 'file', alg: 'ES256' });
+    expect(config.auth.keys.dir.endsWith('/data/keys')).toBe(true);
+    expect(config.auth.clientCertHeader).toBeUndefined();
+    expect(config.tls).toBeUndefined();
+    const tls = loadConfig(
+      { tlsCert: 'c.pem', tlsKey: 'k.pem' },
+      { STOTTE_CLIENT_CERT_HEADER: 'x-ssl-client-cert', STOTTE_TRUSTED_PROXIES: '10.0.0.1, 10.0.0.2' },
+    );
+    expect(tls.tls).toMatchObject({ clientCert: true });
+    expect(tls.auth.publicUrl).toBe('https://localhost:8080');
+    expect(tls.auth.trustedProxies).toEqual(['10.0.0.1', '10.0.0.2']);
+    const hsm = loadConfig(
+      {},
+      {
+        STOTTE_KEYS: 'pkcs11',
+        STOTTE_PKCS11_LIBRARY: '/l.so',
+        STOTTE_PKCS11_TOKEN: 't',
+        STOTTE_PKCS11_PIN: '1',
+        STOTTE_TOKEN_ALG: 'PS256',
+      },
+    );
+    expect(hsm.auth.keys).toMatchObject({ provider: 'pkcs11', library: '/l.so', tokenLabel: 't', alg: 'PS256' });
+  });
+
   const bad: [string, Parameters<typeof loadConfig>[0], Record<string, string>, RegExp][] = [
+    ['a token algorithm not offered', {}, { STOTTE_TOKEN_ALG: 'HS256' }, /^STOTTE_TOKEN_ALG: must be ES256 or PS256/],
+    ['a token lifetime out of range', {}, { STOTTE_TOKEN_LIFETIME: '5' }, /^STOTTE_TOKEN_LIFETIME: must be between 60 and 86400/],
+    ['a proxy header without trusted proxies', {}, { STOTTE_CLIENT_CERT_HEADER: 'x-cert' }, /^STOTTE_TRUSTED_PROXIES: names no proxy/],
+    ['trusted proxies without a header', {}, { STOTTE_TRUSTED_PROXIES: '10.0.0.1' }, /^STOTTE_CLIENT_CERT_HEADER: is required/],
+    ['pkcs11 without its library', {}, { STOTTE_KEYS: 'pkcs11' }, /^STOTTE_PKCS11_LIBRARY: is required/],
+    ['an unknown key provider', {}, { STOTTE_KEYS: 'vault' }, /^STOTTE_KEYS: must be file or pkcs11/],
+    ['a TLS certificate without its key', { tlsCert: 'c.pem' }, {}, /^--tls-key: HTTPS needs both/],
+    ['a public URL that is not http(s)', {}, { STOTTE_PUBLIC_URL: 'ftp://x' }, /^STOTTE_PUBLIC_URL: is not an http\(s\) URL/],
     ['a port that is not a number', { port: 'eighty' }, {}, /^--port: expected a whole number/],
     ['a port out of range', {}, { STOTTE_PORT: '70000' }, /^STOTTE_PORT: must be between 0 and 65535/],
     ['an unknown service', { only: 'org,post' }, {}, /^--only: unknown service "post"/],

@@ -6,6 +6,8 @@ import { errorCatalogues, PlatformErrors, type ErrorSpec } from '../src/platform
 import { OioErrors } from '../src/oio/errors.ts';
 import '../src/services/kla/errors.ts';
 import '../src/services/org/errors.ts';
+import '../src/services/adgsystem/errors.ts';
+import '../src/platform/auth/errors.ts';
 
 const DOC = new URL('../docs/errors.md', import.meta.url);
 

@@ -53,15 +53,17 @@ for (const backend of backends) {
     });
     afterAll(async () => t?.close());
 
-    const upload = (xml: string) => app.inject({ method: 'POST', url: '/klassifikation/kle/import', payload: xml, headers: { 'content-type': 'application/xml' } });
+    const upload = (xml: string) =>
+      app.inject({ method: 'POST', url: '/klassifikation/kle/import', payload: xml, headers: { 'content-type': 'application/xml' } });
     const registrations = async () => Number((await t.store.query<{ n: string }>('SELECT count(*) AS n FROM oio_registrering')).rows[0]!.n);
-    const search = async (query: string) => (await app.inject({ method: 'GET', url: `/klassifikation/klasse/fritekst?${query}` })).json().results;
+    const search = async (query: string) =>
+      (await app.inject({ method: 'GET', url: `/klassifikation/klasse/fritekst?${query}` })).json().results;
 
     it('imports a plan, reads the hierarchy, searches it, and re-imports only what changed', async () => {
       const first = await upload(EDITION_1);
       expect(first.statusCode).toBe(200);
       expect(first.json()).toMatchObject({ added: 4, changed: 0, retired: 0, unchanged: 0 });
-      const registeredBefore = (await t.platform.oio.now());
+      const registeredBefore = await t.platform.oio.now();
 
       const tree = (await app.inject({ method: 'GET', url: `/klassifikation/klassifikation/${KLE_KLASSIFIKATION}/hierarki` })).json();
       const emner = tree.facetter.find((f: { brugervendtnoegle: string }) => f.brugervendtnoegle === 'KLE-emner');
@@ -71,7 +73,11 @@ for (const backend of backends) {
         '27.35.05',
       ]);
 
-      expect((await search('nummer=27.35')).map((h: { brugervendtnoegle: string }) => h.brugervendtnoegle)).toEqual(['27.35', '27.35.04', '27.35.05']);
+      expect((await search('nummer=27.35')).map((h: { brugervendtnoegle: string }) => h.brugervendtnoegle)).toEqual([
+        '27.35',
+        '27.35.04',
+        '27.35.05',
+      ]);
       // Case and æ/ø/å do not matter: "boern" and "BØRN" both find "Børn og unge".
       expect((await search('tekst=boern'))[0].brugervendtnoegle).toBe('27');
       expect((await search(`tekst=${encodeURIComponent('BØRN')}`))[0].brugervendtnoegle).toBe('27');
@@ -128,21 +134,39 @@ for (const backend of backends) {
       const cases: [string, string, string, number][] = [
         ['truncated XML', EDITION_1.slice(0, 400), 'KLE_MALFORMED_XML', 0],
         ['a wrong root element', '<?xml version="1.0"?>\n<Noget/>', 'KLE_WRONG_ROOT', 2],
-        ['a DOCTYPE with an entity', '<?xml version="1.0"?>\n<!DOCTYPE x [<!ENTITY a "b">]>\n<KLE-Emneplan>&a;</KLE-Emneplan>', 'KLE_DOCTYPE_FORBIDDEN', 2],
+        [
+          'a DOCTYPE with an entity',
+          '<?xml version="1.0"?>\n<!DOCTYPE x [<!ENTITY a "b">]>\n<KLE-Emneplan>&a;</KLE-Emneplan>',
+          'KLE_DOCTYPE_FORBIDDEN',
+          2,
+        ],
         [
           'duplicate numbers',
-          plan({ date: '2018-01-01', title0400: 'X', extra: '<Emne><EmneNr>27.35.04</EmneNr><EmneTitel>Igen</EmneTitel><UUID>11111111-1111-4111-8111-999999999999</UUID></Emne>' }),
+          plan({
+            date: '2018-01-01',
+            title0400: 'X',
+            extra: '<Emne><EmneNr>27.35.04</EmneNr><EmneTitel>Igen</EmneTitel><UUID>11111111-1111-4111-8111-999999999999</UUID></Emne>',
+          }),
           'KLE_DUPLICATE_NUMBER',
           25,
         ],
         [
           'a subject whose group does not exist',
-          plan({ date: '2018-01-01', title0400: 'X', extra: '<Emne><EmneNr>27.99.01</EmneNr><EmneTitel>Forkert</EmneTitel><UUID>11111111-1111-4111-8111-999999999998</UUID></Emne>' }),
+          plan({
+            date: '2018-01-01',
+            title0400: 'X',
+            extra: '<Emne><EmneNr>27.99.01</EmneNr><EmneTitel>Forkert</EmneTitel><UUID>11111111-1111-4111-8111-999999999998</UUID></Emne>',
+          }),
           'KLE_MISSING_PARENT',
           25,
         ],
         ['an unknown date format', EDITION_1.replace('1995-03-01', '01-03-1995'), 'KLE_BAD_DATE', 0],
-        ['a malformed tag', EDITION_1.replace('<GruppeTitel>Dagpasning</GruppeTitel>', '<GruppeTitel>Dagpasning</GruppeTitle>'), 'KLE_MALFORMED_XML', 0],
+        [
+          'a malformed tag',
+          EDITION_1.replace('<GruppeTitel>Dagpasning</GruppeTitel>', '<GruppeTitel>Dagpasning</GruppeTitle>'),
+          'KLE_MALFORMED_XML',
+          0,
+        ],
         ['an undeclared entity', EDITION_1.replace('Dagpasning', 'Dag&pasning;'), 'KLE_ENTITY_FORBIDDEN', 0],
         [
           'duplicate UUIDs',
@@ -179,7 +203,10 @@ for (const backend of backends) {
         });
         expect(xmlElsewhere.statusCode).toBe(415);
         expect(xmlElsewhere.json().error.code).toBe('UNSUPPORTED_MEDIA_TYPE');
-        const zero = await app.inject({ method: 'GET', url: `/klassifikation/klassifikation/${KLE_KLASSIFIKATION}/hierarki?maximalantalresultater=0` });
+        const zero = await app.inject({
+          method: 'GET',
+          url: `/klassifikation/klassifikation/${KLE_KLASSIFIKATION}/hierarki?maximalantalresultater=0`,
+        });
         expect(zero.statusCode).toBe(400);
         expect(zero.json().error.code).toBe('INVALID_REQUEST');
       });
@@ -189,7 +216,9 @@ for (const backend of backends) {
         const org = await app.inject({
           method: 'PUT',
           url: '/organisation/organisation/11111111-1111-4111-8111-111127350600',
-          payload: { attributter: { organisationegenskaber: [{ brugervendtnoegle: 'x', virkning: { from: '2020-01-01', to: 'infinity' } }] } },
+          payload: {
+            attributter: { organisationegenskaber: [{ brugervendtnoegle: 'x', virkning: { from: '2020-01-01', to: 'infinity' } }] },
+          },
         });
         expect(org.statusCode).toBe(200);
         const before = await registrations();

@@ -125,7 +125,9 @@ function expectMatchesModel(entries: KleEntry[], roots: SynthEntry[]) {
     expect(e.oprettet).toBe(m!.noAdmin ? undefined : m!.oprettet);
     expect(e.rettet ?? []).toEqual(m!.rettet);
     expect(e.udgaaet).toBe(m!.udgaaet);
-    expect(e.stikord).toEqual(m!.stikord.map((s) => ({ titel: s.tekst, ...(s.handlingsfacet ? { handlingsfacet: s.handlingsfacet } : {}) })));
+    expect(e.stikord).toEqual(
+      m!.stikord.map((s) => ({ titel: s.tekst, ...(s.handlingsfacet ? { handlingsfacet: s.handlingsfacet } : {}) })),
+    );
     if (m!.vejledning) {
       const expected = m!.vejledning.flatMap((v) => [v.p, ...(v.li ?? [])]).join('\n');
       expect(e.vejledning).toBe(expected);
@@ -287,7 +289,9 @@ describe('KLE streaming input', () => {
     const t0 = performance.now();
     const doc = await parseKle(createReadStream(path, { highWaterMark: 16 * 1024 }));
     const ms = performance.now() - t0;
-    console.log(`KLE full-size plan: ${(Buffer.byteLength(xml) / 1e6).toFixed(2)} MB, ${doc.entries.length} entries, parsed in ${ms.toFixed(0)} ms`);
+    console.log(
+      `KLE full-size plan: ${(Buffer.byteLength(xml) / 1e6).toFixed(2)} MB, ${doc.entries.length} entries, parsed in ${ms.toFixed(0)} ms`,
+    );
     expect(doc.entries).toHaveLength(2430);
     expect(ms).toBeLessThan(10_000);
   });
@@ -297,8 +301,16 @@ describe('KLE rejections', () => {
   it('exports its error codes', () => {
     expect([...KLE_ERROR_CODES].sort()).toEqual(
       [
-        'KLE_BAD_DATE', 'KLE_BAD_NUMBER', 'KLE_DOCTYPE_FORBIDDEN', 'KLE_DUPLICATE_NUMBER', 'KLE_DUPLICATE_UUID',
-        'KLE_ENTITY_FORBIDDEN', 'KLE_MALFORMED_XML', 'KLE_MISSING_FIELD', 'KLE_MISSING_PARENT', 'KLE_WRONG_ROOT',
+        'KLE_BAD_DATE',
+        'KLE_BAD_NUMBER',
+        'KLE_DOCTYPE_FORBIDDEN',
+        'KLE_DUPLICATE_NUMBER',
+        'KLE_DUPLICATE_UUID',
+        'KLE_ENTITY_FORBIDDEN',
+        'KLE_MALFORMED_XML',
+        'KLE_MISSING_FIELD',
+        'KLE_MISSING_PARENT',
+        'KLE_WRONG_ROOT',
       ].sort(),
     );
   });
@@ -351,7 +363,11 @@ describe('KLE rejections', () => {
     expect((err as Error).message).not.toContain('SPRÆNGT');
     expect(seen).toHaveLength(0);
     // A bare DOCTYPE is rejected too.
-    await expectRejected(MINI.replace('<KLE-Emneplan>', '<!DOCTYPE KLE-Emneplan SYSTEM "file:///etc/passwd">\n<KLE-Emneplan>'), 'KLE_DOCTYPE_FORBIDDEN', 2);
+    await expectRejected(
+      MINI.replace('<KLE-Emneplan>', '<!DOCTYPE KLE-Emneplan SYSTEM "file:///etc/passwd">\n<KLE-Emneplan>'),
+      'KLE_DOCTYPE_FORBIDDEN',
+      2,
+    );
   });
 
   it('rejects a custom entity reference', async () => {
@@ -372,7 +388,14 @@ describe('KLE rejections', () => {
       '<OprettetDato>1995-01-01</OprettetDato><Historisk><UdgaaetDato>2001-01-01</UdgaaetDato></Historisk>',
     );
     expect((await parseKleString(historic)).entries).toHaveLength(4);
-    const facets = mutate(MINI_FACETS.replace('    </Handlingsfacet>\n', '    </Handlingsfacet>\n    <Handlingsfacet><HandlingsfacetNr>G02</HandlingsfacetNr><HandlingsfacetTitel>x</HandlingsfacetTitel></Handlingsfacet>\n'), 'G02', 'G01');
+    const facets = mutate(
+      MINI_FACETS.replace(
+        '    </Handlingsfacet>\n',
+        '    </Handlingsfacet>\n    <Handlingsfacet><HandlingsfacetNr>G02</HandlingsfacetNr><HandlingsfacetTitel>x</HandlingsfacetTitel></Handlingsfacet>\n',
+      ),
+      'G02',
+      'G01',
+    );
     await expectRejected(facets.xml, 'KLE_DUPLICATE_NUMBER', facets.line);
   });
 
@@ -394,7 +417,10 @@ describe('KLE rejections', () => {
     const g = mutate(MINI, '<GruppeNr>27.35</GruppeNr>', '<GruppeNr>28.35</GruppeNr>');
     await expectRejected(g.xml, 'KLE_MISSING_PARENT', g.line);
     // A subject directly under a main group, outside any group.
-    const loose = MINI.replace('    <Gruppe>\n', '    <Emne><EmneNr>27.99.01</EmneNr><EmneTitel>Løst emne</EmneTitel></Emne>\n    <Gruppe>\n');
+    const loose = MINI.replace(
+      '    <Gruppe>\n',
+      '    <Emne><EmneNr>27.99.01</EmneNr><EmneTitel>Løst emne</EmneTitel></Emne>\n    <Gruppe>\n',
+    );
     await expectRejected(loose, 'KLE_MISSING_PARENT', lineOf(loose, '27.99.01'));
     // An action facet in the wrong category.
     const f = mutate(MINI_FACETS, '<HandlingsfacetNr>G01', '<HandlingsfacetNr>H01');
@@ -494,7 +520,14 @@ describe('KLE tolerance of the real files', () => {
     expect(doc.udgivelsesdato).toBe('2019-11-01');
     const [h, g, e, moved] = doc.entries as [KleEntry, KleEntry, KleEntry, KleEntry];
     expect(doc.entries).toHaveLength(4);
-    expect(h).toMatchObject({ kind: 'hovedgruppe', nummer: '00', titel: 'Fælles forhold', uuid: '4eba8818-da19-4e37-b3e1-b9b6be2f2f13', rettet: ['2011-05-01', '2015-05-01'], line: 5 });
+    expect(h).toMatchObject({
+      kind: 'hovedgruppe',
+      nummer: '00',
+      titel: 'Fælles forhold',
+      uuid: '4eba8818-da19-4e37-b3e1-b9b6be2f2f13',
+      rettet: ['2011-05-01', '2015-05-01'],
+      line: 5,
+    });
     expect(h.oprettet).toBeUndefined();
     expect(h.vejledning).toBe('Første afsnit.\nAndet vigtige afsnit:\npunkt ét\npunkt to');
     expect(g).toMatchObject({ kind: 'gruppe', nummer: '00.01', titel: 'Råd & nævn', parent: '00', stikord: [{ titel: 'Udvalg' }] });

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createPlatform, type Platform } from '../src/app.ts';
+import type { Platform } from '../src/app.ts';
+import { startPlatform, type TestPlatform } from './support/platform.ts';
 import type { Content } from '../src/oio/model.ts';
 import type { Store } from '../src/platform/store/store.ts';
 import { registerOrgImportRoutes } from '../src/services/org/api/import-routes.ts';
@@ -156,13 +157,15 @@ describe('the municipality generator', () => {
 for (const backend of backends) {
   describe(`organisation import on ${backend.name}`, () => {
     let store: Store;
+    let t: TestPlatform;
     let platform: Platform;
     const m = generateMunicipality({ organisation: AARHUS, units: 80, users: 200, kleClasses: KLE });
     const expected = countByType(m);
 
     beforeAll(async () => {
-      store = await backend.open();
-      platform = await createPlatform(store, { services: ['org'], logger: false, relay: false });
+      t = await startPlatform(backend, ['org']);
+      store = t.store;
+      platform = t.platform;
       if (!platform.http.hasRoute({ method: 'POST', url: '/organisation/organisation/import' })) {
         registerOrgImportRoutes(platform.http, { oio: platform.oio });
       }

@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
-import { createPlatform, type Platform } from '../src/app.ts';
+import type { Platform } from '../src/app.ts';
 import { registerOrgReadRoutes } from '../src/services/org/api/read-routes.ts';
 import type { Store } from '../src/platform/store/store.ts';
 import { backends } from './support/backends.ts';
-import { organisationBody } from './support/platform.ts';
+import { organisationBody, startPlatform, type TestPlatform } from './support/platform.ts';
 
 const id = (n: number) => `00000000-0000-4000-8000-${n.toString().padStart(12, '0')}`;
 const ORG = id(1);
@@ -56,12 +56,14 @@ function functionBody(name: string, user: string, units: string[]) {
 for (const backend of backends) {
   describe(`FK Organisation read models on ${backend.name}`, () => {
     let store: Store;
+    let t: TestPlatform;
     let platform: Platform;
     let app: FastifyInstance;
 
     beforeAll(async () => {
-      store = await backend.open();
-      platform = await createPlatform(store, { services: ['org'], logger: false, relay: false });
+      t = await startPlatform(backend, ['org']);
+      store = t.store;
+      platform = t.platform;
       app = platform.http;
       // The org module may mount these itself; register them here only when it does not.
       if (!app.hasRoute({ method: 'GET', url: '/organisation/organisation/:uuid/hierarki' })) {

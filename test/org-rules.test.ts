@@ -13,6 +13,8 @@ import { isSyntheticCpr, isValidCpr, parseCpr } from '../src/services/org/domain
 import { orgRules } from '../src/services/org/domain/rules.ts';
 import { backends, type TestBackend } from './support/backends.ts';
 import { organisationBody } from './support/platform.ts';
+import { injectWithTokens, standaloneAuth } from './support/auth.ts';
+import { orgService } from '../src/services/org/index.ts';
 
 // Synthetic CPR numbers: day-of-month 61–91 is never issued by the civil registry.
 const CPR = '7101901234';
@@ -96,13 +98,16 @@ async function start(backend: TestBackend): Promise<Harness> {
   const store = counting(raw, statements);
   const oio = new OioStore(store, OIO_TYPES, undefined, { ...orgRules });
   const audit = await AuditLog.open(store);
+  const { auth, tokens } = await standaloneAuth(raw, audit);
   const app = await buildHttp({
     store,
     metrics: createMetrics(),
     logger: false,
+    auth,
     modules: [
       {
         name: 'org',
+        service: orgService,
         register(http) {
           for (const decl of orgTypes) registerOioRoutes(http, oio, decl);
           registerAnonymiserRoutes(http, { oio, audit });
@@ -111,6 +116,7 @@ async function start(backend: TestBackend): Promise<Harness> {
       },
     ],
   });
+  injectWithTokens(app, (name) => tokens.get(name));
   await app.ready();
   return {
     app,

@@ -63,3 +63,46 @@ export class AuditLog {
     );
   }
 }
+
+/**
+ * Appends records outside any transaction, grouping those that arrive while a write is under way
+ * into the next single INSERT (group commit). `record` resolves only when its row is committed,
+ * so a caller that waits for it (the token endpoint, before it answers) never acts unaudited.
+ */
+export class GroupedAudit {
+  private pending: { entry: AuditEntry; done: (err?: unknown) => void }[] = [];
+  private writing = false;
+
+  constructor(
+    private readonly log: AuditLog,
+    private readonly store: Queryable,
+  ) {}
+
+  record(entry: AuditEntry): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.pending.push({ entry, done: (err) => (err ? reject(err) : resolve()) });
+      // Wait one turn of the event loop before writing, so records arriving together share it.
+      if (!this.writing) {
+        this.writing = true;
+        setImmediate(() => void this.flush());
+      }
+    });
+  }
+
+  private async flush(): Promise<void> {
+    this.writing = true;
+    while (this.pending.length) {
+      const batch = this.pending.splice(0, 500);
+      try {
+        await this.log.record(
+          this.store,
+          batch.map((p) => p.entry),
+        );
+        batch.forEach((p) => p.done());
+      } catch (err) {
+        batch.forEach((p) => p.done(err));
+      }
+    }
+    this.writing = false;
+  }
+}

@@ -8,7 +8,43 @@ export type StoreConfig =
   | { readonly backend: 'pglite'; readonly dataDir: string }
   | { readonly backend: 'postgres'; readonly url: string; readonly poolSize: number };
 
+export type KeysConfig =
+  | { readonly provider: 'file'; readonly dir: string; readonly alg: 'ES256' | 'PS256' }
+  | {
+      readonly provider: 'pkcs11';
+      /** Where the rotation state (keyring.json) is kept; the keys themselves stay in the HSM. */
+      readonly dir: string;
+      readonly alg: 'ES256' | 'PS256';
+      readonly library: string;
+      readonly tokenLabel: string;
+      readonly pin: string;
+    };
+
+export interface AuthConfig {
+  /** The URL clients reach the platform at; the token issuer is `<publicUrl>/adgangsstyring`. */
+  readonly publicUrl: string;
+  readonly tokenLifetimeSeconds: number;
+  readonly clockSkewSeconds: number;
+  readonly revocationCheckMs: number;
+  /** How long the token endpoint reuses a found credential, service and agreement. */
+  readonly lookupCacheMs: number;
+  readonly keys: KeysConfig;
+  /** A header a TLS-terminating proxy forwards the client certificate in; read only from `trustedProxies`. */
+  readonly clientCertHeader?: string | undefined;
+  readonly trustedProxies: readonly string[];
+}
+
+export interface TlsConfig {
+  readonly cert: string;
+  readonly key: string;
+  /** Ask clients for a certificate (never required at the TLS layer: the token endpoint decides). */
+  readonly clientCert: boolean;
+}
+
 export interface Config {
+  readonly auth: AuthConfig;
+  /** HTTPS instead of HTTP when set. */
+  readonly tls?: TlsConfig | undefined;
   readonly host: string;
   readonly port: number;
   readonly store: StoreConfig;
@@ -42,6 +78,8 @@ export interface ConfigFlags {
   databaseUrl?: string | undefined;
   only?: string | undefined;
   noSeed?: boolean | undefined;
+  tlsCert?: string | undefined;
+  tlsKey?: string | undefined;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -131,7 +169,73 @@ export function loadConfig(flags: ConfigFlags = {}, env: Env = process.env): Con
       ? bool('STOTTE_DEMO_SEED', seedRaw)
       : store.backend === 'pglite' && !production;
 
+  const tlsCert = flags.tlsCert ?? env.STOTTE_TLS_CERT;
+  const tlsKey = flags.tlsKey ?? env.STOTTE_TLS_KEY;
+  if ((tlsCert === undefined) !== (tlsKey === undefined)) {
+    throw new ConfigError(tlsCert === undefined ? '--tls-cert' : '--tls-key', 'HTTPS needs both --tls-cert and --tls-key');
+  }
+  const tls =
+    tlsCert !== undefined && tlsKey !== undefined
+      ? Object.freeze({
+          cert: resolve(tlsCert),
+          key: resolve(tlsKey),
+          clientCert: env.STOTTE_TLS_CLIENT_CERT !== undefined ? bool('STOTTE_TLS_CLIENT_CERT', env.STOTTE_TLS_CLIENT_CERT) : true,
+        })
+      : undefined;
+
+  const publicUrl = (env.STOTTE_PUBLIC_URL ?? `${tls ? 'https' : 'http'}://localhost:${port}`).replace(/\/+$/, '');
+  try {
+    const u = new URL(publicUrl);
+    if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error();
+  } catch {
+    throw new ConfigError('STOTTE_PUBLIC_URL', `is not an http(s) URL: "${publicUrl}"`);
+  }
+  const alg = env.STOTTE_TOKEN_ALG ?? 'ES256';
+  if (alg !== 'ES256' && alg !== 'PS256') throw new ConfigError('STOTTE_TOKEN_ALG', `must be ES256 or PS256, got "${alg}"`);
+  const keysDir = resolve(env.STOTTE_KEYS_DIR ?? (store.backend === 'pglite' ? `${store.dataDir}/keys` : './keys'));
+  const provider = env.STOTTE_KEYS ?? 'file';
+  let keys: KeysConfig;
+  if (provider === 'file') keys = { provider, dir: keysDir, alg };
+  else if (provider === 'pkcs11') {
+    const need = (name: string) => {
+      const v = env[name];
+      if (!v) throw new ConfigError(name, 'is required with STOTTE_KEYS=pkcs11');
+      return v;
+    };
+    keys = {
+      provider,
+      dir: keysDir,
+      alg,
+      library: need('STOTTE_PKCS11_LIBRARY'),
+      tokenLabel: need('STOTTE_PKCS11_TOKEN'),
+      pin: need('STOTTE_PKCS11_PIN'),
+    };
+  } else throw new ConfigError('STOTTE_KEYS', `must be file or pkcs11, got "${provider}"`);
+  const clientCertHeader = env.STOTTE_CLIENT_CERT_HEADER || undefined;
+  const trustedProxies = (env.STOTTE_TRUSTED_PROXIES ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  if (clientCertHeader && trustedProxies.length === 0)
+    throw new ConfigError('STOTTE_TRUSTED_PROXIES', 'names no proxy address; STOTTE_CLIENT_CERT_HEADER is read only from trusted proxies');
+  if (!clientCertHeader && trustedProxies.length)
+    throw new ConfigError('STOTTE_CLIENT_CERT_HEADER', 'is required with STOTTE_TRUSTED_PROXIES');
+  if (clientCertHeader && !/^[A-Za-z0-9-]+$/.test(clientCertHeader))
+    throw new ConfigError('STOTTE_CLIENT_CERT_HEADER', `is not a header name: "${clientCertHeader}"`);
+  const auth: AuthConfig = Object.freeze({
+    publicUrl,
+    tokenLifetimeSeconds: integer('STOTTE_TOKEN_LIFETIME', env.STOTTE_TOKEN_LIFETIME ?? '3600', 60, 86400),
+    clockSkewSeconds: integer('STOTTE_AUTH_CLOCK_SKEW', env.STOTTE_AUTH_CLOCK_SKEW ?? '60', 0, 300),
+    revocationCheckMs: integer('STOTTE_REVOCATION_CHECK_MS', env.STOTTE_REVOCATION_CHECK_MS ?? '30000', 0, 3_600_000),
+    lookupCacheMs: integer('STOTTE_TOKEN_LOOKUP_CACHE_MS', env.STOTTE_TOKEN_LOOKUP_CACHE_MS ?? '5000', 0, 600_000),
+    keys: Object.freeze(keys),
+    clientCertHeader,
+    trustedProxies: Object.freeze(trustedProxies),
+  });
+
   return Object.freeze({
+    auth,
+    tls,
     host,
     port,
     store: Object.freeze(store),

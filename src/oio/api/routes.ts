@@ -20,6 +20,10 @@ const uuidParams = {
   required: ['uuid'],
 } as const;
 
+/** The privileges LoRa's routes need: reads `laes`, writes `skriv` (of the service the type belongs to). */
+export const LAES = 'laes';
+export const SKRIV = 'skriv';
+
 const errors = { 400: errorBodySchema, 404: errorBodySchema, 409: errorBodySchema, 410: errorBodySchema } as const;
 
 /**
@@ -33,7 +37,10 @@ export function registerOioRoutes(app: FastifyInstance, store: OioStore, decl: O
 
   app.post(
     base,
-    { schema: { tags, summary: `Opret: create a ${decl.name}`, body: writeBodySchema(decl), response: { 201: uuidResponse, ...errors } } },
+    {
+      config: { privilege: SKRIV },
+      schema: { tags, summary: `Opret: create a ${decl.name}`, body: writeBodySchema(decl), response: { 201: uuidResponse, ...errors } },
+    },
     async (req, reply) => {
       const body = req.body as WireObject & { note?: string };
       const uuid = await store.opret(decl.name, contentFromWire(decl, body), { note: body.note });
@@ -44,6 +51,7 @@ export function registerOioRoutes(app: FastifyInstance, store: OioStore, decl: O
   app.put(
     `${base}/:uuid`,
     {
+      config: { privilege: SKRIV },
       schema: {
         tags,
         summary: `Importer: create or overwrite a ${decl.name} with this UUID`,
@@ -63,6 +71,7 @@ export function registerOioRoutes(app: FastifyInstance, store: OioStore, decl: O
   app.patch(
     `${base}/:uuid`,
     {
+      config: { privilege: SKRIV },
       schema: {
         tags,
         summary: `Ret (merge update), or passiver with {"livscyklus": "Passiv"}`,
@@ -84,6 +93,7 @@ export function registerOioRoutes(app: FastifyInstance, store: OioStore, decl: O
   app.delete(
     `${base}/:uuid`,
     {
+      config: { privilege: SKRIV },
       schema: {
         tags,
         summary: `Slet: delete a ${decl.name}`,
@@ -103,6 +113,7 @@ export function registerOioRoutes(app: FastifyInstance, store: OioStore, decl: O
   app.get(
     `${base}/:uuid`,
     {
+      config: { privilege: LAES },
       schema: {
         tags,
         summary: `Laes: read one ${decl.name} as of virkningstid and registreringstid (default now)`,
@@ -123,6 +134,7 @@ export function registerOioRoutes(app: FastifyInstance, store: OioStore, decl: O
   app.get(
     base,
     {
+      config: { privilege: LAES },
       schema: {
         tags,
         summary: `List by uuid, or Soeg: search ${decl.name} by example`,
@@ -154,6 +166,7 @@ export function registerOioRoutes(app: FastifyInstance, store: OioStore, decl: O
   app.get(
     `${base}/fields`,
     {
+      config: { privilege: LAES },
       schema: {
         tags,
         summary: 'The attribute fields, states and relations this type has',

@@ -6,10 +6,13 @@ import { AppError, PlatformErrors, errorCatalogues, type ErrorSpec } from '../er
 import type { Metrics } from '../metrics.ts';
 import { pendingMigrations } from '../store/migrations.ts';
 import { sqlState, type Store } from '../store/store.ts';
+import { installAuth, type AuthSetup, type ProtectedService } from '../auth/http.ts';
 
 /** A part of the platform that mounts routes: one per service. */
 export interface HttpModule {
   readonly name: string;
+  /** The service the module serves: every route under its prefix needs a token for its entity id. */
+  readonly service?: ProtectedService;
   register(app: FastifyInstance): Promise<void> | void;
 }
 
@@ -17,10 +20,14 @@ export interface HttpOptions {
   readonly store: Store;
   readonly metrics: Metrics;
   readonly modules: readonly HttpModule[];
+  /** How requests are authenticated; every module route is behind it. */
+  readonly auth: AuthSetup;
   readonly logLevel?: string;
   /** Fastify's logger can be replaced in tests (false silences it). */
   readonly logger?: boolean;
   readonly version?: string;
+  /** Serve HTTPS; `requestCert` asks clients for a certificate without requiring one. */
+  readonly tls?: { readonly cert: Buffer; readonly key: Buffer; readonly requestCert: boolean };
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -88,6 +95,11 @@ export function toAppError(err: unknown): AppError {
  */
 export async function buildHttp(options: HttpOptions): Promise<FastifyInstance> {
   const app = Fastify({
+    // A client certificate is asked for but never required at the TLS layer: the token endpoint
+    // and the Authenticator decide what a certificate (or its absence) means.
+    ...(options.tls
+      ? { https: { cert: options.tls.cert, key: options.tls.key, requestCert: options.tls.requestCert, rejectUnauthorized: false } }
+      : {}),
     logger: options.logger === false ? false : { level: options.logLevel ?? 'info' },
     genReqId: (req) => {
       const given = req.headers['x-request-id'];
@@ -127,6 +139,17 @@ export async function buildHttp(options: HttpOptions): Promise<FastifyInstance> 
         description:
           'The support systems of the Danish common-municipal infrastructure. Errors are `{"error":{"code","message"}}`; ' +
           `codes: ${[...errorCatalogues.values()].flatMap((c) => Object.keys(c)).join(', ')}.`,
+      },
+      components: {
+        securitySchemes: {
+          bearer: {
+            type: 'http',
+            scheme: 'bearer',
+            bearerFormat: 'JWT',
+            description:
+              'An access token from FK Adgangsstyring for Systemer (POST /adgangsstyring/oauth2/token) for the service of the route',
+          },
+        },
       },
     },
   });
@@ -171,6 +194,11 @@ export async function buildHttp(options: HttpOptions): Promise<FastifyInstance> 
     return options.metrics.registry.metrics();
   });
 
+  installAuth(
+    app,
+    options.auth,
+    options.modules.flatMap((m) => (m.service ? [m.service] : [])),
+  );
   for (const module of options.modules) await module.register(app);
-  return app;
+  return app as unknown as FastifyInstance;
 }

@@ -7,6 +7,9 @@ import { registrationSelection, virkningSelection, type Query } from '../../oio/
 import { oioError } from '../../oio/errors.ts';
 import type { OioStore, Pin } from '../../oio/store/oio-store.ts';
 import type { Store } from '../../platform/store/store.ts';
+import type { ProtectedService } from '../../platform/auth/http.ts';
+import { kleAllowed } from '../../platform/auth/caller.ts';
+import { registerKlaScope } from './api/scope.ts';
 import { parseKle, type KleDocument } from './kle/parse.ts';
 import { klaError } from './errors.ts';
 import { readHierarchy } from './store/hierarchy.ts';
@@ -69,14 +72,25 @@ function effectiveInstant(q: Query): number {
 }
 
 /** FK Klassifikation: klassifikation, facet and klasse on the OIO store, the hierarchy, class search and KLE import. */
+/** FK Klassifikation as a protected service: its entity id (the `aud` of its tokens) and privileges. */
+export const klaService: ProtectedService = {
+  name: 'kla',
+  entityId: 'http://stoettesystemerne.dk/service/klassifikation/7',
+  prefix: '/klassifikation',
+  privileges: ['laes', 'skriv'],
+};
+
 export function klaModule(oio: OioStore, store: Store) {
   return {
     name: 'kla',
+    service: klaService,
     register(app: FastifyInstance) {
+      registerKlaScope(app, oio);
       // Class search and the hierarchy are static routes beside LoRa's; register them first.
       app.get(
         '/klassifikation/klasse/fritekst',
         {
+          config: { privilege: 'laes' },
           schema: {
             tags: ['klassifikation/klasse'],
             summary: 'Find classes by number prefix, words (ranked; case and æ/ø/å insensitive), parent, facet, publication state',
@@ -120,13 +134,14 @@ export function klaModule(oio: OioStore, store: Store) {
             registreringstid: pin.registreringstid,
             limit: Number(q.maximalantalresultater ?? 100),
           });
-          return { results };
+          return { results: req.caller ? results.filter((r) => kleAllowed(req.caller!.restrictions, r.brugervendtnoegle)) : results };
         },
       );
 
       app.get(
         '/klassifikation/klassifikation/:uuid/hierarki',
         {
+          config: { privilege: 'laes' },
           schema: {
             tags: ['klassifikation/klassifikation'],
             summary: "A classification with its facets and each facet's class tree, as of (virkningstid, registreringstid)",
@@ -189,6 +204,7 @@ export function klaModule(oio: OioStore, store: Store) {
           '/klassifikation/kle/import',
           {
             bodyLimit: 200 * 1024 * 1024,
+            config: { privilege: 'skriv' },
             schema: {
               tags: ['klassifikation/kle'],
               summary: 'Import a KLE file (emneplan or handlingsfacetter) as the XML body: atomic; only changes are written',

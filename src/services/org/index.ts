@@ -4,9 +4,11 @@ import type { ObjectTypeDecl } from '../../oio/model.ts';
 import type { OioStore } from '../../oio/store/oio-store.ts';
 import type { AuditLog } from '../../platform/audit.ts';
 import type { Store } from '../../platform/store/store.ts';
+import type { ProtectedService } from '../../platform/auth/http.ts';
 import { registerAnonymiserRoutes, registerPersonReadAudit } from './api/anonymiser-routes.ts';
 import { registerOrgReadRoutes } from './api/read-routes.ts';
 import { registerOrgImportRoutes } from './api/import-routes.ts';
+import { registerOrgScope } from './api/scope.ts';
 import { organisation } from './types/organisation.ts';
 import { adresse, bruger, interessefaellesskab, itsystem, organisationenhed, organisationfunktion, person } from './types/units.ts';
 
@@ -27,12 +29,22 @@ export { orgRules } from './domain/rules.ts';
 /** The events FK Organisation emits: one per write, topic `organisation.<type>`. */
 export const orgEventTopics = orgTypes.map((t) => `${t.service}.${t.name}`);
 
+/** FK Organisation as a protected service: its entity id (the `aud` of its tokens) and privileges. */
+export const orgService: ProtectedService = {
+  name: 'org',
+  entityId: 'http://stoettesystemerne.dk/service/organisation/3',
+  prefix: '/organisation',
+  privileges: ['laes', 'skriv', 'anonymiser'],
+};
+
 export function orgModule(deps: { oio: OioStore; audit: AuditLog; store: Store }) {
   return {
     name: 'org',
+    service: orgService,
     register(app: FastifyInstance) {
       // On the root instance, so it sees the person routes: every read about a person is audited.
       registerPersonReadAudit(app, deps.audit, deps.store);
+      registerOrgScope(app, deps.oio, deps.store, new Set(orgTypes.map((t) => t.name)));
       registerAnonymiserRoutes(app, { oio: deps.oio, audit: deps.audit });
       registerOrgReadRoutes(app, { oio: deps.oio, store: deps.store, audit: deps.audit });
       registerOrgImportRoutes(app, { oio: deps.oio });
@@ -42,5 +54,6 @@ export function orgModule(deps: { oio: OioStore; audit: AuditLog; store: Store }
 }
 
 export { organisation };
+export { ownership } from './api/scope.ts';
 export { demoMunicipality, forImport, generateMunicipality } from './domain/generate.ts';
 export { importOrganisation } from './store/org-import.ts';

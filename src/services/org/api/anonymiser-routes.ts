@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { auditActor } from '../../../platform/auth/caller.ts';
 import type { OioStore } from '../../../oio/store/oio-store.ts';
 import type { AuditEntry, AuditLog } from '../../../platform/audit.ts';
 import { errorBodySchema } from '../../../platform/http/server.ts';
@@ -13,10 +14,10 @@ export interface RequestIdentity {
   readonly purpose?: string | undefined;
 }
 
-/** Tells who makes a request. Until the platform authenticates callers, everyone is `unauthenticated`. */
+/** Tells who makes a request: by default the IT system and CVR of its verified token. */
 export type Identify = (req: FastifyRequest) => RequestIdentity;
 
-const unauthenticated: Identify = () => ({ actor: 'unauthenticated' });
+const fromToken: Identify = (req) => auditActor(req.caller);
 
 const PERSON_PATH = '/organisation/person';
 
@@ -52,10 +53,11 @@ export function registerAnonymiserRoutes(
   app: FastifyInstance,
   deps: { readonly oio: OioStore; readonly audit: AuditLog; readonly identify?: Identify },
 ): void {
-  const identify = deps.identify ?? unauthenticated;
+  const identify = deps.identify ?? fromToken;
   app.post(
     `${PERSON_PATH}/anonymiser`,
     {
+      config: { privilege: 'anonymiser' },
       schema: {
         tags: ['organisation/person'],
         summary: "Anonymiser: remove a person's CPR number and name from every registration, keeping the structure",
@@ -126,12 +128,7 @@ function searchedCprs(query: unknown): string[] {
  * answer leaves: when it cannot be written the caller gets an error, not the data.
  * Register it on the instance that holds the person routes, before they are ready.
  */
-export function registerPersonReadAudit(
-  app: FastifyInstance,
-  audit: AuditLog,
-  store: Queryable,
-  identify: Identify = unauthenticated,
-): void {
+export function registerPersonReadAudit(app: FastifyInstance, audit: AuditLog, store: Queryable, identify: Identify = fromToken): void {
   app.addHook('onSend', async (req, reply, payload) => {
     const route = req.routeOptions.url;
     if (req.method !== 'GET' || reply.statusCode >= 300 || route === undefined) return payload;

@@ -80,6 +80,7 @@ export function registerOrgImportRoutes(app: FastifyInstance, deps: { readonly o
     '/organisation/organisation/import',
     {
       bodyLimit: IMPORT_BODY_LIMIT,
+      config: { privilege: 'skriv' },
       schema: {
         tags: ['organisation/organisation'],
         summary: 'Import a whole organisation (units, functions, users, persons, addresses …) in one atomic call',

@@ -118,6 +118,7 @@ export function registerOrgReadRoutes(app: FastifyInstance, deps: { oio: OioStor
   app.get(
     '/organisation/organisation/:uuid/hierarki',
     {
+      config: { privilege: 'laes' },
       schema: {
         tags: ['organisation/organisation'],
         summary: 'Fremsøg objekthierarki: everything of one organisation as of (virkningstid, registreringstid), from one snapshot',
@@ -205,6 +206,7 @@ export function registerOrgReadRoutes(app: FastifyInstance, deps: { oio: OioStor
   app.get(
     '/organisation/organisationenhed/:uuid/overordnede',
     {
+      config: { privilege: 'laes' },
       schema: {
         tags: ['organisation/organisationenhed'],
         summary: "A unit's ancestors, nearest first, to the root unit, as of (virkningstid, registreringstid)",
@@ -227,6 +229,7 @@ export function registerOrgReadRoutes(app: FastifyInstance, deps: { oio: OioStor
   app.get(
     '/organisation/organisationenhed/:uuid/underenheder',
     {
+      config: { privilege: 'laes' },
       schema: {
         tags: ['organisation/organisationenhed'],
         summary: 'Every unit below a unit, with its parent and depth (1: a child), as of (virkningstid, registreringstid)',
@@ -249,6 +252,7 @@ export function registerOrgReadRoutes(app: FastifyInstance, deps: { oio: OioStor
   app.get(
     '/organisation/organisationenhed/:uuid/brugere',
     {
+      config: { privilege: 'laes' },
       schema: {
         tags: ['organisation/organisationenhed'],
         summary: 'Who works in a unit (with undertraeer=true: in it or below it): users tied to it by a function valid at virkningstid',
@@ -304,6 +308,7 @@ export function registerOrgReadRoutes(app: FastifyInstance, deps: { oio: OioStor
   app.get(
     '/organisation/bruger/:uuid/enheder',
     {
+      config: { privilege: 'laes' },
       schema: {
         tags: ['organisation/bruger'],
         summary: "A user's functions valid at virkningstid, each with the units it ties the user to, and those units",
@@ -341,6 +346,7 @@ export function registerOrgReadRoutes(app: FastifyInstance, deps: { oio: OioStor
   app.get(
     '/organisation/organisation/:uuid/enheder-med-opgave',
     {
+      config: { privilege: 'laes' },
       schema: {
         tags: ['organisation/organisation'],
         summary: "The organisation's units with a task (KLE class UUID or URN) at virkningstid; arvede=true: also those below them",
@@ -374,6 +380,7 @@ export function registerOrgReadRoutes(app: FastifyInstance, deps: { oio: OioStor
   app.get(
     '/organisation/organisation/:uuid/enheder-med-adresserolle',
     {
+      config: { privilege: 'laes' },
       schema: {
         tags: ['organisation/organisation'],
         summary: "The organisation's units with an address of a role (UUID or URN) at virkningstid, with those addresses",

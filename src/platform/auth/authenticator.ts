@@ -1,0 +1,188 @@
+import { createPublicKey, type KeyObject } from 'node:crypto';
+import { decodeProtectedHeader, errors as joseErrors, jwtVerify, type JWTPayload } from 'jose';
+import type { KeyProvider, PublicJwk } from '../keys/key-provider.ts';
+import type { Caller } from './caller.ts';
+import { authError } from './errors.ts';
+
+export interface AuthenticatorOptions {
+  /** The token service's `iss`. */
+  readonly issuer: string;
+  /** Where the published keys come from (in this process: the token service's KeyProvider). */
+  readonly keys: Pick<KeyProvider, 'publishedKeys'>;
+  /** The `alg` values accepted; anything else (none, HS*, RS*) is refused before any key is used. */
+  readonly algorithms?: readonly string[];
+  /** Bounded clock skew for exp, nbf and iat, in seconds. */
+  readonly clockSkewSeconds?: number;
+  /** Whether the service agreement a token names is still approved and in force. */
+  readonly agreementInForce: (agreement: string) => Promise<boolean>;
+  /** How long an agreement's answer is reused, in ms: revocation takes effect within this. */
+  readonly revocationCheckMs?: number;
+  readonly now?: () => number;
+}
+
+export const DEFAULT_ALGORITHMS = ['ES256', 'PS256'] as const;
+
+// Header members that would let a token choose its own verification key or change the rules.
+const FORBIDDEN_HEADERS = ['jku', 'x5u', 'jwk', 'x5c', 'crit'];
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const CVR = /^\d{8}$/;
+
+function strings(value: unknown): value is string[] {
+  return Array.isArray(value) && value.every((v) => typeof v === 'string');
+}
+
+/**
+ * Verifies access tokens issued by the platform's token service (RFC 9068 profile): the header is
+ * checked first (alg from the allow-list, a known kid, no key-carrying members), then the
+ * signature with the published key of that kid, then iss, aud, typ, exp/nbf/iat within the skew,
+ * the shape of the claims, the certificate binding, and finally that the agreement is still in
+ * force (answers cached for `revocationCheckMs`).
+ */
+export class Authenticator {
+  readonly issuer: string;
+  private readonly algorithms: readonly string[];
+  private readonly skew: number;
+  private readonly cacheMs: number;
+  private keyCache: { at: number; byKid: Map<string, { jwk: PublicJwk; key: KeyObject }> } | undefined;
+  private readonly agreements = new Map<string, { ok: boolean; until: number }>();
+
+  constructor(private readonly options: AuthenticatorOptions) {
+    this.issuer = options.issuer;
+    this.algorithms = options.algorithms ?? DEFAULT_ALGORITHMS;
+    this.skew = options.clockSkewSeconds ?? 60;
+    this.cacheMs = options.revocationCheckMs ?? 30_000;
+  }
+
+  private now(): number {
+    return (this.options.now ?? Date.now)();
+  }
+
+  private keys(): Map<string, { jwk: PublicJwk; key: KeyObject }> {
+    const now = this.now();
+    // The published set changes at rotation; re-reading it each second is plenty.
+    if (!this.keyCache || now - this.keyCache.at > 1000) {
+      const byKid = new Map<string, { jwk: PublicJwk; key: KeyObject }>();
+      for (const jwk of this.options.keys.publishedKeys())
+        byKid.set(jwk.kid, { jwk, key: createPublicKey({ key: jwk as never, format: 'jwk' }) });
+      this.keyCache = { at: now, byKid };
+    }
+    return this.keyCache.byKid;
+  }
+
+  /** Forgets cached agreement answers (after a revocation in this process). */
+  forgetAgreement(agreement?: string): void {
+    if (agreement) this.agreements.delete(agreement);
+    else this.agreements.clear();
+  }
+
+  /**
+   * Verifies `token` for the service `audience`; `certThumbprint` is the `x5t#S256` of the client
+   * certificate the request presents, if any. Throws the specific AuthErrors code.
+   */
+  async verify(token: string, audience: string, certThumbprint?: string): Promise<Caller> {
+    let header: ReturnType<typeof decodeProtectedHeader>;
+    try {
+      header = decodeProtectedHeader(token);
+    } catch {
+      throw authError('TOKEN_MALFORMED');
+    }
+    if (token.split('.').length !== 3) throw authError('TOKEN_MALFORMED');
+    if (typeof header.alg !== 'string' || !this.algorithms.includes(header.alg))
+      throw authError('TOKEN_ALG_NOT_ALLOWED', `Algorithm ${JSON.stringify(header.alg)} is not accepted (${this.algorithms.join(', ')})`);
+    const forbidden = FORBIDDEN_HEADERS.filter((h) => h in header);
+    if (forbidden.length)
+      throw authError('TOKEN_HEADER_NOT_ALLOWED', `The token header has ${forbidden.join(', ')}`, { headers: forbidden });
+    const entry = typeof header.kid === 'string' ? this.keys().get(header.kid) : undefined;
+    if (!entry) throw authError('TOKEN_KEY_UNKNOWN');
+    if (entry.jwk.alg !== header.alg)
+      throw authError('TOKEN_ALG_NOT_ALLOWED', `Key ${header.kid} signs with ${entry.jwk.alg}, not ${header.alg}`);
+
+    let payload: JWTPayload;
+    try {
+      ({ payload } = await jwtVerify(token, entry.key, {
+        algorithms: [entry.jwk.alg],
+        issuer: this.issuer,
+        audience,
+        typ: 'at+jwt',
+        clockTolerance: this.skew,
+        currentDate: new Date(this.now()),
+        requiredClaims: ['iat', 'exp', 'jti', 'sub', 'client_id', 'cvr'],
+      }));
+    } catch (err) {
+      throw mapJoseError(err);
+    }
+    if (typeof payload.iat === 'number' && payload.iat > this.now() / 1000 + this.skew)
+      throw authError('TOKEN_NOT_YET_VALID', 'The token is issued in the future');
+
+    const restrictions = payload.dataafgraensning as { kle?: unknown; organisationenheder?: unknown } | undefined;
+    const agreement = payload.serviceaftale;
+    if (
+      typeof payload.sub !== 'string' ||
+      typeof payload.client_id !== 'string' ||
+      typeof payload.cvr !== 'string' ||
+      !CVR.test(payload.cvr) ||
+      !strings(payload.privileges) ||
+      typeof agreement !== 'string' ||
+      !UUID.test(agreement) ||
+      typeof restrictions !== 'object' ||
+      restrictions === null ||
+      !strings(restrictions.kle) ||
+      !strings(restrictions.organisationenheder)
+    ) {
+      throw authError('TOKEN_CLAIMS_INVALID');
+    }
+
+    const cnf = payload.cnf as { 'x5t#S256'?: unknown } | undefined;
+    const bound = cnf?.['x5t#S256'];
+    if (bound !== undefined) {
+      if (certThumbprint === undefined) throw authError('TOKEN_CERT_REQUIRED');
+      if (bound !== certThumbprint) throw authError('TOKEN_CERT_MISMATCH');
+    }
+
+    if (!(await this.inForce(agreement))) throw authError('AGREEMENT_REVOKED');
+
+    return {
+      itSystem: payload.sub,
+      clientId: payload.client_id,
+      cvr: payload.cvr,
+      privileges: payload.privileges,
+      restrictions: { kle: restrictions.kle, organisationenheder: restrictions.organisationenheder.map((u) => u.toLowerCase()) },
+      agreement,
+      tokenId: payload.jti!,
+      expiresAt: payload.exp! * 1000,
+    };
+  }
+
+  private async inForce(agreement: string): Promise<boolean> {
+    const now = this.now();
+    const cached = this.agreements.get(agreement);
+    if (cached && cached.until > now) return cached.ok;
+    const ok = await this.options.agreementInForce(agreement);
+    if (this.cacheMs > 0) {
+      if (this.agreements.size > 10_000) this.agreements.clear();
+      this.agreements.set(agreement, { ok, until: now + this.cacheMs });
+    }
+    return ok;
+  }
+}
+
+function mapJoseError(err: unknown) {
+  if (err instanceof joseErrors.JWTExpired) return authError('TOKEN_EXPIRED');
+  if (err instanceof joseErrors.JWTClaimValidationFailed) {
+    switch (err.claim) {
+      case 'iss':
+        return authError('TOKEN_ISSUER_INVALID');
+      case 'aud':
+        return authError('TOKEN_AUDIENCE_INVALID');
+      case 'typ':
+        return authError('TOKEN_TYPE_INVALID');
+      case 'nbf':
+        return authError('TOKEN_NOT_YET_VALID');
+      default:
+        return authError('TOKEN_CLAIMS_INVALID', `Claim ${err.claim}: ${err.reason}`);
+    }
+  }
+  if (err instanceof joseErrors.JWSSignatureVerificationFailed) return authError('TOKEN_SIGNATURE_INVALID');
+  if (err instanceof joseErrors.JOSEAlgNotAllowed) return authError('TOKEN_ALG_NOT_ALLOWED');
+  return authError('TOKEN_MALFORMED');
+}

@@ -1,0 +1,100 @@
+import { createPrivateKey, createPublicKey, generateKeyPairSync, randomUUID } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { FastifyBaseLogger } from 'fastify';
+import type { AuditLog } from '../platform/audit.ts';
+import { selfSignedCertificate } from '../platform/keys/self-signed.ts';
+import type { Store } from '../platform/store/store.ts';
+import { ConfigError } from '../platform/config.ts';
+import { CLIENT_ASSERTION_TYPE, parseCertificate, parseJwk, provisionItSystem } from '../services/adgsystem/index.ts';
+import { DEMO_ORGANISATIONS } from './demo.ts';
+
+/** What `stotte token` needs of the demo IT system, in `<data>/demo-client/client.json`. */
+export interface DemoClient {
+  readonly itSystem: string;
+  readonly kid: string;
+}
+
+export const demoClientDir = (dataDir: string) => join(dataDir, 'demo-client');
+
+/**
+ * Registers the demo IT system on first start: a key pair and a self-signed certificate written to
+ * `<data>/demo-client/` (client.key, client.crt, client.json), registered as certificate and as
+ * JWK, with approved agreements for both demo municipalities on every platform service. Only the
+ * demo seed on the embedded database calls this; production has no such shortcut.
+ */
+export async function seedDemoClient(
+  store: Store,
+  audit: AuditLog,
+  dataDir: string,
+  services: readonly string[],
+  log: FastifyBaseLogger,
+): Promise<void> {
+  const dir = demoClientDir(dataDir);
+  if (existsSync(join(dir, 'client.json'))) return;
+  const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const certPem = selfSignedCertificate(privateKey, { commonName: 'Demo-anvendersystem (stotte)' });
+  const jwk = await parseJwk(createPublicKey(privateKey).export({ format: 'jwk' }));
+  const uuid = randomUUID();
+  await provisionItSystem(store, audit, {
+    uuid,
+    name: 'Demo-anvendersystem',
+    supplierCvr: DEMO_ORGANISATIONS[1].cvr,
+    contact: 'demo@example.invalid',
+    credentials: [parseCertificate(certPem), jwk],
+    agreements: DEMO_ORGANISATIONS.flatMap((o) => services.map((service) => ({ cvr: o.cvr, service }))),
+    by: 'demo-seed',
+  });
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  writeFileSync(join(dir, 'client.key'), privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
+  writeFileSync(join(dir, 'client.crt'), certPem);
+  writeFileSync(join(dir, 'client.json'), JSON.stringify({ itSystem: uuid, kid: jwk.kid! } satisfies DemoClient, null, 2) + '\n');
+  log.info({ itSystem: uuid, dir }, 'seeded the demo IT system (credentials in the data folder)');
+}
+
+/**
+ * Asks a running platform for a token with the demo IT system's key (private_key_jwt): reads the
+ * issuer's metadata for the token endpoint (the assertion's `aud`), then posts the request.
+ */
+export async function demoToken(dataDir: string, url: string, entityId: string, cvr: string): Promise<string> {
+  const dir = demoClientDir(dataDir);
+  if (!existsSync(join(dir, 'client.json')))
+    throw new ConfigError(
+      '--data',
+      `no demo IT system in ${dir}: it is created by the demo seed on the embedded database (not in production)`,
+    );
+  const client = JSON.parse(readFileSync(join(dir, 'client.json'), 'utf8')) as DemoClient;
+  const key = createPrivateKey(readFileSync(join(dir, 'client.key')));
+  const base = url.replace(/\/+$/, '');
+  const meta = await fetch(`${base}/adgangsstyring/.well-known/oauth-authorization-server`).catch((err: Error & { cause?: Error }) => {
+    // A self-signed server certificate: NODE_EXTRA_CA_CERTS=that.crt makes Node trust it.
+    throw new ConfigError('--url', `${base} does not answer (${err.cause?.message ?? err.message}): is stotte running there?`);
+  });
+  if (!meta.ok) throw new ConfigError('--url', `${base} answers ${meta.status} for its metadata: is stotte running there?`);
+  const { token_endpoint: audience } = (await meta.json()) as { token_endpoint: string };
+  const { SignJWT } = await import('jose');
+  const now = Math.floor(Date.now() / 1000);
+  const assertion = await new SignJWT({ jti: randomUUID() })
+    .setProtectedHeader({ alg: 'ES256', kid: client.kid })
+    .setIssuer(client.itSystem)
+    .setSubject(client.itSystem)
+    .setAudience(audience)
+    .setIssuedAt(now)
+    .setExpirationTime(now + 60)
+    .sign(key);
+  const res = await fetch(`${base}/adgangsstyring/oauth2/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({
+      grant_type: 'client_credentials',
+      resource: entityId,
+      cvr,
+      client_assertion_type: CLIENT_ASSERTION_TYPE,
+      client_assertion: assertion,
+    }),
+  });
+  const body = (await res.json()) as { access_token?: string; error?: { code: string; message: string } };
+  if (!res.ok || !body.access_token)
+    throw new ConfigError('--url', `the token endpoint answers ${body.error?.code ?? res.status}: ${body.error?.message ?? ''}`);
+  return body.access_token;
+}

@@ -1,0 +1,163 @@
+import type { FastifyInstance } from 'fastify';
+import { auditActor } from '../../../platform/auth/caller.ts';
+import { callerOf } from '../../../platform/auth/http.ts';
+import { checkCvr, checkKlePatterns, checkPrivileges, checkUnits, transition } from '../domain/rules.ts';
+import { adgError } from '../errors.ts';
+import { registry } from '../store/registry.ts';
+import { mayRead, ownSystem } from './access.ts';
+import type { AdminDeps, RecordChange } from './admin-routes.ts';
+import { agreementOut, agreementSchema, errors, KOMMUNE, LEVERANDOER, OPERATOER, str, uuidParams } from './admin-shapes.ts';
+
+/**
+ * Service agreements: a supplier requests one for its IT system; the municipality it names
+ * approves or revokes it; each party (and the operator) reads it.
+ */
+export function registerAgreementRoutes(app: FastifyInstance, deps: AdminDeps, record: RecordChange): void {
+  const { store } = deps;
+  app.post(
+    '/adgangsstyring/serviceaftaler',
+    {
+      config: { privilege: LEVERANDOER },
+      schema: {
+        tags: ['adgangsstyring/admin'],
+        summary: "Request a service agreement for one of the caller's IT systems (supplier); the municipality approves it",
+        body: {
+          type: 'object',
+          properties: {
+            cvr: str,
+            itsystem: { type: 'string', format: 'uuid' },
+            tjeneste: { type: 'string', description: 'The service entity id' },
+            privilegier: { type: 'array', items: str, minItems: 1 },
+            dataafgraensning: {
+              type: 'object',
+              properties: { kle: { type: 'array', items: str }, organisationenheder: { type: 'array', items: str } },
+              additionalProperties: false,
+            },
+            gyldigFra: str,
+            gyldigTil: str,
+          },
+          required: ['cvr', 'itsystem', 'tjeneste', 'privilegier'],
+          additionalProperties: false,
+        },
+        response: { 201: agreementSchema, ...errors },
+      },
+    },
+    async (req, reply) => {
+      const caller = callerOf(req);
+      const body = req.body as {
+        cvr: string;
+        itsystem: string;
+        tjeneste: string;
+        privilegier: string[];
+        dataafgraensning?: { kle?: string[]; organisationenheder?: string[] };
+        gyldigFra?: string;
+        gyldigTil?: string;
+      };
+      const cvr = checkCvr(body.cvr);
+      const system = await ownSystem(store, caller, body.itsystem);
+      const service = await registry.serviceBy(store, 'entity_id', body.tjeneste);
+      if (!service) throw adgError('SERVICE_NOT_FOUND', `No service has entity id ${body.tjeneste}`);
+      const privileges = checkPrivileges(body.privilegier, service.privileges);
+      const kle = checkKlePatterns(body.dataafgraensning?.kle ?? []);
+      const orgUnits = checkUnits(body.dataafgraensning?.organisationenheder ?? []);
+      const from = body.gyldigFra ?? new Date().toISOString();
+      const to = body.gyldigTil ?? 'infinity';
+      const fromMs = Date.parse(from);
+      const toMs = to === 'infinity' ? Infinity : Date.parse(to);
+      if (Number.isNaN(fromMs) || Number.isNaN(toMs) || fromMs >= toMs) throw adgError('INVALID_PERIOD');
+      const a = await store.transaction(async (tx) => {
+        const a = await registry.insertAgreement(tx, {
+          cvr,
+          itSystem: system.uuid,
+          service: service.uuid,
+          privileges,
+          kle,
+          orgUnits,
+          validFrom: new Date(fromMs).toISOString(),
+          validTo: to === 'infinity' ? 'infinity' : new Date(toMs).toISOString(),
+          state: 'requested',
+          requestedBy: auditActor(caller).actor,
+        });
+        await record(tx, req, 'serviceaftale.anmod', 'serviceaftale', a.uuid, {
+          cvr,
+          itsystem: system.uuid,
+          tjeneste: service.entityId,
+          privileges,
+        });
+        return a;
+      });
+      return reply.status(201).send(agreementOut(a));
+    },
+  );
+
+  app.get(
+    '/adgangsstyring/serviceaftaler',
+    {
+      config: { privilege: [OPERATOER, LEVERANDOER, KOMMUNE] },
+      schema: {
+        tags: ['adgangsstyring/admin'],
+        summary: "Agreements: the municipality's own, the supplier's systems', or all (operator)",
+        response: { 200: { type: 'array', items: agreementSchema }, ...errors },
+      },
+    },
+    async (req) => {
+      const caller = callerOf(req);
+      if (caller.privileges.includes(OPERATOER)) return (await registry.agreements(store, {})).map(agreementOut);
+      const own = caller.privileges.includes(KOMMUNE) ? await registry.agreements(store, { cvr: caller.cvr }) : [];
+      const supplied = caller.privileges.includes(LEVERANDOER) ? await registry.agreements(store, { supplierCvr: caller.cvr }) : [];
+      const seen = new Set<string>();
+      return [...own, ...supplied].filter((a) => !seen.has(a.uuid) && seen.add(a.uuid)).map(agreementOut);
+    },
+  );
+
+  app.get(
+    '/adgangsstyring/serviceaftaler/:uuid',
+    {
+      config: { privilege: [OPERATOER, LEVERANDOER, KOMMUNE] },
+      schema: {
+        tags: ['adgangsstyring/admin'],
+        summary: 'One agreement',
+        params: uuidParams,
+        response: { 200: agreementSchema, ...errors },
+      },
+    },
+    async (req) => {
+      const a = await registry.agreement(store, (req.params as { uuid: string }).uuid);
+      if (!a || !(await mayRead(store, callerOf(req), a))) throw adgError('AGREEMENT_NOT_FOUND');
+      return agreementOut(a);
+    },
+  );
+
+  for (const [path, action, verb] of [
+    ['godkend', 'approve', 'Approve'],
+    ['tilbagekald', 'revoke', 'Revoke'],
+  ] as const) {
+    app.post(
+      `/adgangsstyring/serviceaftaler/:uuid/${path}`,
+      {
+        config: { privilege: KOMMUNE },
+        schema: {
+          tags: ['adgangsstyring/admin'],
+          summary: `${verb} an agreement for the caller's own municipality`,
+          params: uuidParams,
+          response: { 200: agreementSchema, ...errors },
+        },
+      },
+      async (req) => {
+        const caller = callerOf(req);
+        const uuid = (req.params as { uuid: string }).uuid;
+        const changed = await store.transaction(async (tx) => {
+          const a = await registry.agreement(tx, uuid, true);
+          if (!a) throw adgError('AGREEMENT_NOT_FOUND');
+          if (a.cvr !== caller.cvr) throw adgError('NOT_OWN_MUNICIPALITY', undefined, { cvr: a.cvr });
+          const next = await registry.setAgreementState(tx, a.uuid, transition(a.state, action), auditActor(caller).actor);
+          await record(tx, req, `serviceaftale.${path}`, 'serviceaftale', a.uuid, { from: a.state, to: next.state });
+          return next;
+        });
+        deps.onAgreementChange?.(changed.uuid);
+        deps.onChange?.();
+        return agreementOut(changed);
+      },
+    );
+  }
+}

@@ -1,0 +1,61 @@
+import type { FastifyInstance } from 'fastify';
+import type { AuditLog } from '../../platform/audit.ts';
+import type { ClientCertOptions } from '../../platform/auth/client-cert.ts';
+import type { ProtectedService } from '../../platform/auth/http.ts';
+import type { KeyProvider } from '../../platform/keys/key-provider.ts';
+import type { Store } from '../../platform/store/store.ts';
+import { KOMMUNE, LEVERANDOER, OPERATOER, registerAdminRoutes } from './api/admin-routes.ts';
+import { JWKS_PATH, registerTokenRoutes, TOKEN_PATH } from './api/token-routes.ts';
+import { registry } from './store/registry.ts';
+import { TokenService } from './token-service.ts';
+import './errors.ts';
+
+export { TokenService, CLIENT_ASSERTION_TYPE, type TokenRequest, type TokenResponse } from './token-service.ts';
+export { provisionItSystem, type Provision, type ProvisionedAgreement } from './store/provision.ts';
+export { parseCertificate, parseJwk, type ParsedCredential } from './domain/credentials.ts';
+export { AdgsystemErrors } from './errors.ts';
+export { bootstrapAdministrator, type BootstrapOptions } from './bootstrap.ts';
+export { TOKEN_PATH, JWKS_PATH, OPERATOER, LEVERANDOER, KOMMUNE };
+
+/** FK Adgangsstyring for Systemer as a protected service: its administration needs its own tokens. */
+export const adgsystemService: ProtectedService = {
+  name: 'adgsystem',
+  entityId: 'http://stoettesystemerne.dk/service/adgangsstyring/1',
+  prefix: '/adgangsstyring',
+  privileges: [OPERATOER, LEVERANDOER, KOMMUNE],
+};
+
+/** Registers (or updates) the platform's own services, so agreements can name them. */
+export async function registerPlatformServices(store: Store, services: readonly ProtectedService[]): Promise<void> {
+  for (const s of services)
+    await registry.upsertService(store, { name: s.name, entityId: s.entityId, privileges: [...s.privileges] }, 'platform');
+}
+
+/** Whether a service agreement is approved and in force now (the Authenticator's revocation check). */
+export function agreementInForce(store: Store): (agreement: string) => Promise<boolean> {
+  return (agreement) => registry.isInForce(store, agreement);
+}
+
+export interface AdgsystemDeps {
+  readonly store: Store;
+  readonly audit: AuditLog;
+  readonly keys: KeyProvider;
+  readonly tokens: TokenService;
+  readonly issuer: string;
+  readonly tokenEndpoint: string;
+  readonly clientCert: ClientCertOptions;
+  readonly algorithms: readonly string[];
+  readonly onAgreementChange?: (uuid: string) => void;
+}
+
+/** FK Adgangsstyring for Systemer: the token endpoint, JWKS and metadata (open), and the administration. */
+export function adgsystemModule(deps: AdgsystemDeps) {
+  return {
+    name: 'adgsystem',
+    service: adgsystemService,
+    register(app: FastifyInstance) {
+      registerTokenRoutes(app, deps);
+      registerAdminRoutes(app, { ...deps, onChange: () => deps.tokens.forget() });
+    },
+  };
+}

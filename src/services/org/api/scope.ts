@@ -1,0 +1,129 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { unitAllowed, type Caller } from '../../../platform/auth/caller.ts';
+import { authError } from '../../../platform/auth/errors.ts';
+import type { Content } from '../../../oio/model.ts';
+import type { OioStore } from '../../../oio/store/oio-store.ts';
+import type { Queryable } from '../../../platform/store/store.ts';
+
+const CVR_URN = /^urn:oio:cvr-nr:(\d{8})$/i;
+// LoRa's routes (/organisation/{type}[/:uuid]) and the read routes below one object
+// (/organisation/{type}/:uuid/hierarki, …/underenheder …): the object named is checked.
+const ROUTE = /^\/organisation\/([a-z]+)(?:\/:uuid(?:\/[a-z-]+)?)?$/;
+
+interface WireRelations {
+  readonly relationer?: Readonly<Record<string, readonly { uuid?: string; urn?: string }[]>>;
+}
+
+/** The CVR numbers an organisation names in `virksomhed`, at any effective time. */
+function cvrsOfOrganisation(relations: Readonly<Record<string, readonly { urn?: string | undefined }[]>> | undefined): string[] {
+  return (relations?.virksomhed ?? []).flatMap((r) => {
+    const m = r.urn ? CVR_URN.exec(r.urn) : null;
+    return m ? [m[1]!] : [];
+  });
+}
+
+/**
+ * Which municipality (CVR) owns what, from the current registrations: an organisation by its
+ * `virksomhed` CVR URN, a unit by the organisation it belongs to (`tilhoerer`).
+ */
+export function ownership(oio: OioStore) {
+  const current = async (type: string, uuid: string): Promise<Content | undefined> => {
+    const [obj] = await oio.list(type, [uuid]);
+    return obj?.registreringer.at(-1)?.content;
+  };
+  const organisationCvrs = async (uuid: string, cache: Map<string, string[]>): Promise<string[]> => {
+    if (!cache.has(uuid)) cache.set(uuid, cvrsOfOrganisation((await current('organisation', uuid))?.relationer));
+    return cache.get(uuid)!;
+  };
+  /** The CVR numbers behind references to organisations or organisation units (unknown ones: none). */
+  const cvrsOf = async (uuids: readonly string[], cache = new Map<string, string[]>()): Promise<string[]> => {
+    const out: string[] = [];
+    for (const raw of uuids) {
+      const uuid = raw.toLowerCase();
+      const asOrganisation = await organisationCvrs(uuid, cache);
+      if (asOrganisation.length) {
+        out.push(...asOrganisation);
+        continue;
+      }
+      const unit = await current('organisationenhed', uuid);
+      for (const r of unit?.relationer.tilhoerer ?? []) if (r.uuid) out.push(...(await organisationCvrs(r.uuid.toLowerCase(), cache)));
+    }
+    return out;
+  };
+  return { current, organisationCvrs, cvrsOf };
+}
+
+/**
+ * The CVR numbers that own a stored object, in one statement: an organisation's own `virksomhed`
+ * CVR URNs, or those of the organisations its `tilhoerer` names; read from the current
+ * registrations' JSON. `found` is false when the object has no current registration of the type.
+ */
+const OWNER_CVRS_SQL = `
+WITH r AS (
+  SELECT objekt_uuid, objekttype, indhold FROM oio_registrering
+  WHERE objekt_uuid = $1::uuid AND objekttype = $2 AND til = 'infinity'
+),
+orgs AS (
+  SELECT objekt_uuid AS org FROM r WHERE objekttype = 'organisation'
+  UNION
+  SELECT (t.v->>'uuid')::uuid FROM r, jsonb_array_elements(coalesce(r.indhold->'relationer'->'tilhoerer', '[]')) AS t(v)
+  WHERE r.objekttype <> 'organisation' AND t.v ? 'uuid'
+)
+SELECT (SELECT count(*) FROM r) > 0 AS found,
+  (SELECT coalesce(json_agg(DISTINCT substring(c.v->>'urn' FROM '^[uU][rR][nN]:oio:cvr-nr:([0-9]{8})$')), '[]')
+   FROM orgs JOIN oio_registrering o ON o.objekt_uuid = orgs.org AND o.objekttype = 'organisation' AND o.til = 'infinity'
+   CROSS JOIN jsonb_array_elements(coalesce(o.indhold->'relationer'->'virksomhed', '[]')) AS c(v)
+   WHERE c.v->>'urn' ~* '^urn:oio:cvr-nr:[0-9]{8}$') AS cvrs`;
+
+async function ownerCvrs(db: Queryable, type: string, uuid: string): Promise<{ found: boolean; cvrs: string[] }> {
+  const { rows } = await db.query<{ found: boolean; cvrs: (string | null)[] }>(OWNER_CVRS_SQL, [uuid, type]);
+  return { found: rows[0]!.found, cvrs: rows[0]!.cvrs.filter((c): c is string => c !== null) };
+}
+
+/**
+ * Limits FK Organisation to the caller's own municipality, where the data says which that is:
+ * an organisation by its `virksomhed` CVR URN; every object with `tilhoerer` by the organisation
+ * it belongs to. Checked for the object a route names (read, update, passivate, delete, and the
+ * read models below it: hierarchy, sub-units, users …) and for the organisation or `tilhoerer` a
+ * write's body names. Objects that belong to no organisation
+ * (person, adresse) and organisations without a CVR are not limited. Organisation unit data
+ * restrictions apply to reads and writes of those units. Searches and lists are not filtered
+ * (see docs/systems/adgsystem.md).
+ */
+export function registerOrgScope(app: FastifyInstance, oio: OioStore, store: Queryable, types: ReadonlySet<string>): void {
+  const { organisationCvrs } = ownership(oio);
+  const owners = async (
+    type: string,
+    relations: WireRelations['relationer'] | Content['relationer'] | undefined,
+    cache: Map<string, string[]>,
+  ) => {
+    if (type === 'organisation') return cvrsOfOrganisation(relations);
+    const orgs = (relations?.tilhoerer ?? []).flatMap((r) => (r.uuid ? [r.uuid.toLowerCase()] : []));
+    return (await Promise.all(orgs.map((o) => organisationCvrs(o, cache)))).flat();
+  };
+  const check = (caller: Caller, cvrs: readonly string[]) => {
+    const foreign = cvrs.filter((c) => c !== caller.cvr);
+    if (foreign.length) throw authError('MUNICIPALITY_NOT_ALLOWED', undefined, { cvr: [...new Set(foreign)] });
+  };
+
+  app.addHook('preHandler', async (req: FastifyRequest) => {
+    const caller = req.caller;
+    const m = caller ? ROUTE.exec(req.routeOptions.url ?? '') : null;
+    if (!caller || !m || !types.has(m[1]!)) return;
+    const type = m[1]!;
+    const uuid = (req.params as { uuid?: string }).uuid?.toLowerCase();
+    const cache = new Map<string, string[]>();
+    if (type === 'organisationenhed' && uuid && !unitAllowed(caller.restrictions, uuid))
+      throw authError('DATA_OUTSIDE_RESTRICTION', 'The organisation unit is outside the token’s units', { uuid });
+    if (uuid) {
+      const owned = await ownerCvrs(store, type, uuid);
+      if (owned.found) check(caller, owned.cvrs);
+    }
+    if (req.method === 'POST' || req.method === 'PUT' || req.method === 'PATCH') {
+      const body = req.body as WireRelations | undefined;
+      if (body?.relationer) check(caller, await owners(type, body.relationer, cache));
+      if (type === 'organisationenhed' && req.method === 'POST' && caller.restrictions.organisationenheder.length)
+        throw authError('DATA_OUTSIDE_RESTRICTION', 'A token restricted to units cannot create new ones');
+    }
+  });
+}
