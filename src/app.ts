@@ -9,6 +9,7 @@ import type { Store } from './platform/store/store.ts';
 import { OioStore, type ContentRules } from './oio/store/oio-store.ts';
 import { orgModule, orgRules, orgTypes } from './services/org/index.ts';
 import { klaModule, klaTypes } from './services/kla/index.ts';
+import { createBfo, type Bfo, type BfoDeps } from './services/bfo/index.ts';
 
 /** Every object type the registers declare on the OIO store. */
 export const OIO_TYPES = [...orgTypes, ...klaTypes];
@@ -24,6 +25,8 @@ export interface Platform {
   readonly relay: OutboxRelay;
   readonly audit: AuditLog;
   readonly metrics: Metrics;
+  /** FK Beskedfordeler, when it is among the services. */
+  readonly bfo?: Bfo | undefined;
   close(): Promise<void>;
 }
 
@@ -31,8 +34,10 @@ export interface PlatformOptions {
   readonly services: readonly ServiceName[];
   readonly logLevel?: Config['logLevel'];
   readonly logger?: boolean;
-  /** Run the outbox relay's poll loop (tests drive it by hand). */
+  /** Run the outbox relay's poll loop and background workers (tests drive them by hand). */
   readonly relay?: boolean;
+  /** The Beskedfordeler's transport, entitlements and limits (defaults: the store, allow-all). */
+  readonly bfo?: Omit<BfoDeps, 'store' | 'relay' | 'audit'>;
 }
 
 /**
@@ -49,6 +54,8 @@ export async function createPlatform(rawStore: Store, options: PlatformOptions):
   const modules: HttpModule[] = [];
   if (options.services.includes('org')) modules.push(orgModule({ oio, audit, store }));
   if (options.services.includes('kla')) modules.push(klaModule(oio, store));
+  const bfo = options.services.includes('bfo') ? await createBfo({ store, relay, audit, ...options.bfo }) : undefined;
+  if (bfo) modules.push(bfo.module);
 
   const http = await buildHttp({
     store,
@@ -57,7 +64,10 @@ export async function createPlatform(rawStore: Store, options: PlatformOptions):
     logLevel: options.logLevel ?? 'info',
     ...(options.logger === false ? { logger: false } : {}),
   });
-  if (options.relay !== false) relay.start();
+  if (options.relay !== false) {
+    relay.start();
+    bfo?.start();
+  }
   return {
     http,
     store,
@@ -65,9 +75,11 @@ export async function createPlatform(rawStore: Store, options: PlatformOptions):
     relay,
     audit,
     metrics,
+    bfo,
     async close() {
       await http.close();
       await relay.stop();
+      await bfo?.close();
     },
   };
 }

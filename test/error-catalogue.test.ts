@@ -6,6 +6,7 @@ import { errorCatalogues, PlatformErrors, type ErrorSpec } from '../src/platform
 import { OioErrors } from '../src/oio/errors.ts';
 import '../src/services/kla/errors.ts';
 import '../src/services/org/errors.ts';
+import '../src/services/bfo/errors.ts';
 
 const DOC = new URL('../docs/errors.md', import.meta.url);
 

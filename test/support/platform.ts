@@ -2,6 +2,7 @@ import { createPlatform, type Platform } from '../../src/app.ts';
 import type { Store } from '../../src/platform/store/store.ts';
 import type { ServiceName } from '../../src/platform/config.ts';
 import type { TestBackend } from './backends.ts';
+import type { PlatformOptions } from '../../src/app.ts';
 
 export interface TestPlatform {
   readonly platform: Platform;
@@ -10,9 +11,13 @@ export interface TestPlatform {
 }
 
 /** A platform on a fresh store of the backend, silent, with the relay driven by hand. */
-export async function startPlatform(backend: TestBackend, services: readonly ServiceName[] = ['org']): Promise<TestPlatform> {
+export async function startPlatform(
+  backend: TestBackend,
+  services: readonly ServiceName[] = ['org'],
+  bfo?: PlatformOptions['bfo'],
+): Promise<TestPlatform> {
   const store = await backend.open();
-  const platform = await createPlatform(store, { services, logger: false, relay: false });
+  const platform = await createPlatform(store, { services, logger: false, relay: false, ...(bfo ? { bfo } : {}) });
   await platform.http.ready();
   return {
     platform,

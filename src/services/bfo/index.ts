@@ -1,0 +1,204 @@
+/**
+ * FK Beskedfordeler: the public surface. `createBfo` wires the service on the platform's store,
+ * outbox relay and audit log, with a message transport (the store, or RabbitMQ) and the
+ * entitlements (allow-all until the token service exists, see domain/entitlements.ts).
+ */
+import type { FastifyInstance } from 'fastify';
+import type { AuditLog } from '../../platform/audit.ts';
+import type { HttpModule } from '../../platform/http/server.ts';
+import type { OutboxRelay } from '../../platform/outbox.ts';
+import type { Store } from '../../platform/store/store.ts';
+import { registerAdminRoutes } from './api/admin-routes.ts';
+import { noCaller, type BfoCallerOf } from './api/common.ts';
+import { registerReceiveRoutes } from './api/receive-routes.ts';
+import { registerSendRoutes } from './api/send-routes.ts';
+import { allowAll, type BfoEntitlements } from './domain/entitlements.ts';
+import { besked, REGISTER_BESKEDTYPER, serviceOfTopic } from './events.ts';
+import './errors.ts';
+import { Beskedfordeler } from './service.ts';
+import * as admin from './store/admin.ts';
+import { PushDelivery, type PushOptions } from './transport/push.ts';
+import { StoreTransport } from './transport/store-transport.ts';
+import type { AuditDeliveries, BfoTransport } from './transport/transport.ts';
+
+export type { BfoCaller, BfoEntitlements, ReceiveQuestion, ReceiveDecision, SendQuestion, Decision } from './domain/entitlements.ts';
+export type { BfoCallerOf } from './api/common.ts';
+export type { Haendelsesbesked } from './domain/envelope.ts';
+export type { BfoTransport, Delivery, DueslagStats } from './transport/transport.ts';
+export type { SendResult } from './service.ts';
+export { allowAll } from './domain/entitlements.ts';
+export { envelopeFromJson } from './domain/envelope.ts';
+export { envelopeFromXml, envelopeToXml } from './domain/xml.ts';
+export { fromCloudEvent, toCloudEvent } from './domain/cloudevent.ts';
+export { compileFilter, explain, filterData, FILTER_FIELDS } from './domain/filter.ts';
+export { SubscriptionIndex } from './domain/matcher.ts';
+export { signPush, pushBody } from './transport/push.ts';
+export { PUSH_RETRY_DELAYS_MS } from './domain/route.ts';
+export { REGISTER_BESKEDTYPER } from './events.ts';
+export { BfoErrors } from './errors.ts';
+export { Beskedfordeler };
+
+/** The name under which the Beskedfordeler consumes the platform outbox. */
+export const BFO_OUTBOX_CONSUMER = 'bfo';
+
+/** The transport to build: the store (default), or one made elsewhere (RabbitMQ). */
+export type TransportFactory = (store: Store, audit: AuditDeliveries) => BfoTransport | Promise<BfoTransport>;
+
+export interface BfoDeps {
+  readonly store: Store;
+  readonly relay: OutboxRelay;
+  readonly audit: AuditLog;
+  readonly transport?: TransportFactory;
+  readonly entitlements?: BfoEntitlements;
+  readonly callerOf?: BfoCallerOf;
+  /** Largest message accepted, in bytes (default 1 MiB). */
+  readonly maxMessageBytes?: number;
+  readonly push?: PushOptions;
+}
+
+/** A wired Beskedfordeler. */
+export interface Bfo {
+  readonly service: Beskedfordeler;
+  readonly transport: BfoTransport;
+  readonly push: PushDelivery;
+  readonly module: HttpModule;
+  /** Starts the background work: push delivery and retention purge. */
+  start(): void;
+  /** Runs one round of the background work (tests drive it by hand). */
+  tick(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Registers the beskedtyper of the registers' own events, if missing. */
+async function ensureRegisterTypes(store: Store): Promise<void> {
+  for (const t of Object.values(REGISTER_BESKEDTYPER)) {
+    await store.query('INSERT INTO bfo_beskedtype (uuid, navn, ejer, sensitivitet) VALUES ($1, $2, $3, $4) ON CONFLICT (uuid) DO NOTHING', [
+      t.uuid,
+      t.navn,
+      t.ejer,
+      t.sensitivitet,
+    ]);
+  }
+}
+
+export async function createBfo(deps: BfoDeps): Promise<Bfo> {
+  const { store } = deps;
+  const auditDeliveries: AuditDeliveries = (tx, records) =>
+    deps.audit.record(
+      tx,
+      records.map((r) => ({
+        actor: r.ejer,
+        action: 'bfo.lever',
+        objectType: 'haendelsesbesked',
+        objectUuid: r.beskedId,
+        purpose: 'levering af hændelsesbesked',
+        details: { dueslag: r.dueslag, forsoeg: r.forsoeg, via: r.via },
+      })),
+    );
+  await ensureRegisterTypes(store);
+  const transport = deps.transport ? await deps.transport(store, auditDeliveries) : new StoreTransport(store, auditDeliveries);
+  await transport.start(await admin.listDueslag(store));
+  const service = new Beskedfordeler(store, transport, deps.entitlements ?? allowAll);
+  const push = new PushDelivery(store, auditDeliveries, deps.push);
+  const callerOf = deps.callerOf ?? noCaller;
+
+  // Register events of FK Organisation and FK Klassifikation, inside the relay's transaction.
+  const scope = 'stotte';
+  await deps.relay.register(BFO_OUTBOX_CONSUMER, async (messages, tx) => {
+    for (const m of messages) {
+      const b = besked(m, scope);
+      if (!b) continue;
+      const type = REGISTER_BESKEDTYPER[serviceOfTopic(m.topic)!];
+      await service.ingestIn(tx, b, { uuid: type.uuid, ejer: type.ejer, sensitivitet: type.sensitivitet });
+    }
+  });
+
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<void> | undefined;
+  let stopped = true;
+  let lastPurge = 0;
+  const tick = async () => {
+    while ((await push.round()) > 0) {
+      /* until nothing is due */
+    }
+    if (Date.now() - lastPurge > 10 * 60_000) {
+      lastPurge = Date.now();
+      await service.purge();
+    }
+  };
+  const schedule = (ms: number) => {
+    clearTimeout(timer);
+    timer = setTimeout(() => {
+      running = tick()
+        .catch(() => {})
+        .finally(() => {
+          running = undefined;
+          if (!stopped) schedule(1000);
+        });
+    }, ms);
+    timer.unref();
+  };
+  service.onPushDue = () => {
+    if (!stopped && !running) schedule(0);
+  };
+
+  return {
+    service,
+    transport,
+    push,
+    module: {
+      name: 'bfo',
+      register(app: FastifyInstance) {
+        const maxMessageBytes = deps.maxMessageBytes ?? 1024 * 1024;
+        registerSendRoutes(app, { bfo: service, callerOf, maxMessageBytes });
+        registerReceiveRoutes(app, { bfo: service, callerOf });
+        registerAdminRoutes(app, { store, bfo: service, callerOf });
+      },
+    },
+    start() {
+      if (!stopped) return;
+      stopped = false;
+      schedule(0);
+    },
+    tick,
+    async close() {
+      stopped = true;
+      clearTimeout(timer);
+      await running;
+      await transport.close();
+    },
+  };
+}
+
+/** The demo receiving system and its dueslag, subscribed to every change in FK Organisation and FK Klassifikation. */
+export const DEMO_MODTAGER = {
+  system: 'urn:stotte:system:demo-modtager',
+  dueslag: 'd0e51a90-0000-4000-8000-000000000001',
+  abonnementer: ['d0e51a90-0000-4000-8000-0000000000a1', 'd0e51a90-0000-4000-8000-0000000000a2'],
+} as const;
+
+/** Seeds the demo receiver when missing. Returns whether it did. */
+export async function seedBfoDemo(bfo: Bfo, store: Store): Promise<boolean> {
+  const { rows } = await store.query('SELECT 1 FROM bfo_dueslag WHERE uuid = $1', [DEMO_MODTAGER.dueslag]);
+  if (rows.length) return false;
+  await store.transaction(async (tx) => {
+    const { dueslag } = await admin.createDueslag(tx, {
+      uuid: DEMO_MODTAGER.dueslag,
+      navn: 'Demo: ændringer i FK Organisation og FK Klassifikation',
+      ejer: DEMO_MODTAGER.system,
+      levering: { type: 'pull' },
+    });
+    await admin.createAbonnement(tx, {
+      uuid: DEMO_MODTAGER.abonnementer[0],
+      dueslag: dueslag.uuid,
+      beskedtype: REGISTER_BESKEDTYPER.organisation.uuid,
+    });
+    await admin.createAbonnement(tx, {
+      uuid: DEMO_MODTAGER.abonnementer[1],
+      dueslag: dueslag.uuid,
+      beskedtype: REGISTER_BESKEDTYPER.klassifikation.uuid,
+    });
+  });
+  await bfo.transport.declare(await admin.getDueslag(store, DEMO_MODTAGER.dueslag));
+  return true;
+}

@@ -1,0 +1,279 @@
+/**
+ * The Beskedfordeler: takes a message in, routes it to every matching, entitled dueslag, and
+ * hands the transport the deliveries. A message is durable (with all its deliveries) when the
+ * ingest transaction commits, before the sender hears back; a BeskedId seen before is
+ * acknowledged again and not distributed twice.
+ */
+import type { Queryable, Store } from '../../platform/store/store.ts';
+import type { Haendelsesbesked } from './domain/envelope.ts';
+import { type BfoCaller, type BfoEntitlements, type BeskedtypeInfo } from './domain/entitlements.ts';
+import { compileFilter, explain, filterData, listsOf, type Explanation, type FilterData, type Memberships } from './domain/filter.ts';
+import { SubscriptionIndex, type Subscription } from './domain/matcher.ts';
+import { bfoError } from './errors.ts';
+import { findBeskedtype, getAbonnement, getBeskedtype, getDueslag, type Dueslag } from './store/admin.ts';
+import { insertDeliveries } from './transport/store-transport.ts';
+import type { BfoTransport, NewDelivery } from './transport/transport.ts';
+
+export interface SendResult {
+  readonly beskedId: string;
+  /** True when the BeskedId had been received before: nothing was distributed this time. */
+  readonly duplicate: boolean;
+  /** How many dueslag the message was routed to (0 for a duplicate). */
+  readonly modtagere: number;
+}
+
+interface IndexCache {
+  readonly version: string;
+  readonly index: SubscriptionIndex;
+  /** Per beskedtype, the value lists its subscriptions refer to. */
+  readonly lists: ReadonlyMap<string, readonly string[]>;
+  /** Per dueslag, its owner (for entitlement questions) and how it is delivered. */
+  readonly owners: ReadonlyMap<string, { ejer: string; levering: string }>;
+}
+
+export class Beskedfordeler {
+  private cache: IndexCache | undefined;
+  /** Called when a send created push deliveries (wakes the push worker). */
+  onPushDue: (() => void) | undefined;
+
+  constructor(
+    private readonly store: Store,
+    readonly transport: BfoTransport,
+    readonly entitlements: BfoEntitlements,
+  ) {}
+
+  /** The subscription index, rebuilt when any instance changed the subscriptions. */
+  async index(db: Queryable): Promise<IndexCache> {
+    const { rows } = await db.query<{ version: string }>('SELECT version::text AS version FROM bfo_abonnement_version WHERE id = 1');
+    const version = rows[0]!.version;
+    if (this.cache?.version === version) return this.cache;
+    const subs = await db.query<{ uuid: string; dueslag: string; beskedtype: string; filter: unknown; ejer: string; levering: string }>(
+      `SELECT a.uuid::text AS uuid, a.dueslag::text AS dueslag, a.beskedtype::text AS beskedtype, a.filter, d.ejer, d.levering
+       FROM bfo_abonnement a JOIN bfo_dueslag d ON d.uuid = a.dueslag ORDER BY a.oprettet, a.uuid`,
+    );
+    const list: Subscription[] = [];
+    const lists = new Map<string, Set<string>>();
+    const owners = new Map<string, { ejer: string; levering: string }>();
+    for (const r of subs.rows) {
+      const filter = compileFilter(r.filter);
+      list.push({ uuid: r.uuid, dueslag: r.dueslag, beskedtype: r.beskedtype, filter });
+      owners.set(r.dueslag, { ejer: r.ejer, levering: r.levering });
+      for (const l of listsOf(filter)) {
+        let set = lists.get(r.beskedtype);
+        if (!set) lists.set(r.beskedtype, (set = new Set()));
+        set.add(l);
+      }
+    }
+    this.cache = {
+      version,
+      index: new SubscriptionIndex(list),
+      lists: new Map([...lists].map(([k, v]) => [k, [...v]])),
+      owners,
+    };
+    return this.cache;
+  }
+
+  /** Which of the message's values are in which of the given value lists. */
+  private async memberships(db: Queryable, lists: readonly string[], data: FilterData): Promise<Memberships> {
+    if (!lists.length) return new Map();
+    const values = [...new Set([...data.values()].flat())];
+    const { rows } = await db.query<{ liste: string; vaerdi: string }>(
+      'SELECT liste::text AS liste, vaerdi FROM bfo_vaerdi WHERE liste = ANY($1::uuid[]) AND vaerdi = ANY($2::text[])',
+      [lists, values],
+    );
+    const out = new Map<string, Set<string>>();
+    for (const r of rows) {
+      let set = out.get(r.liste);
+      if (!set) out.set(r.liste, (set = new Set()));
+      set.add(r.vaerdi);
+    }
+    return out;
+  }
+
+  /** Matches a message and asks the entitlements: one delivery per dueslag, under its first matching subscription. */
+  async route(db: Queryable, besked: Haendelsesbesked, beskedtype: BeskedtypeInfo): Promise<Omit<NewDelivery, 'beskedSeq'>[]> {
+    const cache = await this.index(db);
+    const type = besked.beskedkuvert.filtreringsdata.beskedtype;
+    const data = filterData(besked);
+    const lists = await this.memberships(db, cache.lists.get(type) ?? [], data);
+    const perDueslag = new Map<string, Subscription>();
+    for (const s of cache.index.match(type, data, lists)) if (!perDueslag.has(s.dueslag)) perDueslag.set(s.dueslag, s);
+    if (perDueslag.size === 0) return [];
+    const matched = [...perDueslag.values()];
+    const f = besked.beskedkuvert.filtreringsdata;
+    const decisions = await this.entitlements.mayReceive(
+      matched.map((s) => ({
+        dueslag: { uuid: s.dueslag, ejer: cache.owners.get(s.dueslag)?.ejer ?? '' },
+        beskedtype,
+        ansvarligMyndighed: f.objektRegistrering.flatMap((r) => r.objektAnsvarligMyndighed ?? []),
+        opgaveEmne: f.objektRegistrering.flatMap((r) => r.opgaveEmne ?? []),
+        tilladtModtager: f.tilladtModtager,
+      })),
+    );
+    const out: Omit<NewDelivery, 'beskedSeq'>[] = [];
+    matched.forEach((s, i) => {
+      const d = decisions[i];
+      if (!d?.allowed) return;
+      const same = d.tilladtModtager.length === f.tilladtModtager.length && d.tilladtModtager.every((t, j) => t === f.tilladtModtager[j]);
+      out.push({
+        dueslag: s.dueslag,
+        abonnement: s.uuid,
+        tilladtModtager: same ? undefined : d.tilladtModtager,
+        push: cache.owners.get(s.dueslag)?.levering === 'push',
+      });
+    });
+    return out;
+  }
+
+  /** Checks that the beskedtype exists and the sender may send it. */
+  async admit(db: Queryable, besked: Haendelsesbesked, caller: BfoCaller | undefined): Promise<BeskedtypeInfo> {
+    const type = besked.beskedkuvert.filtreringsdata.beskedtype;
+    const beskedtype = await findBeskedtype(db, type);
+    if (!beskedtype) throw bfoError('BFO_UNKNOWN_BESKEDTYPE', `Beskedtype ${type} is not registered`, { beskedtype: type });
+    const may = await this.entitlements.maySend({ caller, beskedtype, besked });
+    if (!may.allowed) throw bfoError('BFO_SENDER_NOT_ENTITLED', may.reason);
+    return beskedtype;
+  }
+
+  /**
+   * Stores the message and its deliveries with the caller's transaction. Returns the deliveries
+   * made (none for a BeskedId seen before). Routing reads through the same transaction.
+   */
+  async ingestIn(
+    tx: Queryable,
+    besked: Haendelsesbesked,
+    beskedtype: BeskedtypeInfo,
+    routed?: Omit<NewDelivery, 'beskedSeq'>[],
+  ): Promise<{ duplicate: boolean; deliveries: NewDelivery[] }> {
+    const { rows } = await tx.query<{ seq: string }>(
+      `INSERT INTO bfo_besked (besked_id, beskedtype, afsender, kuvert) VALUES ($1, $2, $3, $4::jsonb)
+       ON CONFLICT (besked_id) DO NOTHING RETURNING seq::text AS seq`,
+      [besked.beskedId, beskedtype.uuid, besked.beskedkuvert.filtreringsdata.beskedAnsvarligAktoer ?? null, JSON.stringify(besked)],
+    );
+    if (!rows[0]) return { duplicate: true, deliveries: [] };
+    const seq = rows[0].seq;
+    const deliveries = (routed ?? (await this.route(tx, besked, beskedtype))).map((d) => ({ ...d, beskedSeq: seq }));
+    // Push dueslag are served from the store whatever the transport (see transport/push.ts).
+    await insertDeliveries(
+      tx,
+      deliveries.filter((d) => d.push),
+      'klar',
+    );
+    await this.transport.enqueue(
+      tx,
+      deliveries.filter((d) => !d.push),
+    );
+    return { duplicate: false, deliveries };
+  }
+
+  /** Receives a message from a sender: admitted, routed, durable, then acknowledged. */
+  async send(besked: Haendelsesbesked, caller: BfoCaller | undefined): Promise<SendResult> {
+    const beskedtype = await this.admit(this.store, besked, caller);
+    // Routing reads outside the transaction, so the transaction holds its locks only for the writes.
+    const routed = await this.route(this.store, besked, beskedtype);
+    const result = await this.store.transaction((tx) => this.ingestIn(tx, besked, beskedtype, routed));
+    if (!result.duplicate) {
+      await this.transport.committed(result.deliveries.filter((d) => !d.push));
+      if (result.deliveries.some((d) => d.push)) this.onPushDue?.();
+    }
+    return { beskedId: besked.beskedId, duplicate: result.duplicate, modtagere: result.deliveries.length };
+  }
+
+  /** A stored message, by BeskedId. */
+  async stored(beskedId: string): Promise<{ seq: string; besked: Haendelsesbesked; modtaget: string }> {
+    const { rows } = await this.store.query<{ seq: string; kuvert: Haendelsesbesked; modtaget: string }>(
+      `SELECT seq::text AS seq, kuvert, to_json(modtaget)#>>'{}' AS modtaget FROM bfo_besked WHERE besked_id = $1`,
+      [beskedId],
+    );
+    if (!rows[0]) throw bfoError('BFO_BESKED_NOT_FOUND', `No message ${beskedId} within retention`);
+    return { seq: rows[0].seq, besked: rows[0].kuvert, modtaget: rows[0].modtaget };
+  }
+
+  /** Would this message match this subscription, and why (not)? */
+  async explain(
+    abonnementUuid: string,
+    besked: Haendelsesbesked,
+  ): Promise<{
+    matched: boolean;
+    beskedtype: { expected: string; actual: string; matched: boolean };
+    filter: Explanation;
+    entitled: boolean;
+    entitlementReason?: string;
+  }> {
+    const a = await getAbonnement(this.store, abonnementUuid);
+    const d = await getDueslag(this.store, a.dueslag);
+    const bt = await getBeskedtype(this.store, a.beskedtype);
+    const compiled = compileFilter(a.filter);
+    const data = filterData(besked);
+    const lists = await this.memberships(this.store, listsOf(compiled), data);
+    const filter = explain(compiled, data, lists);
+    const actual = besked.beskedkuvert.filtreringsdata.beskedtype;
+    const f = besked.beskedkuvert.filtreringsdata;
+    const [decision] = await this.entitlements.mayReceive([
+      {
+        dueslag: { uuid: d.uuid, ejer: d.ejer },
+        beskedtype: bt,
+        ansvarligMyndighed: f.objektRegistrering.flatMap((r) => r.objektAnsvarligMyndighed ?? []),
+        opgaveEmne: f.objektRegistrering.flatMap((r) => r.opgaveEmne ?? []),
+        tilladtModtager: f.tilladtModtager,
+      },
+    ]);
+    const typeMatches = actual === a.beskedtype;
+    return {
+      matched: typeMatches && filter.matched && decision?.allowed === true,
+      beskedtype: { expected: a.beskedtype, actual, matched: typeMatches },
+      filter,
+      entitled: decision?.allowed === true,
+      ...(decision && !decision.allowed ? { entitlementReason: decision.reason } : {}),
+    };
+  }
+
+  /** The dueslag, for the transport's operations; refuses callers the entitlements do not let manage it. */
+  async dueslag(uuid: string, caller: BfoCaller | undefined): Promise<Dueslag> {
+    const d = await getDueslag(this.store, uuid);
+    const may = await this.entitlements.mayManage(caller, d.ejer);
+    if (!may.allowed) throw bfoError('BFO_DUESLAG_NOT_FOUND', `No dueslag ${uuid}`);
+    return d;
+  }
+
+  /** Re-delivers a dueslag's retained messages from a time or a BeskedId on. */
+  async replay(d: Dueslag, from: { time?: string | undefined; beskedId?: string | undefined }): Promise<number> {
+    let seq: string;
+    if (from.beskedId) {
+      const { rows } = await this.store.query<{ seq: string; inside: boolean }>(
+        `SELECT b.seq::text AS seq, b.modtaget >= clock_timestamp() - make_interval(secs => $3) AS inside
+         FROM bfo_besked b JOIN bfo_levering l ON l.besked_seq = b.seq AND l.dueslag = $2 WHERE b.besked_id = $1`,
+        [from.beskedId, d.uuid, d.opbevaringSekunder],
+      );
+      if (!rows[0]) throw bfoError('BFO_BESKED_NOT_FOUND', `Message ${from.beskedId} was not delivered to this dueslag within retention`);
+      if (!rows[0].inside)
+        throw bfoError('BFO_REPLAY_OUT_OF_RETENTION', `Message ${from.beskedId} is older than the retention of the dueslag`);
+      seq = rows[0].seq;
+    } else {
+      const { rows } = await this.store.query<{ inside: boolean; seq: string | null }>(
+        `SELECT $1::timestamptz >= clock_timestamp() - make_interval(secs => $2) AS inside,
+                (SELECT min(seq)::text FROM bfo_besked WHERE modtaget >= $1::timestamptz) AS seq`,
+        [from.time, d.opbevaringSekunder],
+      );
+      if (!rows[0]!.inside) throw bfoError('BFO_REPLAY_OUT_OF_RETENTION', `${from.time} is before the retention of the dueslag`);
+      if (rows[0]!.seq === null) return 0;
+      seq = rows[0]!.seq;
+    }
+    return this.transport.replay(d, seq);
+  }
+
+  /** Removes what retention no longer keeps: acknowledged deliveries, then messages nobody holds. */
+  async purge(): Promise<{ leveringer: number; beskeder: number }> {
+    const l = await this.store.query(
+      `DELETE FROM bfo_levering l USING bfo_dueslag d, bfo_besked b
+       WHERE d.uuid = l.dueslag AND b.seq = l.besked_seq AND l.tilstand IN ('kvitteret', 'publiceret')
+         AND b.modtaget < clock_timestamp() - make_interval(secs => d.opbevaring_sekunder)`,
+    );
+    const b = await this.store.query(
+      `DELETE FROM bfo_besked b
+       WHERE b.modtaget < clock_timestamp() - make_interval(secs => COALESCE((SELECT max(opbevaring_sekunder) FROM bfo_dueslag), 604800))
+         AND NOT EXISTS (SELECT 1 FROM bfo_levering l WHERE l.besked_seq = b.seq)`,
+    );
+    return { leveringer: l.rowCount, beskeder: b.rowCount };
+  }
+}
