@@ -267,3 +267,11 @@ describe('the subscription index', () => {
     expect(candidates / 200).toBeLessThan(150);
   });
 });
+
+describe('the push schedule', () => {
+  it('retries after 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h, then gives up', async () => {
+    const { PUSH_RETRY_DELAYS_MS } = await import('../src/services/bfo/domain/route.ts');
+    const s = 1000;
+    expect(PUSH_RETRY_DELAYS_MS).toEqual([5 * s, 300 * s, 1800 * s, 7200 * s, 18000 * s, 36000 * s, 36000 * s]);
+  });
+});
