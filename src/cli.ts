@@ -9,6 +9,7 @@ import { backupPglite, restorePglite, tunePglite } from './platform/store/pglite
 import { readFileSync, writeFileSync } from 'node:fs';
 import type { Store } from './platform/store/store.ts';
 import { seedDemo } from './seed/demo.ts';
+import { amqpTransport, DEMO_MODTAGER, seedBfoDemo } from './services/bfo/index.ts';
 import { runKleImport, writeSyntheticKle } from './services/kla/index.ts';
 
 const HELP = `stotte — the support systems of the Danish common-municipal infrastructure
@@ -39,6 +40,8 @@ Environment:
   STOTTE_LOG_LEVEL           fatal, error, warn, info (default), debug, trace, silent
   STOTTE_DB_POOL_SIZE        PostgreSQL connections per instance (default 10)
   STOTTE_RELAY               run the outbox relay in this instance (default true)
+  STOTTE_BFO_TRANSPORT       the Beskedfordeler's transport: store (default) or amqp
+  STOTTE_AMQP_URL            RabbitMQ for STOTTE_BFO_TRANSPORT=amqp: amqp://user:password@host:5672/vhost
   STOTTE_DEMO_SEED           seed demo data (default: on for the embedded database outside production)
   STOTTE_SHUTDOWN_GRACE_MS   how long SIGTERM waits for in-flight requests (default 10000)
   NODE_ENV=production        production mode: warns loudly on the embedded database
@@ -69,8 +72,20 @@ async function openMigrated(config: Config): Promise<Store> {
 async function serve(config: Config): Promise<void> {
   warnEmbeddedInProduction(config);
   const store = await openMigrated(config);
-  const platform = await createPlatform(store, { services: config.services, logLevel: config.logLevel, relay: config.relay });
-  if (config.demoSeed) await seedDemo(platform.oio, platform.http.log);
+  const platform = await createPlatform(store, {
+    services: config.services,
+    logLevel: config.logLevel,
+    relay: config.relay,
+    ...(config.bfoTransport.kind === 'amqp' ? { bfo: { transport: amqpTransport({ url: config.bfoTransport.url }) } } : {}),
+  });
+  if (config.demoSeed) {
+    await seedDemo(platform.oio, platform.http.log);
+    if (platform.bfo && (await seedBfoDemo(platform.bfo, platform.store)))
+      platform.http.log.info(
+        { dueslag: DEMO_MODTAGER.dueslag },
+        'seeded a demo receiver: a dueslag subscribed to FK Organisation and FK Klassifikation changes',
+      );
+  }
 
   let stopping = false;
   const stop = async (signal: string) => {

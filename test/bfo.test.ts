@@ -17,7 +17,14 @@ for (const backend of backends) {
         t = await startPlatform(backend, ['org', 'bfo'], transport.factory ? { transport: transport.factory } : undefined);
         c = client(t.platform.http);
       });
-      afterAll(async () => t?.close());
+      afterAll(async () => {
+        // Leave no queues behind on the broker.
+        if (t && transport.name === 'amqp') {
+          const { resultater } = (await c.get('/beskedfordeler/dueslag')).body;
+          for (const d of resultater) await t.platform.bfo!.transport.remove(d.uuid);
+        }
+        await t?.close();
+      });
 
       /** A fresh beskedtype, and a dueslag subscribed to it with a filter. */
       async function setup(filter: unknown = {}, dueslag: Record<string, unknown> = {}) {

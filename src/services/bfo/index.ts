@@ -38,6 +38,21 @@ export { REGISTER_BESKEDTYPER } from './events.ts';
 export { BfoErrors } from './errors.ts';
 export { Beskedfordeler };
 
+/**
+ * RabbitMQ as the transport. amqplib is loaded only when this is used, and only by the adapter.
+ */
+export function amqpTransport(options: {
+  url: string;
+  batchSize?: number;
+  pollMs?: number;
+  onError?: (err: unknown) => void;
+}): TransportFactory {
+  return async (store, audit) => {
+    const { AmqpTransport } = await import('./transport/amqp-transport.ts');
+    return new AmqpTransport(store, audit, options);
+  };
+}
+
 /** The name under which the Beskedfordeler consumes the platform outbox. */
 export const BFO_OUTBOX_CONSUMER = 'bfo';
 

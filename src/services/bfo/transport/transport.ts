@@ -14,6 +14,8 @@ export interface DueslagRef {
   readonly maxLeveringer: number;
   readonly synlighedSekunder: number;
   readonly opbevaringSekunder: number;
+  /** Absent means pull. Push dueslag are served from the store whatever the transport. */
+  readonly levering?: { readonly type: 'pull' | 'push' | 'amqp' };
 }
 
 /** A delivery routing decided on, written in the ingest transaction. */
