@@ -168,7 +168,14 @@ export class AmqpTransport implements BfoTransport {
 
   async start(dueslag: readonly DueslagRef[]): Promise<void> {
     for (const d of dueslag) if (d.levering?.type !== 'push') this.declared.set(d.uuid, d);
-    await this.ensure();
+    // A broker that is down at start does not stop the service: sends are recorded in the store
+    // and published once the connection is made.
+    try {
+      await this.ensure();
+    } catch (err) {
+      this.onError(err);
+      this.reconnectLater();
+    }
     this.scheduleForward(0);
   }
 
