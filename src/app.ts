@@ -37,7 +37,7 @@ export interface PlatformOptions {
   /** Run the outbox relay's poll loop and background workers (tests drive them by hand). */
   readonly relay?: boolean;
   /** The Beskedfordeler's transport, entitlements and limits (defaults: the store, allow-all). */
-  readonly bfo?: Omit<BfoDeps, 'store' | 'relay' | 'audit'>;
+  readonly bfo?: Omit<BfoDeps, 'store' | 'relay' | 'audit' | 'registry'>;
 }
 
 /**
@@ -54,7 +54,9 @@ export async function createPlatform(rawStore: Store, options: PlatformOptions):
   const modules: HttpModule[] = [];
   if (options.services.includes('org')) modules.push(orgModule({ oio, audit, store }));
   if (options.services.includes('kla')) modules.push(klaModule(oio, store));
-  const bfo = options.services.includes('bfo') ? await createBfo({ store, relay, audit, ...options.bfo }) : undefined;
+  const bfo = options.services.includes('bfo')
+    ? await createBfo({ store, relay, audit, registry: metrics.registry, ...options.bfo })
+    : undefined;
   if (bfo) modules.push(bfo.module);
 
   const http = await buildHttp({

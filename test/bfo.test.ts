@@ -361,6 +361,9 @@ for (const backend of backends) {
         const got = await pull(s.dueslag, '&vent=5');
         const metrics = (await c.get(`/beskedfordeler/dueslag/${s.dueslag}/metrikker`)).body;
         expect(metrics).toMatchObject({ dueslag: s.dueslag, dybde: 1, doede: 0 });
+        const scrape = await t.platform.http.inject({ method: 'GET', url: '/metrics' });
+        expect(scrape.body).toContain(`stotte_bfo_dueslag_depth{dueslag="${s.dueslag}"} 1`);
+        expect(scrape.body).toContain(`stotte_bfo_dueslag_dead_letters{dueslag="${s.dueslag}"} 0`);
         await ack(s.dueslag, [got[0].kvittering]);
         expect((await c.get(`/beskedfordeler/dueslag/${s.dueslag}/metrikker`)).body).toMatchObject({ dybde: 0 });
         const audit = await t.store.query<{ actor: string; details: any }>(

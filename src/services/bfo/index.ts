@@ -4,6 +4,8 @@
  * entitlements (allow-all until the token service exists, see domain/entitlements.ts).
  */
 import type { FastifyInstance } from 'fastify';
+import type { Registry } from 'prom-client';
+import { registerBfoMetrics } from './metrics.ts';
 import type { AuditLog } from '../../platform/audit.ts';
 import type { HttpModule } from '../../platform/http/server.ts';
 import type { OutboxRelay } from '../../platform/outbox.ts';
@@ -69,6 +71,8 @@ export interface BfoDeps {
   /** Largest message accepted, in bytes (default 1 MiB). */
   readonly maxMessageBytes?: number;
   readonly push?: PushOptions;
+  /** Where the per-dueslag gauges are registered (the platform's /metrics). */
+  readonly registry?: Registry;
 }
 
 /** A wired Beskedfordeler. */
@@ -115,6 +119,7 @@ export async function createBfo(deps: BfoDeps): Promise<Bfo> {
   await transport.start(await admin.listDueslag(store));
   const service = new Beskedfordeler(store, transport, deps.entitlements ?? allowAll);
   const push = new PushDelivery(store, auditDeliveries, deps.push);
+  if (deps.registry) registerBfoMetrics(deps.registry, store, transport);
   const callerOf = deps.callerOf ?? noCaller;
 
   // Register events of FK Organisation and FK Klassifikation, inside the relay's transaction.
