@@ -80,7 +80,7 @@ CREATE TABLE bfo_besked (
   beskedtype  uuid NOT NULL,
   afsender    text,
   modtaget    timestamptz NOT NULL DEFAULT clock_timestamp(),
-  kuvert      jsonb NOT NULL
+  kuvert      json NOT NULL
 );
 CREATE INDEX bfo_besked_modtaget ON bfo_besked (modtaget);
 

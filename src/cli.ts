@@ -80,6 +80,9 @@ async function serve(config: Config): Promise<void> {
   });
   if (config.demoSeed) {
     await seedDemo(platform.oio, platform.http.log);
+    // The seed's own change events go through the Beskedfordeler first, so the demo receiver's
+    // dueslag starts empty and shows only the changes made from now on.
+    if (platform.bfo) await platform.relay.drain();
     if (platform.bfo && (await seedBfoDemo(platform.bfo, platform.store)))
       platform.http.log.info(
         { dueslag: DEMO_MODTAGER.dueslag },

@@ -25,7 +25,23 @@ describe('configuration', () => {
     expect(config.demoSeed).toBe(false);
   });
 
+  it("chooses the Beskedfordeler's transport: the store by default, RabbitMQ at a URL", () => {
+    expect(loadConfig({}, {}).bfoTransport).toEqual({ kind: 'store' });
+    expect(loadConfig({}, { STOTTE_BFO_TRANSPORT: 'amqp', STOTTE_AMQP_URL: 'amqp://u:p@mq:5672/BF' }).bfoTransport).toEqual({
+      kind: 'amqp',
+      url: 'amqp://u:p@mq:5672/BF',
+    });
+  });
+
   const bad: [string, Parameters<typeof loadConfig>[0], Record<string, string>, RegExp][] = [
+    ['an unknown Beskedfordeler transport', {}, { STOTTE_BFO_TRANSPORT: 'kafka' }, /^STOTTE_BFO_TRANSPORT: must be store or amqp/],
+    ['amqp without a URL', {}, { STOTTE_BFO_TRANSPORT: 'amqp' }, /^STOTTE_AMQP_URL: is required/],
+    [
+      'an AMQP URL of another scheme',
+      {},
+      { STOTTE_BFO_TRANSPORT: 'amqp', STOTTE_AMQP_URL: 'http://mq' },
+      /^STOTTE_AMQP_URL: must start with amqp/,
+    ],
     ['a port that is not a number', { port: 'eighty' }, {}, /^--port: expected a whole number/],
     ['a port out of range', {}, { STOTTE_PORT: '70000' }, /^STOTTE_PORT: must be between 0 and 65535/],
     ['an unknown service', { only: 'org,post' }, {}, /^--only: unknown service "post"/],

@@ -146,7 +146,7 @@ export class Beskedfordeler {
     routed?: Omit<NewDelivery, 'beskedSeq'>[],
   ): Promise<{ duplicate: boolean; deliveries: NewDelivery[] }> {
     const { rows } = await tx.query<{ seq: string }>(
-      `INSERT INTO bfo_besked (besked_id, beskedtype, afsender, kuvert) VALUES ($1, $2, $3, $4::jsonb)
+      `INSERT INTO bfo_besked (besked_id, beskedtype, afsender, kuvert) VALUES ($1, $2, $3, $4::json)
        ON CONFLICT (besked_id) DO NOTHING RETURNING seq::text AS seq`,
       [besked.beskedId, beskedtype.uuid, besked.beskedkuvert.filtreringsdata.beskedAnsvarligAktoer ?? null, JSON.stringify(besked)],
     );
