@@ -60,7 +60,6 @@ function vsBaseline(ours: Summary, base: Summary): string {
   return `baseline_p50=${ms(base.p50)} baseline_p99=${ms(base.p99)} baseline_rate=${perSecond(base.rate)} ratio_p50=${ratio(ours.p50, base.p50)} ratio_p99=${ratio(ours.p99, base.p99)}`;
 }
 
-
 const LAES_BASELINE_SQL = 'SELECT indhold FROM oio_registrering WHERE objekt_uuid = $1 AND fra <= $2 AND til > $2';
 
 export async function benchLaes(ctx: BenchContext): Promise<void> {

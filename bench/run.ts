@@ -18,6 +18,11 @@
  * Then, on a fresh database of its own (schema `<BENCH_SCHEMA>_kla`), FK Klassifikation
  * (bench/kla.ts): the full-size synthetic KLE imported (goal < 10 s on PostgreSQL) and re-imported
  * as its next edition, and class search by number prefix and by words (goal p99 < 20 ms).
+ * Then FK Beskedfordeler (bench/bfo.ts), per transport (RabbitMQ, then the store), on a fresh
+ * database of its own (schema `<BENCH_SCHEMA>_bfo`): the cost of one subscription match among
+ * 10,000, sustained durable ingest of 5 KB messages with a 1,000,000-entry value list and a fan-out
+ * of about 3, and send-to-receive latency at half that rate, beside raw amqplib publish-with-confirm
+ * and consume (goals: ≥ 2,000/s, p99 < 100 ms, a match < 50 µs).
  * Ours and the baseline run on the same requests in alternating rounds; check_mismatches counts
  * sample requests where they answered differently (must be 0). host_load1 is the machine's load
  * average after the phase: other processes on the same cores make the figures noisy.
@@ -33,6 +38,12 @@
  *   BENCH_SECONDS         upper bound of each measured phase, in seconds (default 10)
  *   BENCH_CONCURRENCY     concurrency of laes and ret (default 8)
  *   BENCH_SEED            seed of the data and the workload (default 1)
+ *   BENCH_SUITES          oio,kla,bfo (default all three)
+ *   BENCH_AMQP_URL        default amqp://guest:guest@127.0.0.1:5672
+ *   BENCH_BFO_TRANSPORTS  amqp,store (default both)
+ *   BENCH_BFO_DUESLAG     dueslag the 10,000 subscriptions spread over (default 200)
+ *   BENCH_BFO_MESSAGES    messages in the ingest phase at most (default 6000)
+ *   BENCH_BFO_LIST        entries of the value list (default 1000000; at most 200000 on PGlite)
  * PGlite runs in a fresh temporary data folder, removed afterwards.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -49,6 +60,7 @@ import { loadDataset } from './oio-dataset.ts';
 import { benchLaes, benchRet, benchSoeg, type BenchContext } from './oio-workloads.ts';
 import { seconds } from './stats.ts';
 import { benchKla } from './kla.ts';
+import { benchBfo } from './bfo.ts';
 
 function int(name: string, fallback: number): number {
   const raw = process.env[name];
@@ -72,7 +84,16 @@ const config = {
   seconds: int('BENCH_SECONDS', 10),
   concurrency: int('BENCH_CONCURRENCY', 8),
   seed: int('BENCH_SEED', 1),
+  suites: (process.env.BENCH_SUITES ?? 'oio,kla,bfo').split(',').map((x) => x.trim()),
+  amqpUrl: process.env.BENCH_AMQP_URL || 'amqp://guest:guest@127.0.0.1:5672',
+  bfoTransports: (process.env.BENCH_BFO_TRANSPORTS ?? 'amqp,store').split(',').map((x) => x.trim()),
+  bfoDueslag: int('BENCH_BFO_DUESLAG', 200),
+  bfoMessages: int('BENCH_BFO_MESSAGES', 6000),
+  bfoListSize: int('BENCH_BFO_LIST', 1_000_000),
 };
+for (const s of config.suites) if (!['oio', 'kla', 'bfo'].includes(s)) throw new Error(`unknown suite ${s} (oio, kla, bfo)`);
+for (const t of config.bfoTransports)
+  if (t !== 'amqp' && t !== 'store') throw new Error(`unknown Beskedfordeler transport ${t} (amqp, store)`);
 
 const print = (line: string) => console.log(line);
 
@@ -174,6 +195,32 @@ async function runBackend(backend: 'postgres' | 'pglite'): Promise<void> {
   print(`oio.wall ${backend} ${seconds((performance.now() - started) / 1000)}`);
 }
 
+/** FK Beskedfordeler on a fresh database of its own, per transport (bench/bfo.ts). */
+async function runBfo(backend: 'postgres' | 'pglite'): Promise<void> {
+  for (const transport of config.bfoTransports as ('amqp' | 'store')[]) {
+    const opened = await openBackend(backend, `${config.schema}_bfo`);
+    try {
+      await migrate(opened.store);
+      await benchBfo({
+        backend,
+        store: opened.store,
+        transport,
+        amqpUrl: config.amqpUrl,
+        seed: config.seed,
+        seconds: config.seconds,
+        concurrency: config.concurrency * 2,
+        dueslag: config.bfoDueslag,
+        messages: config.bfoMessages,
+        listSize: backend === 'postgres' ? config.bfoListSize : Math.min(config.bfoListSize, 200_000),
+        goals: backend === 'postgres',
+        print,
+      });
+    } finally {
+      await opened.cleanup();
+    }
+  }
+}
+
 /** FK Klassifikation on a fresh database of its own: KLE import and class search. */
 async function runKla(backend: 'postgres' | 'pglite'): Promise<void> {
   const opened = await openBackend(backend, `${config.schema}_kla`);
@@ -192,8 +239,9 @@ print(
 let failed = false;
 for (const backend of backends as ('postgres' | 'pglite')[]) {
   try {
-    await runBackend(backend);
-    await runKla(backend);
+    if (config.suites.includes('oio')) await runBackend(backend);
+    if (config.suites.includes('kla')) await runKla(backend);
+    if (config.suites.includes('bfo')) await runBfo(backend);
   } catch (err) {
     failed = true;
     print(`oio.error ${backend} ${err instanceof Error ? (err.stack ?? err.message).split('\n').slice(0, 4).join(' | ') : String(err)}`);

@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { AppError } from '../src/platform/errors.ts';
 import { envelopeFromJson, instantOf, type Haendelsesbesked } from '../src/services/bfo/domain/envelope.ts';
@@ -6,9 +5,9 @@ import { envelopeFromXml, envelopeToXml } from '../src/services/bfo/domain/xml.t
 import { fromCloudEvent, toCloudEvent } from '../src/services/bfo/domain/cloudevent.ts';
 import { compileFilter, evaluate, explain, filterData, type Memberships } from '../src/services/bfo/domain/filter.ts';
 import { SubscriptionIndex, type Subscription } from '../src/services/bfo/domain/matcher.ts';
+import { fixtureXml } from './support/bfo.ts';
 
-const FIXTURES = '/work/shared/fixtures/bfo';
-const fixture = (n: number) => readFileSync(`${FIXTURES}/testbesked0${n}.xml`, 'utf8');
+const fixture = (n: 1 | 2 | 3) => fixtureXml(n);
 
 function codeOf(fn: () => unknown): string | undefined {
   try {
@@ -64,7 +63,7 @@ describe('the Haendelsesbesked envelope', () => {
   });
 
   it('round-trips XML → value → XML → value, and JSON and CloudEvent forms', () => {
-    for (const n of [1, 2, 3]) {
+    for (const n of [1, 2, 3] as const) {
       const b = envelopeFromXml(fixture(n));
       expect(envelopeFromXml(envelopeToXml(b))).toEqual(b);
       expect(envelopeFromJson(JSON.parse(JSON.stringify(b)))).toEqual(b);

@@ -3,7 +3,11 @@ import { readFileSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import type { TransportFactory } from '../../src/services/bfo/index.ts';
 
-export const BFO_FIXTURES = '/work/shared/fixtures/bfo';
+/**
+ * The published envelope schema's test messages, read where the project's shared fixtures live
+ * (beside the checkout), or from STOTTE_BFO_FIXTURES. They are not copied into the repository.
+ */
+export const BFO_FIXTURES = process.env.STOTTE_BFO_FIXTURES ?? new URL('../../../shared/fixtures/bfo/', import.meta.url).pathname;
 export const fixtureXml = (n: 1 | 2 | 3) => readFileSync(`${BFO_FIXTURES}/testbesked0${n}.xml`, 'utf8');
 
 /** The published test message 01 with a new BeskedId and, when given, another beskedtype, municipality and KLE subject. */

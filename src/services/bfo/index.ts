@@ -15,7 +15,7 @@ import { noCaller, type BfoCallerOf } from './api/common.ts';
 import { registerReceiveRoutes } from './api/receive-routes.ts';
 import { registerSendRoutes } from './api/send-routes.ts';
 import { allowAll, type BfoEntitlements } from './domain/entitlements.ts';
-import { besked, REGISTER_BESKEDTYPER, serviceOfTopic } from './events.ts';
+import { besked, REGISTER_BESKEDTYPER } from './events.ts';
 import './errors.ts';
 import { Beskedfordeler } from './service.ts';
 import * as admin from './store/admin.ts';
@@ -128,8 +128,7 @@ export async function createBfo(deps: BfoDeps): Promise<Bfo> {
     for (const m of messages) {
       const b = besked(m, scope);
       if (!b) continue;
-      const type = REGISTER_BESKEDTYPER[serviceOfTopic(m.topic)!];
-      await service.ingestIn(tx, b, { uuid: type.uuid, ejer: type.ejer, sensitivitet: type.sensitivitet });
+      await service.ingestIn(tx, b);
     }
   });
 

@@ -10,8 +10,7 @@ import { type BfoCaller, type BfoEntitlements, type BeskedtypeInfo } from './dom
 import { compileFilter, explain, filterData, listsOf, type Explanation, type FilterData, type Memberships } from './domain/filter.ts';
 import { SubscriptionIndex, type Subscription } from './domain/matcher.ts';
 import { bfoError } from './errors.ts';
-import { findBeskedtype, getAbonnement, getBeskedtype, getDueslag, type Dueslag } from './store/admin.ts';
-import { insertDeliveries } from './transport/store-transport.ts';
+import { getAbonnement, getBeskedtype, getDueslag, type Dueslag } from './store/admin.ts';
 import type { BfoTransport, NewDelivery } from './transport/transport.ts';
 
 export interface SendResult {
@@ -90,12 +89,50 @@ export class Beskedfordeler {
     return out;
   }
 
-  /** Matches a message and asks the entitlements: one delivery per dueslag, under its first matching subscription. */
-  async route(db: Queryable, besked: Haendelsesbesked, beskedtype: BeskedtypeInfo): Promise<Omit<NewDelivery, 'beskedSeq'>[]> {
-    const cache = await this.index(db);
+  /**
+   * Everything routing reads, in one round trip: the subscription version, the beskedtype, and
+   * which of the message's values are in the value lists the beskedtype's subscriptions use.
+   * The index is rebuilt (and memberships read again) when the version moved.
+   */
+  private async prepare(
+    db: Queryable,
+    besked: Haendelsesbesked,
+  ): Promise<{ cache: IndexCache; beskedtype: BeskedtypeInfo | undefined; data: FilterData; lists: Memberships }> {
     const type = besked.beskedkuvert.filtreringsdata.beskedtype;
     const data = filterData(besked);
-    const lists = await this.memberships(db, cache.lists.get(type) ?? [], data);
+    const cached = this.cache;
+    const wanted = cached?.lists.get(type) ?? [];
+    const values = wanted.length ? [...new Set([...data.values()].flat())] : [];
+    const { rows } = await db.query<{ version: string; beskedtype: BeskedtypeInfo | null; members: [string, string][] | null }>(
+      `SELECT (SELECT version::text FROM bfo_abonnement_version WHERE id = 1) AS version,
+              (SELECT json_build_object('uuid', uuid::text, 'ejer', ejer, 'sensitivitet', sensitivitet)
+                 FROM bfo_beskedtype WHERE uuid = $1) AS beskedtype,
+              (SELECT json_agg(json_build_array(liste::text, vaerdi)) FROM bfo_vaerdi
+                 WHERE liste = ANY($2::uuid[]) AND vaerdi = ANY($3::text[])) AS members`,
+      [type, wanted, values],
+    );
+    const row = rows[0]!;
+    if (cached && cached.version === row.version) {
+      const lists = new Map<string, Set<string>>();
+      for (const [liste, vaerdi] of row.members ?? []) {
+        let set = lists.get(liste);
+        if (!set) lists.set(liste, (set = new Set()));
+        set.add(vaerdi);
+      }
+      return { cache: cached, beskedtype: row.beskedtype ?? undefined, data, lists };
+    }
+    const cache = await this.index(db);
+    return { cache, beskedtype: row.beskedtype ?? undefined, data, lists: await this.memberships(db, cache.lists.get(type) ?? [], data) };
+  }
+
+  /** Matches a message and asks the entitlements: one delivery per dueslag, under its first matching subscription. */
+  private async routeWith(
+    prepared: { cache: IndexCache; data: FilterData; lists: Memberships },
+    besked: Haendelsesbesked,
+    beskedtype: BeskedtypeInfo,
+  ): Promise<Omit<NewDelivery, 'beskedSeq'>[]> {
+    const { cache, data, lists } = prepared;
+    const type = besked.beskedkuvert.filtreringsdata.beskedtype;
     const perDueslag = new Map<string, Subscription>();
     for (const s of cache.index.match(type, data, lists)) if (!perDueslag.has(s.dueslag)) perDueslag.set(s.dueslag, s);
     if (perDueslag.size === 0) return [];
@@ -125,53 +162,86 @@ export class Beskedfordeler {
     return out;
   }
 
-  /** Checks that the beskedtype exists and the sender may send it. */
-  async admit(db: Queryable, besked: Haendelsesbesked, caller: BfoCaller | undefined): Promise<BeskedtypeInfo> {
+  /**
+   * Admits and routes a message: the beskedtype must exist and the sender may send it (when a
+   * caller is checked), then the deliveries. One read round trip.
+   */
+  private async admitAndRoute(
+    db: Queryable,
+    besked: Haendelsesbesked,
+    caller: BfoCaller | undefined,
+    check: boolean,
+  ): Promise<{ beskedtype: BeskedtypeInfo; routed: Omit<NewDelivery, 'beskedSeq'>[] }> {
+    const prepared = await this.prepare(db, besked);
     const type = besked.beskedkuvert.filtreringsdata.beskedtype;
-    const beskedtype = await findBeskedtype(db, type);
+    const beskedtype = prepared.beskedtype;
     if (!beskedtype) throw bfoError('BFO_UNKNOWN_BESKEDTYPE', `Beskedtype ${type} is not registered`, { beskedtype: type });
-    const may = await this.entitlements.maySend({ caller, beskedtype, besked });
-    if (!may.allowed) throw bfoError('BFO_SENDER_NOT_ENTITLED', may.reason);
-    return beskedtype;
+    if (check) {
+      const may = await this.entitlements.maySend({ caller, beskedtype, besked });
+      if (!may.allowed) throw bfoError('BFO_SENDER_NOT_ENTITLED', may.reason);
+    }
+    return { beskedtype, routed: await this.routeWith(prepared, besked, beskedtype) };
   }
 
   /**
-   * Stores the message and its deliveries with the caller's transaction. Returns the deliveries
-   * made (none for a BeskedId seen before). Routing reads through the same transaction.
+   * Stores the message and its deliveries in one statement (atomic on its own, or part of the
+   * caller's transaction). Nothing is written for a BeskedId seen before.
    */
-  async ingestIn(
-    tx: Queryable,
+  private async write(
+    db: Queryable,
     besked: Haendelsesbesked,
     beskedtype: BeskedtypeInfo,
-    routed?: Omit<NewDelivery, 'beskedSeq'>[],
+    routed: readonly Omit<NewDelivery, 'beskedSeq'>[],
   ): Promise<{ duplicate: boolean; deliveries: NewDelivery[] }> {
-    const { rows } = await tx.query<{ seq: string }>(
-      `INSERT INTO bfo_besked (besked_id, beskedtype, afsender, kuvert) VALUES ($1, $2, $3, $4::json)
-       ON CONFLICT (besked_id) DO NOTHING RETURNING seq::text AS seq`,
-      [besked.beskedId, beskedtype.uuid, besked.beskedkuvert.filtreringsdata.beskedAnsvarligAktoer ?? null, JSON.stringify(besked)],
+    const { rows } = await db.query<{ seq: string | null }>(
+      `WITH b AS (
+         INSERT INTO bfo_besked (besked_id, beskedtype, afsender, kuvert) VALUES ($1, $2, $3, $4::json)
+         ON CONFLICT (besked_id) DO NOTHING RETURNING seq
+       ), l AS (
+         INSERT INTO bfo_levering (dueslag, besked_seq, abonnement, tilladt_modtager, tilstand)
+         SELECT d.dueslag, b.seq, d.abonnement,
+                CASE WHEN d.tilladt IS NULL THEN NULL ELSE ARRAY(SELECT jsonb_array_elements_text(d.tilladt)) END, d.tilstand
+         FROM b CROSS JOIN jsonb_to_recordset($5::jsonb) AS d(dueslag uuid, abonnement uuid, tilladt jsonb, tilstand text)
+         RETURNING 1
+       )
+       SELECT (SELECT seq::text FROM b) AS seq, (SELECT count(*) FROM l) AS n`,
+      [
+        besked.beskedId,
+        beskedtype.uuid,
+        besked.beskedkuvert.filtreringsdata.beskedAnsvarligAktoer ?? null,
+        JSON.stringify(besked),
+        JSON.stringify(
+          routed.map((d) => ({
+            dueslag: d.dueslag,
+            abonnement: d.abonnement,
+            tilladt: d.tilladtModtager ?? null,
+            // Push dueslag are served from the store whatever the transport (see transport/push.ts).
+            tilstand: d.push ? 'klar' : this.transport.initialState,
+          })),
+        ),
+      ],
     );
-    if (!rows[0]) return { duplicate: true, deliveries: [] };
-    const seq = rows[0].seq;
-    const deliveries = (routed ?? (await this.route(tx, besked, beskedtype))).map((d) => ({ ...d, beskedSeq: seq }));
-    // Push dueslag are served from the store whatever the transport (see transport/push.ts).
-    await insertDeliveries(
-      tx,
-      deliveries.filter((d) => d.push),
-      'klar',
-    );
-    await this.transport.enqueue(
-      tx,
-      deliveries.filter((d) => !d.push),
-    );
-    return { duplicate: false, deliveries };
+    const seq = rows[0]!.seq;
+    if (seq === null) return { duplicate: true, deliveries: [] };
+    return { duplicate: false, deliveries: routed.map((d) => ({ ...d, beskedSeq: seq })) };
   }
 
-  /** Receives a message from a sender: admitted, routed, durable, then acknowledged. */
+  /**
+   * Stores a message from one of the platform's own registers with the caller's transaction (the
+   * outbox relay's): routed and written through it, so it commits with the outbox acknowledgement.
+   */
+  async ingestIn(tx: Queryable, besked: Haendelsesbesked): Promise<{ duplicate: boolean; deliveries: NewDelivery[] }> {
+    const { beskedtype, routed } = await this.admitAndRoute(tx, besked, undefined, false);
+    return this.write(tx, besked, beskedtype, routed);
+  }
+
+  /**
+   * Receives a message from a sender: admitted, routed, durable (one read and one atomic write),
+   * then acknowledged.
+   */
   async send(besked: Haendelsesbesked, caller: BfoCaller | undefined): Promise<SendResult> {
-    const beskedtype = await this.admit(this.store, besked, caller);
-    // Routing reads outside the transaction, so the transaction holds its locks only for the writes.
-    const routed = await this.route(this.store, besked, beskedtype);
-    const result = await this.store.transaction((tx) => this.ingestIn(tx, besked, beskedtype, routed));
+    const { beskedtype, routed } = await this.admitAndRoute(this.store, besked, caller, true);
+    const result = await this.write(this.store, besked, beskedtype, routed);
     if (!result.duplicate) {
       await this.transport.committed(result.deliveries.filter((d) => !d.push));
       if (result.deliveries.some((d) => d.push)) this.onPushDue?.();

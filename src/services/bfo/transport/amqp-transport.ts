@@ -19,12 +19,11 @@
  */
 import { randomUUID } from 'node:crypto';
 import amqp, { type Channel, type ChannelModel, type ConfirmChannel, type GetMessage } from 'amqplib';
-import type { Queryable, Store } from '../../../platform/store/store.ts';
+import type { Store } from '../../../platform/store/store.ts';
 import type { Haendelsesbesked } from '../domain/envelope.ts';
 import { forReceiver } from '../domain/route.ts';
 import { envelopeFromXml, envelopeToXml } from '../domain/xml.ts';
 import { bfoError } from '../errors.ts';
-import { insertDeliveries } from './store-transport.ts';
 import type {
   AuditDeliveries,
   BfoTransport,
@@ -195,9 +194,7 @@ export class AmqpTransport implements BfoTransport {
 
   // --- publishing ------------------------------------------------------------------------------
 
-  async enqueue(tx: Queryable, deliveries: readonly NewDelivery[]): Promise<void> {
-    await insertDeliveries(tx, deliveries, 'publiceres');
-  }
+  readonly initialState = 'publiceres' as const;
 
   async committed(deliveries: readonly NewDelivery[]): Promise<void> {
     if (deliveries.length) this.kick();

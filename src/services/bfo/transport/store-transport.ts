@@ -19,29 +19,6 @@ import {
   type ReceiveOptions,
 } from './transport.ts';
 
-/** Writes delivery rows in one statement. `tilstand` is `klar` here, `publiceres` for RabbitMQ. */
-export async function insertDeliveries(tx: Queryable, deliveries: readonly NewDelivery[], tilstand: 'klar' | 'publiceres'): Promise<void> {
-  if (deliveries.length === 0) return;
-  await tx.query(
-    `INSERT INTO bfo_levering (dueslag, besked_seq, abonnement, tilladt_modtager, tilstand)
-     SELECT d.dueslag, d.besked_seq, d.abonnement,
-            CASE WHEN d.tilladt IS NULL THEN NULL ELSE ARRAY(SELECT jsonb_array_elements_text(d.tilladt)) END, $2
-     FROM jsonb_to_recordset($1::jsonb) AS d(dueslag uuid, besked_seq bigint, abonnement uuid, tilladt jsonb)
-     ON CONFLICT (dueslag, besked_seq) DO NOTHING`,
-    [
-      JSON.stringify(
-        deliveries.map((d) => ({
-          dueslag: d.dueslag,
-          besked_seq: d.beskedSeq,
-          abonnement: d.abonnement,
-          tilladt: d.tilladtModtager ?? null,
-        })),
-      ),
-      tilstand,
-    ],
-  );
-}
-
 export interface ClaimedRow extends Record<string, unknown> {
   id: string;
   laan: string;
@@ -119,6 +96,8 @@ function receiptsOf(receipts: readonly string[]): { ids: string[]; leases: strin
 export class StoreTransport implements BfoTransport {
   readonly name = 'store' as const;
   private readonly waiters = new Map<string, Set<() => void>>();
+  /** Dueslag woken while nobody waited: the next wait returns at once (a claim may have just missed it). */
+  private readonly woken = new Set<string>();
   private closed = false;
 
   constructor(
@@ -130,9 +109,7 @@ export class StoreTransport implements BfoTransport {
 
   async start(): Promise<void> {}
 
-  async enqueue(tx: Queryable, deliveries: readonly NewDelivery[]): Promise<void> {
-    await insertDeliveries(tx, deliveries, 'klar');
-  }
+  readonly initialState = 'klar' as const;
 
   async committed(deliveries: readonly NewDelivery[]): Promise<void> {
     for (const uuid of new Set(deliveries.map((d) => d.dueslag))) this.wake(uuid);
@@ -141,12 +118,16 @@ export class StoreTransport implements BfoTransport {
   /** Wakes long-polls waiting on a dueslag in this process. */
   wake(uuid: string): void {
     const set = this.waiters.get(uuid);
-    if (!set) return;
+    if (!set) {
+      this.woken.add(uuid);
+      return;
+    }
     this.waiters.delete(uuid);
     for (const w of set) w();
   }
 
   private waitFor(uuid: string, ms: number): Promise<void> {
+    if (this.woken.delete(uuid)) return Promise.resolve();
     return new Promise((resolve) => {
       let set = this.waiters.get(uuid);
       if (!set) this.waiters.set(uuid, (set = new Set()));
@@ -168,6 +149,7 @@ export class StoreTransport implements BfoTransport {
   async receive(d: DueslagRef, o: ReceiveOptions): Promise<Delivery[]> {
     const deadline = Date.now() + o.waitMs;
     for (;;) {
+      this.woken.delete(d.uuid);
       const rows = await this.store.transaction(async (tx) => {
         const claimed = await claimDue(tx, d, o.max, o.visibilityMs);
         await this.audit(

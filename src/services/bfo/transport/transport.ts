@@ -67,9 +67,12 @@ export interface BfoTransport {
   readonly name: 'store' | 'amqp';
   /** Called once before use (connects, declares what exists). */
   start(dueslag: readonly DueslagRef[]): Promise<void>;
-  /** Records deliveries inside the ingest transaction: durable when it commits. */
-  enqueue(tx: Queryable, deliveries: readonly NewDelivery[]): Promise<void>;
-  /** After the ingest transaction committed: wake receivers / publish to the broker. */
+  /**
+   * The state delivery rows are written in by the ingest (with the message, in one statement):
+   * `klar` where the rows are the queue, `publiceres` where they wait to be published.
+   */
+  readonly initialState: 'klar' | 'publiceres';
+  /** After the ingest committed: wake receivers / publish to the broker. */
   committed(deliveries: readonly NewDelivery[]): Promise<void>;
   declare(d: DueslagRef): Promise<void>;
   remove(uuid: string): Promise<void>;
