@@ -324,6 +324,23 @@ for (const backend of backends) {
         );
       });
 
+      it('forgets what retention no longer keeps: acknowledged deliveries, then the messages', async () => {
+        const s = await setup({}, { opbevaringTimer: 1 / 3600 });
+        const m = testbesked({ beskedtype: s.type });
+        await c.sendXml(m.xml);
+        const got = await pull(s.dueslag, '&vent=5');
+        await ack(
+          s.dueslag,
+          got.map((g) => g.kvittering),
+        );
+        await new Promise((r) => setTimeout(r, 1500));
+        await t.platform.bfo!.service.purge();
+        const rows = await t.store.query('SELECT 1 FROM bfo_levering WHERE dueslag = $1', [s.dueslag]);
+        expect(rows.rows).toHaveLength(0);
+        const replay = await c.post(`/beskedfordeler/dueslag/${s.dueslag}/genafspil`, { fraBeskedId: m.beskedId });
+        expect(replay.body.error.code).toBe('BFO_BESKED_NOT_FOUND');
+      });
+
       it('long-polls: a waiting receiver gets a message sent while it waits', async () => {
         const s = await setup();
         const started = Date.now();

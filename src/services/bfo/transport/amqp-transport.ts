@@ -75,6 +75,8 @@ export class AmqpTransport implements BfoTransport {
   private closed = false;
   private readonly declared = new Map<string, DueslagRef>();
   private readonly leases = new Map<string, Lease>();
+  /** Times of acknowledgements over HTTP through this instance, per dueslag (last minute). */
+  private readonly acked = new Map<string, number[]>();
   private forwardTimer: NodeJS.Timeout | undefined;
   private forwarding: Promise<unknown> | undefined;
   private forwardAgain = false;
@@ -387,6 +389,10 @@ export class AmqpTransport implements BfoTransport {
   async ack(d: DueslagRef, receipts: readonly string[]): Promise<string[]> {
     const done = receipts.filter((r) => this.leaseOf(r, d.uuid));
     for (const r of done) this.release(r, false);
+    const now = Date.now();
+    const times = (this.acked.get(d.uuid) ?? []).filter((t) => t > now - 60_000);
+    for (let i = 0; i < done.length; i++) times.push(now);
+    this.acked.set(d.uuid, times);
     return done;
   }
 
@@ -480,7 +486,7 @@ export class AmqpTransport implements BfoTransport {
       dybde: q.messageCount + held + Number(rows[0]!.pending),
       udleveret: held,
       aeldsteSekunder: Math.max(0, Math.round((rows[0]!.aeldste ?? 0) * 1000) / 1000),
-      leveretPrSekund: 0,
+      leveretPrSekund: Math.round(((this.acked.get(d.uuid) ?? []).filter((t) => t > Date.now() - 60_000).length / 60) * 1000) / 1000,
       doede: dead.messageCount,
     };
   }
