@@ -20,6 +20,8 @@ CREATE TABLE bfo_dueslag (
   opbevaring_sekunder integer NOT NULL CHECK (opbevaring_sekunder > 0),
   max_leveringer      integer NOT NULL CHECK (max_leveringer > 0),
   synlighed_sekunder  integer NOT NULL CHECK (synlighed_sekunder > 0),
+  -- Hand out one message per object at a time, in order (store transport).
+  ordnet              boolean NOT NULL DEFAULT false,
   oprettet            timestamptz NOT NULL DEFAULT clock_timestamp(),
   CHECK ((levering = 'push') = (push_url IS NOT NULL))
 );
@@ -97,6 +99,8 @@ CREATE TABLE bfo_levering (
   besked_seq        bigint NOT NULL REFERENCES bfo_besked (seq) ON DELETE CASCADE,
   abonnement        uuid NOT NULL,
   tilladt_modtager  text[],
+  -- The object the message is about (its first ObjektId): the key of ordering per object.
+  objekt            text,
   tilstand          text NOT NULL DEFAULT 'klar'
                     CHECK (tilstand IN ('klar', 'udleveret', 'kvitteret', 'doed', 'publiceres', 'publiceret')),
   forsoeg           integer NOT NULL DEFAULT 0,
@@ -108,6 +112,7 @@ CREATE TABLE bfo_levering (
   UNIQUE (dueslag, besked_seq)
 );
 CREATE INDEX bfo_levering_koe ON bfo_levering (dueslag, id) WHERE tilstand IN ('klar', 'udleveret');
+CREATE INDEX bfo_levering_objekt ON bfo_levering (dueslag, objekt, id) WHERE tilstand IN ('klar', 'udleveret') AND objekt IS NOT NULL;
 CREATE INDEX bfo_levering_doed ON bfo_levering (dueslag, id) WHERE tilstand = 'doed';
 CREATE INDEX bfo_levering_kvitteret ON bfo_levering (dueslag, kvitteret) WHERE tilstand = 'kvitteret';
 CREATE INDEX bfo_levering_publiceres ON bfo_levering (id) WHERE tilstand = 'publiceres';

@@ -5,7 +5,7 @@
  * acknowledged again and not distributed twice.
  */
 import type { Queryable, Store } from '../../platform/store/store.ts';
-import type { Haendelsesbesked } from './domain/envelope.ts';
+import { normaliseId, type Haendelsesbesked } from './domain/envelope.ts';
 import { type BfoCaller, type BfoEntitlements, type BeskedtypeInfo } from './domain/entitlements.ts';
 import { compileFilter, explain, filterData, listsOf, type Explanation, type FilterData, type Memberships } from './domain/filter.ts';
 import { SubscriptionIndex, type Subscription } from './domain/matcher.ts';
@@ -19,6 +19,13 @@ export interface SendResult {
   readonly duplicate: boolean;
   /** How many dueslag the message was routed to (0 for a duplicate). */
   readonly modtagere: number;
+}
+
+/** The object a message is about, for ordering per object: its first ObjektId. */
+function objectOf(b: Haendelsesbesked): string | undefined {
+  const f = b.beskedkuvert.filtreringsdata;
+  const id = f.objektRegistrering.find((r) => r.objektId)?.objektId ?? f.relateretObjekt[0]?.objektId;
+  return id === undefined ? undefined : normaliseId(id);
 }
 
 interface IndexCache {
@@ -198,9 +205,9 @@ export class Beskedfordeler {
          INSERT INTO bfo_besked (besked_id, beskedtype, afsender, kuvert) VALUES ($1, $2, $3, $4::json)
          ON CONFLICT (besked_id) DO NOTHING RETURNING seq
        ), l AS (
-         INSERT INTO bfo_levering (dueslag, besked_seq, abonnement, tilladt_modtager, tilstand)
+         INSERT INTO bfo_levering (dueslag, besked_seq, abonnement, tilladt_modtager, tilstand, objekt)
          SELECT d.dueslag, b.seq, d.abonnement,
-                CASE WHEN d.tilladt IS NULL THEN NULL ELSE ARRAY(SELECT jsonb_array_elements_text(d.tilladt)) END, d.tilstand
+                CASE WHEN d.tilladt IS NULL THEN NULL ELSE ARRAY(SELECT jsonb_array_elements_text(d.tilladt)) END, d.tilstand, $6
          FROM b CROSS JOIN jsonb_to_recordset($5::jsonb) AS d(dueslag uuid, abonnement uuid, tilladt jsonb, tilstand text)
          RETURNING 1
        )
@@ -219,6 +226,7 @@ export class Beskedfordeler {
             tilstand: d.push ? 'klar' : this.transport.initialState,
           })),
         ),
+        objectOf(besked) ?? null,
       ],
     );
     const seq = rows[0]!.seq;

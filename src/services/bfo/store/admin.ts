@@ -104,6 +104,7 @@ export interface NewDueslag {
   opbevaringTimer?: number | undefined;
   maxLeveringer?: number | undefined;
   synlighedSekunder?: number | undefined;
+  ordnetPrObjekt?: boolean | undefined;
 }
 
 interface DueslagRow {
@@ -115,10 +116,11 @@ interface DueslagRow {
   opbevaring_sekunder: number;
   max_leveringer: number;
   synlighed_sekunder: number;
+  ordnet: boolean;
   oprettet: string;
 }
 
-const DUESLAG_COLUMNS = `uuid::text AS uuid, navn, ejer, levering, push_url, opbevaring_sekunder, max_leveringer, synlighed_sekunder, ${ts('oprettet')} AS oprettet`;
+const DUESLAG_COLUMNS = `uuid::text AS uuid, navn, ejer, levering, push_url, opbevaring_sekunder, max_leveringer, synlighed_sekunder, ordnet, ${ts('oprettet')} AS oprettet`;
 
 function dueslagOf(r: DueslagRow): Dueslag {
   return {
@@ -129,6 +131,7 @@ function dueslagOf(r: DueslagRow): Dueslag {
     opbevaringSekunder: r.opbevaring_sekunder,
     maxLeveringer: r.max_leveringer,
     synlighedSekunder: r.synlighed_sekunder,
+    ordnet: r.ordnet,
     oprettet: r.oprettet,
   };
 }
@@ -154,8 +157,8 @@ export async function createDueslag(db: Queryable, d: NewDueslag): Promise<{ due
   }
   await insertOnce(
     db,
-    `INSERT INTO bfo_dueslag (uuid, navn, ejer, levering, push_url, push_hemmelighed, opbevaring_sekunder, max_leveringer, synlighed_sekunder)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+    `INSERT INTO bfo_dueslag (uuid, navn, ejer, levering, push_url, push_hemmelighed, opbevaring_sekunder, max_leveringer, synlighed_sekunder, ordnet)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
     [
       uuid,
       d.navn,
@@ -166,6 +169,7 @@ export async function createDueslag(db: Queryable, d: NewDueslag): Promise<{ due
       Math.round((d.opbevaringTimer ?? 7 * 24) * 3600),
       d.maxLeveringer ?? 10,
       d.synlighedSekunder ?? 30,
+      d.ordnetPrObjekt ?? false,
     ],
     'dueslag',
   );

@@ -59,9 +59,13 @@ export async function claimDue(tx: Queryable, d: DueslagRef, max: number, visibi
   );
   const { rows } = await tx.query<ClaimedRow>(
     `WITH picked AS (
-       SELECT id FROM bfo_levering
-       WHERE dueslag = $1 AND tilstand IN ('klar', 'udleveret') AND synlig_fra <= clock_timestamp()
-       ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED
+       SELECT l.id FROM bfo_levering l
+       WHERE l.dueslag = $1 AND l.tilstand IN ('klar', 'udleveret') AND l.synlig_fra <= clock_timestamp()
+         -- Ordered per object: not while an earlier message about the same object is unacknowledged.
+         AND (NOT $4 OR l.objekt IS NULL OR NOT EXISTS (
+               SELECT 1 FROM bfo_levering e
+               WHERE e.dueslag = l.dueslag AND e.objekt = l.objekt AND e.id < l.id AND e.tilstand IN ('klar', 'udleveret')))
+       ORDER BY l.id LIMIT $2 FOR UPDATE SKIP LOCKED
      ), upd AS (
        UPDATE bfo_levering l
        SET tilstand = 'udleveret', forsoeg = l.forsoeg + 1, laan = gen_random_uuid(), leveret = clock_timestamp(),
@@ -73,7 +77,7 @@ export async function claimDue(tx: Queryable, d: DueslagRef, max: number, visibi
             b.besked_id::text AS besked_id, b.kuvert, to_json(b.modtaget)#>>'{}' AS modtaget, to_json(upd.leveret)#>>'{}' AS leveret
      FROM upd JOIN bfo_besked b ON b.seq = upd.besked_seq
      ORDER BY upd.id`,
-    [d.uuid, max, visibilityMs],
+    [d.uuid, max, visibilityMs, d.ordnet === true],
   );
   return rows;
 }

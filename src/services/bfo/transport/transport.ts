@@ -14,6 +14,8 @@ export interface DueslagRef {
   readonly maxLeveringer: number;
   readonly synlighedSekunder: number;
   readonly opbevaringSekunder: number;
+  /** Hand out one message per object at a time, in order (the store transport; RabbitMQ keeps its queue's order). */
+  readonly ordnet?: boolean;
   /** Absent means pull. Push dueslag are served from the store whatever the transport. */
   readonly levering?: { readonly type: 'pull' | 'push' | 'amqp' };
 }
