@@ -21,9 +21,9 @@ import { randomUUID } from 'node:crypto';
 import amqp, { type Channel, type ChannelModel, type ConfirmChannel, type GetMessage } from 'amqplib';
 import type { Store } from '../../../platform/store/store.ts';
 import type { Haendelsesbesked } from '../domain/envelope.ts';
-import { forReceiver } from '../domain/route.ts';
-import { envelopeFromXml, envelopeToXml } from '../domain/xml.ts';
+import { envelopeFromXml } from '../domain/xml.ts';
 import { bfoError } from '../errors.ts';
+import { dueslagFacts, markForReplay, markPublished, takePublishable, waitingToPublish } from './broker-outbox.ts';
 import type {
   AuditDeliveries,
   BfoTransport,
@@ -51,17 +51,6 @@ interface Lease {
   readonly channel: Channel;
   readonly dueslag: string;
   timer: NodeJS.Timeout;
-}
-
-interface ForwardRow extends Record<string, unknown> {
-  id: string;
-  dueslag: string;
-  abonnement: string;
-  tilladt_modtager: string[] | null;
-  besked_id: string;
-  kuvert: Haendelsesbesked;
-  modtaget: string;
-  nu: string;
 }
 
 export class AmqpTransport implements BfoTransport {
@@ -248,31 +237,12 @@ export class AmqpTransport implements BfoTransport {
       if (!this.model) return 0;
     }
     return this.store.transaction(async (tx) => {
-      const { rows } = await tx.query<ForwardRow>(
-        `WITH picked AS (
-           SELECT id FROM bfo_levering WHERE tilstand = 'publiceres' ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED
-         )
-         SELECT l.id::text AS id, l.dueslag::text AS dueslag, l.abonnement::text AS abonnement, l.tilladt_modtager,
-                b.besked_id::text AS besked_id, b.kuvert, to_json(b.modtaget)#>>'{}' AS modtaget, to_json(clock_timestamp())#>>'{}' AS nu
-         FROM picked JOIN bfo_levering l ON l.id = picked.id JOIN bfo_besked b ON b.seq = l.besked_seq
-         ORDER BY l.id`,
-        [this.batchSize],
-      );
+      const rows = await takePublishable(tx, this.batchSize);
       if (!rows.length) return 0;
       const { publisher } = await this.ensure();
       for (const uuid of new Set(rows.map((r) => r.dueslag))) {
         if (this.declared.has(uuid)) continue;
-        const { rows: d } = await tx.query<{ max_leveringer: number; ejer: string }>(
-          'SELECT max_leveringer, ejer FROM bfo_dueslag WHERE uuid = $1',
-          [uuid],
-        );
-        const ref = {
-          uuid,
-          ejer: d[0]?.ejer ?? '',
-          maxLeveringer: d[0]?.max_leveringer ?? 10,
-          synlighedSekunder: 30,
-          opbevaringSekunder: 604800,
-        };
+        const ref = { uuid, ...(await dueslagFacts(tx, uuid)), synlighedSekunder: 30, opbevaringSekunder: 604800 };
         this.declared.set(uuid, ref);
         await this.assertQueues(publisher, ref);
       }
@@ -281,21 +251,10 @@ export class AmqpTransport implements BfoTransport {
       publisher.on('return', onReturn);
       try {
         for (const r of rows) {
-          const body = Buffer.from(
-            envelopeToXml(
-              forReceiver(r.kuvert, {
-                tilladtModtager: r.tilladt_modtager ?? undefined,
-                abonnement: r.abonnement,
-                modtaget: r.modtaget,
-                leveret: r.nu,
-                forsoeg: 1,
-              }),
-            ),
-          );
-          const ok = publisher.publish('', r.dueslag, body, {
+          const ok = publisher.publish('', r.dueslag, r.body, {
             persistent: true,
             mandatory: true,
-            messageId: r.besked_id,
+            messageId: r.beskedId,
             contentType: 'application/xml',
             timestamp: Math.floor(Date.now() / 1000),
             headers: { 'x-bfo-abonnement': r.abonnement },
@@ -307,16 +266,16 @@ export class AmqpTransport implements BfoTransport {
         publisher.off('return', onReturn);
       }
       if (returned.length) throw new Error(`RabbitMQ could not route ${returned.length} messages (queue missing)`);
-      await tx.query(`UPDATE bfo_levering SET tilstand = 'publiceret', leveret = clock_timestamp() WHERE id = ANY($1::bigint[])`, [
+      await markPublished(
+        tx,
         rows.map((r) => r.id),
-      ]);
-      const owners = new Map([...this.declared.values()].map((d) => [d.uuid, d.ejer]));
+      );
       await this.audit(
         tx,
         rows.map((r) => ({
           dueslag: r.dueslag,
-          ejer: owners.get(r.dueslag) ?? '',
-          beskedId: r.besked_id,
+          ejer: this.declared.get(r.dueslag)?.ejer ?? '',
+          beskedId: r.beskedId,
           forsoeg: 1,
           via: 'amqp' as const,
         })),
@@ -462,12 +421,9 @@ export class AmqpTransport implements BfoTransport {
   }
 
   async replay(d: DueslagRef, fromSeq: string): Promise<number> {
-    const { rowCount } = await this.store.query(
-      `UPDATE bfo_levering SET tilstand = 'publiceres' WHERE dueslag = $1 AND tilstand = 'publiceret' AND besked_seq >= $2::bigint`,
-      [d.uuid, fromSeq],
-    );
+    const n = await markForReplay(this.store, d.uuid, fromSeq);
     this.kick();
-    return rowCount;
+    return n;
   }
 
   async stats(d: DueslagRef): Promise<DueslagStats> {
@@ -477,15 +433,11 @@ export class AmqpTransport implements BfoTransport {
     const held = [...this.leases.values()].filter((l) => l.dueslag === d.uuid).length;
     // The broker does not say how old its oldest message is over AMQP; what the store still has
     // to publish is the oldest we know of.
-    const { rows } = await this.store.query<{ aeldste: number | null; pending: string }>(
-      `SELECT extract(epoch FROM clock_timestamp() - min(b.modtaget))::float8 AS aeldste, count(*)::text AS pending
-       FROM bfo_levering l JOIN bfo_besked b ON b.seq = l.besked_seq WHERE l.dueslag = $1 AND l.tilstand = 'publiceres'`,
-      [d.uuid],
-    );
+    const waiting = await waitingToPublish(this.store, d.uuid);
     return {
-      dybde: q.messageCount + held + Number(rows[0]!.pending),
+      dybde: q.messageCount + held + waiting.count,
       udleveret: held,
-      aeldsteSekunder: Math.max(0, Math.round((rows[0]!.aeldste ?? 0) * 1000) / 1000),
+      aeldsteSekunder: waiting.oldestSeconds,
       leveretPrSekund: Math.round(((this.acked.get(d.uuid) ?? []).filter((t) => t > Date.now() - 60_000).length / 60) * 1000) / 1000,
       doede: dead.messageCount,
     };
