@@ -42,7 +42,8 @@ for (const backend of backends) {
 
     beforeAll(async () => {
       t = await startPlatform(backend, ['bfo'], { entitlements, callerOf });
-      c = client(t.platform.http);
+      // The administrator acts as the sender system, which this stand-in lets administer everything.
+      c = client(t.platform.http, { 'x-test-system': 'urn:test:afsender' });
     });
     afterAll(async () => t?.close());
 
@@ -106,6 +107,17 @@ for (const backend of backends) {
       });
       expect(foreign.statusCode).toBe(404);
       expect(JSON.parse(foreign.body).error.code).toBe('BFO_DUESLAG_NOT_FOUND');
+      // A receiver lists only its own dueslag, and cannot create one for another owner.
+      const own = client(t.platform.http, { 'x-test-system': 'urn:test:uden-aftale' });
+      expect((await own.get('/beskedfordeler/dueslag')).body.resultater.map((x: any) => x.uuid)).toEqual([refused]);
+      const before = (await t.store.query('SELECT count(*)::int AS n FROM bfo_dueslag')).rows[0];
+      const taken = await own.post('/beskedfordeler/dueslag', { navn: 'x', ejer: 'urn:test:med-aftale', levering: { type: 'pull' } });
+      expect(taken.status).toBe(403);
+      expect(taken.body.error.code).toBe('BFO_NOT_OWNER');
+      expect((await t.store.query('SELECT count(*)::int AS n FROM bfo_dueslag')).rows[0]).toEqual(before);
+      // Nor subscribe someone else's dueslag.
+      const sub = await own.post('/beskedfordeler/abonnementer', { dueslag: entitled, beskedtype: type });
+      expect(sub.body.error.code).toBe('BFO_DUESLAG_NOT_FOUND');
     });
   });
 }

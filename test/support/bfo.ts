@@ -31,24 +31,24 @@ export interface TestTransport {
   readonly factory?: TransportFactory;
 }
 
-/** Small helpers over app.inject. */
-export function client(app: FastifyInstance) {
+/** Small helpers over app.inject; `headers` go with every request. */
+export function client(app: FastifyInstance, headers: Record<string, string> = {}) {
   return {
     async post(url: string, body: unknown, contentType = 'application/json') {
       const res = await app.inject({
         method: 'POST',
         url,
-        headers: { 'content-type': contentType },
+        headers: { ...headers, 'content-type': contentType },
         payload: typeof body === 'string' ? body : JSON.stringify(body),
       });
       return { status: res.statusCode, body: res.body ? (JSON.parse(res.body) as any) : undefined };
     },
     async get(url: string) {
-      const res = await app.inject({ method: 'GET', url });
+      const res = await app.inject({ method: 'GET', url, headers });
       return { status: res.statusCode, body: JSON.parse(res.body) as any };
     },
     async del(url: string) {
-      const res = await app.inject({ method: 'DELETE', url });
+      const res = await app.inject({ method: 'DELETE', url, headers });
       return { status: res.statusCode, body: res.body ? (JSON.parse(res.body) as any) : undefined };
     },
     async sendXml(xml: string) {

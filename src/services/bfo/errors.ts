@@ -11,6 +11,7 @@ export const BfoErrors = defineErrors({
   BFO_MESSAGE_TOO_LARGE: { status: 413, fk: 40, message: 'The message is larger than the Beskedfordeler accepts' },
   BFO_UNKNOWN_BESKEDTYPE: { status: 400, fk: 40, message: 'The message names a beskedtype that is not registered' },
   BFO_SENDER_NOT_ENTITLED: { status: 403, fk: 40, message: 'The sender has no agreement to send this beskedtype for this municipality' },
+  BFO_NOT_OWNER: { status: 403, fk: 40, message: 'The caller may not administer what this owner owns' },
   BFO_INVALID_FILTER: { status: 400, fk: 40, message: 'The subscription filter is not valid' },
   BFO_UNKNOWN_VAERDILISTE: { status: 400, fk: 40, message: 'The filter refers to a value list that does not exist' },
   BFO_BESKEDTYPE_NOT_FOUND: { status: 404, fk: 44, message: 'No beskedtype with that UUID' },

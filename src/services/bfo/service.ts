@@ -309,9 +309,22 @@ export class Beskedfordeler {
   /** The dueslag, for the transport's operations; refuses callers the entitlements do not let manage it. */
   async dueslag(uuid: string, caller: BfoCaller | undefined): Promise<Dueslag> {
     const d = await getDueslag(this.store, uuid);
-    const may = await this.entitlements.mayManage(caller, d.ejer);
-    if (!may.allowed) throw bfoError('BFO_DUESLAG_NOT_FOUND', `No dueslag ${uuid}`);
+    await this.mayManage(caller, d.ejer, 'BFO_DUESLAG_NOT_FOUND');
     return d;
+  }
+
+  /**
+   * Refuses a caller the entitlements do not let administer what `ejer` owns: as not found where
+   * the object exists (its existence is not revealed), else as not entitled.
+   */
+  async mayManage(
+    caller: BfoCaller | undefined,
+    ejer: string,
+    asNotFound?: 'BFO_DUESLAG_NOT_FOUND' | 'BFO_VAERDILISTE_NOT_FOUND',
+  ): Promise<void> {
+    const may = await this.entitlements.mayManage(caller, ejer);
+    if (may.allowed) return;
+    throw asNotFound ? bfoError(asNotFound) : bfoError('BFO_NOT_OWNER', may.reason);
   }
 
   /** Re-delivers a dueslag's retained messages from a time or a BeskedId on. */

@@ -1,5 +1,5 @@
 /** Administration: beskedtyper, dueslag, abonnementer, værdilister. */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { AppError, PlatformErrors } from '../../../platform/errors.ts';
 import type { Store } from '../../../platform/store/store.ts';
 import type { Beskedfordeler } from '../service.ts';
@@ -127,7 +127,9 @@ export function registerAdminRoutes(app: FastifyInstance, deps: { store: Store; 
       },
     },
     async (req, reply) => {
-      const { dueslag, hemmelighed } = await admin.createDueslag(store, req.body as admin.NewDueslag);
+      const body = req.body as admin.NewDueslag;
+      await bfo.mayManage(deps.callerOf(req), body.ejer);
+      const { dueslag, hemmelighed } = await admin.createDueslag(store, body);
       await bfo.transport.declare(dueslag);
       return reply.status(201).send({ ...dueslag, ...(hemmelighed ? { hemmelighed } : {}) });
     },
@@ -142,7 +144,12 @@ export function registerAdminRoutes(app: FastifyInstance, deps: { store: Store; 
         response: { 200: list(dueslagSchema) },
       },
     },
-    async (req) => ({ resultater: await admin.listDueslag(store, (req.query as { ejer?: string }).ejer) }),
+    async (req) => {
+      const caller = deps.callerOf(req);
+      const all = await admin.listDueslag(store, (req.query as { ejer?: string }).ejer);
+      const allowed = await Promise.all(all.map((d) => bfo.entitlements.mayManage(caller, d.ejer)));
+      return { resultater: all.filter((_, i) => allowed[i]!.allowed) };
+    },
   );
   app.get(
     '/beskedfordeler/dueslag/:uuid',
@@ -184,7 +191,13 @@ export function registerAdminRoutes(app: FastifyInstance, deps: { store: Store; 
       },
     },
     async (req, reply) =>
-      reply.status(201).send(await store.transaction((tx) => admin.createAbonnement(tx, req.body as admin.NewAbonnement))),
+      reply.status(201).send(
+        await (async () => {
+          const body = req.body as admin.NewAbonnement;
+          await bfo.dueslag(body.dueslag.toLowerCase(), deps.callerOf(req));
+          return store.transaction((tx) => admin.createAbonnement(tx, body));
+        })(),
+      ),
   );
   app.get(
     '/beskedfordeler/abonnementer',
@@ -212,7 +225,9 @@ export function registerAdminRoutes(app: FastifyInstance, deps: { store: Store; 
     '/beskedfordeler/abonnementer/:uuid',
     { schema: { tags, summary: 'Delete a subscription', params: uuidParams, response: { 204: { type: 'null' }, ...errors } } },
     async (req, reply) => {
-      await admin.deleteAbonnement(store, (req.params as { uuid: string }).uuid.toLowerCase());
+      const a = await admin.getAbonnement(store, (req.params as { uuid: string }).uuid.toLowerCase());
+      await bfo.dueslag(a.dueslag, deps.callerOf(req));
+      await admin.deleteAbonnement(store, a.uuid);
       return reply.status(204).send();
     },
   );
@@ -233,7 +248,11 @@ export function registerAdminRoutes(app: FastifyInstance, deps: { store: Store; 
         response: { 201: listeSchema, ...errors },
       },
     },
-    async (req, reply) => reply.status(201).send(await admin.createVaerdiliste(store, req.body as { navn: string; ejer: string })),
+    async (req, reply) => {
+      const body = req.body as { navn: string; ejer: string };
+      await bfo.mayManage(deps.callerOf(req), body.ejer);
+      return reply.status(201).send(await admin.createVaerdiliste(store, body));
+    },
   );
   app.get(
     '/beskedfordeler/vaerdilister',
@@ -260,7 +279,9 @@ export function registerAdminRoutes(app: FastifyInstance, deps: { store: Store; 
       },
     },
     async (req, reply) => {
-      await admin.deleteVaerdiliste(store, (req.params as { uuid: string }).uuid.toLowerCase());
+      const l = await admin.getVaerdiliste(store, (req.params as { uuid: string }).uuid.toLowerCase());
+      await bfo.mayManage(deps.callerOf(req), l.ejer, 'BFO_VAERDILISTE_NOT_FOUND');
+      await admin.deleteVaerdiliste(store, l.uuid);
       return reply.status(204).send();
     },
   );
@@ -275,9 +296,14 @@ export function registerAdminRoutes(app: FastifyInstance, deps: { store: Store; 
         field: 'body',
       });
     };
-    const write = (replace: boolean) => async (req: { params: unknown; body: unknown }) => {
+    const owned = async (req: FastifyRequest) => {
+      const l = await admin.getVaerdiliste(store, (req.params as { uuid: string }).uuid.toLowerCase());
+      await bfo.mayManage(deps.callerOf(req), l.ejer, 'BFO_VAERDILISTE_NOT_FOUND');
+      return l.uuid;
+    };
+    const write = (replace: boolean) => async (req: FastifyRequest) => {
       const values = valuesOf(req.body);
-      const id = (req.params as { uuid: string }).uuid.toLowerCase();
+      const id = await owned(req);
       return store.transaction((tx) => admin.writeValues(tx, id, values, replace));
     };
     const valuesSchema = (summary: string) => ({
@@ -302,7 +328,7 @@ export function registerAdminRoutes(app: FastifyInstance, deps: { store: Store; 
       { bodyLimit: VALUES_BODY_LIMIT, schema: valuesSchema('Remove values from the list') },
       async (req) => {
         const values = valuesOf(req.body);
-        const id = (req.params as { uuid: string }).uuid.toLowerCase();
+        const id = await owned(req);
         return store.transaction((tx) => admin.removeValues(tx, id, values));
       },
     );
