@@ -11,7 +11,7 @@ import type { HttpModule } from '../../platform/http/server.ts';
 import type { OutboxRelay } from '../../platform/outbox.ts';
 import type { Store } from '../../platform/store/store.ts';
 import { registerAdminRoutes } from './api/admin-routes.ts';
-import { noCaller, type BfoCallerOf } from './api/common.ts';
+import { requestCaller, type BfoCallerOf } from './api/common.ts';
 import { registerReceiveRoutes } from './api/receive-routes.ts';
 import { registerSendRoutes } from './api/send-routes.ts';
 import { allowAll, type BfoEntitlements } from './domain/entitlements.ts';
@@ -120,7 +120,7 @@ export async function createBfo(deps: BfoDeps): Promise<Bfo> {
   const service = new Beskedfordeler(store, transport, deps.entitlements ?? allowAll);
   const push = new PushDelivery(store, auditDeliveries, deps.push);
   if (deps.registry) registerBfoMetrics(deps.registry, store, transport);
-  const callerOf = deps.callerOf ?? noCaller;
+  const callerOf = deps.callerOf ?? requestCaller;
 
   // Register events of FK Organisation and FK Klassifikation, inside the relay's transaction.
   const scope = 'stotte';

@@ -5,8 +5,17 @@ import type { BfoCaller } from '../domain/entitlements.ts';
 /** Finds the caller of a request: the token service's Authenticator, once it exists (issue 5). */
 export type BfoCallerOf = (req: FastifyRequest) => BfoCaller | undefined;
 
-/** Until requests are authenticated there is no caller. */
-export const noCaller: BfoCallerOf = () => undefined;
+/**
+ * The default: the caller the platform's Authenticator puts on the request as `request.caller`
+ * (its IT system, CVR, privileges and data restrictions), when it does; until requests are
+ * authenticated there is none. An Authenticator with another shape passes its own `callerOf`.
+ */
+export const requestCaller: BfoCallerOf = (req) => {
+  const c = (req as FastifyRequest & { caller?: unknown }).caller;
+  if (typeof c !== 'object' || c === null) return undefined;
+  const o = c as Partial<BfoCaller>;
+  return typeof o.system === 'string' && Array.isArray(o.privileges) ? (o as BfoCaller) : undefined;
+};
 
 export const str = { type: 'string' } as const;
 export const uuid = { type: 'string', format: 'uuid' } as const;
