@@ -48,11 +48,25 @@ export class Beskedfordeler {
     readonly entitlements: BfoEntitlements,
   ) {}
 
+  private loading: { version: string; db: Queryable; promise: Promise<IndexCache> } | undefined;
+
   /** The subscription index, rebuilt when any instance changed the subscriptions. */
   async index(db: Queryable): Promise<IndexCache> {
     const { rows } = await db.query<{ version: string }>('SELECT version::text AS version FROM bfo_abonnement_version WHERE id = 1');
     const version = rows[0]!.version;
     if (this.cache?.version === version) return this.cache;
+    // Concurrent sends that see the same new version share one rebuild, when they read through
+    // the same connection: on the single-connection backend, a send waiting for a rebuild that
+    // runs inside the relay's transaction (or the reverse) would wait forever.
+    if (this.loading?.version === version && this.loading.db === db) return this.loading.promise;
+    const promise = this.load(db, version).finally(() => {
+      if (this.loading?.promise === promise) this.loading = undefined;
+    });
+    this.loading = { version, db, promise };
+    return promise;
+  }
+
+  private async load(db: Queryable, version: string): Promise<IndexCache> {
     const subs = await db.query<{ uuid: string; dueslag: string; beskedtype: string; filter: unknown; ejer: string; levering: string }>(
       `SELECT a.uuid::text AS uuid, a.dueslag::text AS dueslag, a.beskedtype::text AS beskedtype, a.filter, d.ejer, d.levering
        FROM bfo_abonnement a JOIN bfo_dueslag d ON d.uuid = a.dueslag ORDER BY a.oprettet, a.uuid`,

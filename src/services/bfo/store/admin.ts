@@ -166,7 +166,7 @@ export async function createDueslag(db: Queryable, d: NewDueslag): Promise<{ due
       d.levering.type,
       d.levering.type === 'push' ? d.levering.url : null,
       secret ?? null,
-      Math.round((d.opbevaringTimer ?? 7 * 24) * 3600),
+      Math.max(1, Math.round((d.opbevaringTimer ?? 7 * 24) * 3600)),
       d.maxLeveringer ?? 10,
       d.synlighedSekunder ?? 30,
       d.ordnetPrObjekt ?? false,
