@@ -106,7 +106,7 @@ interface Opened {
   cleanup: () => Promise<void>;
 }
 
-async function openBackend(backend: string, schema = config.schema): Promise<Opened> {
+async function openBackend(backend: string, schema = config.schema, poolSize = config.concurrency + 2): Promise<Opened> {
   if (backend === 'postgres') {
     await dropPostgresSchema(config.url, schema);
     // The migration's CREATE EXTENSION IF NOT EXISTS finds it in public, which is on the search path.
@@ -117,7 +117,7 @@ async function openBackend(backend: string, schema = config.schema): Promise<Ope
     } finally {
       await client.end();
     }
-    const store = await openPostgres({ url: config.url, schema: schema, poolSize: config.concurrency + 2 });
+    const store = await openPostgres({ url: config.url, schema: schema, poolSize });
     return {
       store,
       chunk: 5_000,
@@ -198,7 +198,8 @@ async function runBackend(backend: 'postgres' | 'pglite'): Promise<void> {
 /** FK Beskedfordeler on a fresh database of its own, per transport (bench/bfo.ts). */
 async function runBfo(backend: 'postgres' | 'pglite'): Promise<void> {
   for (const transport of config.bfoTransports as ('amqp' | 'store')[]) {
-    const opened = await openBackend(backend, `${config.schema}_bfo`);
+    // Senders, the RabbitMQ forwarder's two lanes and the receivers each hold a connection.
+    const opened = await openBackend(backend, `${config.schema}_bfo`, config.concurrency * 2 + 6);
     try {
       await migrate(opened.store);
       await benchBfo({
