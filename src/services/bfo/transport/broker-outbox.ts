@@ -4,6 +4,7 @@
  * work), mark it published in the same transaction, put retained rows back for a replay, and say
  * what is still waiting. No broker code here.
  */
+import { randomUUID } from 'node:crypto';
 import type { Queryable } from '../../../platform/store/store.ts';
 import type { Haendelsesbesked } from '../domain/envelope.ts';
 import { forReceiver } from '../domain/route.ts';
@@ -20,45 +21,49 @@ export interface Publishable {
 }
 
 interface Row extends Record<string, unknown> {
-  id: string;
-  dueslag: string;
-  abonnement: string;
-  tilladt_modtager: string[] | null;
   besked_id: string;
   kuvert: Haendelsesbesked;
   modtaget: string;
   nu: string;
+  leveringer: { id: string; dueslag: string; abonnement: string; tilladt: string[] | null }[];
 }
 
-/** Takes up to `limit` rows to publish, locked for the caller's transaction, oldest first. */
+/** Stands where the subscription goes, so a message is written as XML once for all its receivers. */
+const ABONNEMENT_MARK = `abonnement-${randomUUID()}`;
+
+/**
+ * Takes up to `limit` rows to publish, locked for the caller's transaction, oldest first. A message
+ * is read and written as XML once; each receiver's copy differs only in its subscription (and,
+ * where the entitlements rewrote them, its receivers).
+ */
 export async function takePublishable(tx: Queryable, limit: number): Promise<Publishable[]> {
   const { rows } = await tx.query<Row>(
     `WITH picked AS (
        SELECT id FROM bfo_levering WHERE tilstand = 'publiceres' ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED
      )
-     SELECT l.id::text AS id, l.dueslag::text AS dueslag, l.abonnement::text AS abonnement, l.tilladt_modtager,
-            b.besked_id::text AS besked_id, b.kuvert, to_json(b.modtaget)#>>'{}' AS modtaget, to_json(clock_timestamp())#>>'{}' AS nu
+     SELECT b.besked_id::text AS besked_id, b.kuvert, to_json(b.modtaget)#>>'{}' AS modtaget, to_json(clock_timestamp())#>>'{}' AS nu,
+            json_agg(json_build_object('id', l.id::text, 'dueslag', l.dueslag::text, 'abonnement', l.abonnement::text,
+                                       'tilladt', l.tilladt_modtager) ORDER BY l.id) AS leveringer
      FROM picked JOIN bfo_levering l ON l.id = picked.id JOIN bfo_besked b ON b.seq = l.besked_seq
-     ORDER BY l.id`,
+     GROUP BY b.seq
+     ORDER BY min(l.id)`,
     [limit],
   );
-  return rows.map((r) => ({
-    id: r.id,
-    dueslag: r.dueslag,
-    abonnement: r.abonnement,
-    beskedId: r.besked_id,
-    body: Buffer.from(
-      envelopeToXml(
-        forReceiver(r.kuvert, {
-          tilladtModtager: r.tilladt_modtager ?? undefined,
-          abonnement: r.abonnement,
-          modtaget: r.modtaget,
-          leveret: r.nu,
-          forsoeg: 1,
-        }),
-      ),
-    ),
-  }));
+  const out: Publishable[] = [];
+  for (const r of rows) {
+    const facts = { modtaget: r.modtaget, leveret: r.nu, forsoeg: 1 };
+    let shared: string | undefined;
+    for (const l of r.leveringer) {
+      let xml: string;
+      if (l.tilladt) xml = envelopeToXml(forReceiver(r.kuvert, { ...facts, abonnement: l.abonnement, tilladtModtager: l.tilladt }));
+      else {
+        shared ??= envelopeToXml(forReceiver(r.kuvert, { ...facts, abonnement: ABONNEMENT_MARK }));
+        xml = shared.replace(ABONNEMENT_MARK, l.abonnement);
+      }
+      out.push({ id: l.id, dueslag: l.dueslag, abonnement: l.abonnement, beskedId: r.besked_id, body: Buffer.from(xml) });
+    }
+  }
+  return out;
 }
 
 /** Marks rows the broker confirmed. */
