@@ -247,6 +247,7 @@ for (const backend of backends) {
           ],
           [await c.post('/beskedfordeler/beskedtyper', { navn: 'x', ejer: 'y', sensitivitet: 'hemmelig' }), 'INVALID_REQUEST'],
           [await c.del(`/beskedfordeler/beskedtyper/${s.type}`), 'BFO_IN_USE'],
+          [await c.del('/beskedfordeler/beskedtyper/b1f0a000-0000-4000-8000-000000000001'), 'BFO_IN_USE'],
         ] as const;
         for (const [res, code] of bad) expect(res.body.error.code).toBe(code);
         expect(await Promise.all(['bfo_abonnement', 'bfo_dueslag', 'bfo_beskedtype'].map(count))).toEqual(before);

@@ -4,6 +4,8 @@ import { AppError, PlatformErrors } from '../../../platform/errors.ts';
 import type { Store } from '../../../platform/store/store.ts';
 import type { Beskedfordeler } from '../service.ts';
 import * as admin from '../store/admin.ts';
+import { bfoError } from '../errors.ts';
+import { REGISTER_BESKEDTYPER } from '../events.ts';
 import { anyObject, errors, str, uuid, uuidParams, type BfoCallerOf } from './common.ts';
 
 const tags = ['beskedfordeler/administration'];
@@ -90,7 +92,11 @@ export function registerAdminRoutes(app: FastifyInstance, deps: { store: Store; 
       },
     },
     async (req, reply) => {
-      await admin.deleteBeskedtype(store, (req.params as { uuid: string }).uuid.toLowerCase());
+      const uuid = (req.params as { uuid: string }).uuid.toLowerCase();
+      // The registers' own beskedtyper carry the outbox's events; without them the relay would stall.
+      if (Object.values(REGISTER_BESKEDTYPER).some((t) => t.uuid === uuid))
+        throw bfoError('BFO_IN_USE', `Beskedtype ${uuid} carries the registers' own change events`);
+      await admin.deleteBeskedtype(store, uuid);
       return reply.status(204).send();
     },
   );
