@@ -4,6 +4,7 @@
  * set (the global set-up fails the run when it is set and the broker does not answer).
  * amqplib is used here as an outside client would use it.
  */
+import { exec } from 'node:child_process';
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import amqp from 'amqplib';
@@ -14,6 +15,12 @@ import { startPlatform, type TestPlatform } from './support/platform.ts';
 import { client, testbesked } from './support/bfo.ts';
 
 const AMQP_URL = process.env.STOTTE_TEST_AMQP_URL;
+/**
+ * A shell command that restarts the broker (e.g. `rabbitmqctl stop_app && rabbitmqctl start_app`).
+ * Opt-in: a restart disturbs every other user of the broker, including this suite's other files
+ * running in parallel, so run it on its own: `STOTTE_TEST_AMQP_RESTART=… npx vitest run test/bfo-amqp.test.ts`.
+ */
+const RESTART = process.env.STOTTE_TEST_AMQP_RESTART;
 
 /** A TCP proxy to the broker that the test can cut and restore: a broker restart, as the client sees it. */
 function brokerProxy(target: URL) {
@@ -134,4 +141,45 @@ describe.runIf(AMQP_URL)('FK Beskedfordeler on RabbitMQ', () => {
     const pending = await t.store.query(`SELECT 1 FROM bfo_levering WHERE dueslag = $1 AND tilstand = 'publiceres'`, [s.dueslag]);
     expect(pending.rows).toHaveLength(0);
   }, 60_000);
+
+  it.runIf(RESTART)(
+    'loses nothing when the broker itself restarts mid-stream',
+    async () => {
+      const s = await setup();
+      const sent: string[] = [];
+      const send = async () => {
+        const m = testbesked({ beskedtype: s.type });
+        const r = await c.sendXml(m.xml);
+        expect(r.status).toBe(201);
+        sent.push(m.beskedId);
+      };
+      for (let i = 0; i < 20; i++) await send();
+      const restarting = new Promise<void>((resolve, reject) =>
+        exec(RESTART!, { timeout: 60_000 }, (err) => (err ? reject(err) : resolve())),
+      );
+      // Sends go on while the broker is down: they are acknowledged from the store.
+      let restarted = false;
+      void restarting.then(
+        () => (restarted = true),
+        () => undefined,
+      );
+      for (let during = 0; !restarted || during < 20; during++) {
+        await send();
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      await restarting;
+      const received = new Set<string>();
+      for (let i = 0; i < 300 && received.size < sent.length; i++) {
+        const r = await c.get(`/beskedfordeler/dueslag/${s.dueslag}/beskeder?maks=100&vent=1`);
+        if (r.status !== 200) {
+          await new Promise((res) => setTimeout(res, 200));
+          continue;
+        }
+        for (const m of r.body.beskeder) received.add(m.beskedId);
+        await c.post(`/beskedfordeler/dueslag/${s.dueslag}/kvitteringer`, { kvitteringer: r.body.beskeder.map((m: any) => m.kvittering) });
+      }
+      expect([...received].sort()).toEqual([...sent].sort());
+    },
+    120_000,
+  );
 });
