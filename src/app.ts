@@ -37,7 +37,7 @@ export interface PlatformOptions {
   /** Run the outbox relay's poll loop and background workers (tests drive them by hand). */
   readonly relay?: boolean;
   /** The Beskedfordeler's transport, entitlements and limits (defaults: the store, allow-all). */
-  readonly bfo?: Omit<BfoDeps, 'store' | 'relay' | 'audit' | 'registry'>;
+  readonly bfo?: Omit<BfoDeps, 'store' | 'relay' | 'audit' | 'registry' | 'onError'>;
 }
 
 /**
@@ -54,8 +54,10 @@ export async function createPlatform(rawStore: Store, options: PlatformOptions):
   const modules: HttpModule[] = [];
   if (options.services.includes('org')) modules.push(orgModule({ oio, audit, store }));
   if (options.services.includes('kla')) modules.push(klaModule(oio, store));
+  // Background failures are logged once the HTTP app (and its logger) exists.
+  let logError: ((err: unknown, what: string) => void) | undefined;
   const bfo = options.services.includes('bfo')
-    ? await createBfo({ store, relay, audit, registry: metrics.registry, ...options.bfo })
+    ? await createBfo({ store, relay, audit, registry: metrics.registry, onError: (err, what) => logError?.(err, what), ...options.bfo })
     : undefined;
   if (bfo) modules.push(bfo.module);
 
@@ -66,6 +68,7 @@ export async function createPlatform(rawStore: Store, options: PlatformOptions):
     logLevel: options.logLevel ?? 'info',
     ...(options.logger === false ? { logger: false } : {}),
   });
+  logError = (err, what) => http.log.error({ err }, what);
   if (options.relay !== false) {
     relay.start();
     bfo?.start();

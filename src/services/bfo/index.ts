@@ -49,9 +49,9 @@ export function amqpTransport(options: {
   pollMs?: number;
   onError?: (err: unknown) => void;
 }): TransportFactory {
-  return async (store, audit) => {
+  return async (store, audit, onError) => {
     const { AmqpTransport } = await import('./transport/amqp-transport.ts');
-    return new AmqpTransport(store, audit, options);
+    return new AmqpTransport(store, audit, { ...options, onError: options.onError ?? ((err) => onError(err, 'RabbitMQ transport')) });
   };
 }
 
@@ -59,7 +59,11 @@ export function amqpTransport(options: {
 export const BFO_OUTBOX_CONSUMER = 'bfo';
 
 /** The transport to build: the store (default), or one made elsewhere (RabbitMQ). */
-export type TransportFactory = (store: Store, audit: AuditDeliveries) => BfoTransport | Promise<BfoTransport>;
+export type TransportFactory = (
+  store: Store,
+  audit: AuditDeliveries,
+  onError: (err: unknown, what: string) => void,
+) => BfoTransport | Promise<BfoTransport>;
 
 export interface BfoDeps {
   readonly store: Store;
@@ -73,6 +77,8 @@ export interface BfoDeps {
   readonly push?: PushOptions;
   /** Where the per-dueslag gauges are registered (the platform's /metrics). */
   readonly registry?: Registry;
+  /** Failures of background work (push, purge, the broker connection), for the log. */
+  readonly onError?: (err: unknown, what: string) => void;
 }
 
 /** A wired Beskedfordeler. */
@@ -115,7 +121,8 @@ export async function createBfo(deps: BfoDeps): Promise<Bfo> {
       })),
     );
   await ensureRegisterTypes(store);
-  const transport = deps.transport ? await deps.transport(store, auditDeliveries) : new StoreTransport(store, auditDeliveries);
+  const onError = deps.onError ?? (() => {});
+  const transport = deps.transport ? await deps.transport(store, auditDeliveries, onError) : new StoreTransport(store, auditDeliveries);
   await transport.start(await admin.listDueslag(store));
   const service = new Beskedfordeler(store, transport, deps.entitlements ?? allowAll);
   const push = new PushDelivery(store, auditDeliveries, deps.push);
@@ -149,7 +156,7 @@ export async function createBfo(deps: BfoDeps): Promise<Bfo> {
     clearTimeout(timer);
     timer = setTimeout(() => {
       running = tick()
-        .catch(() => {})
+        .catch((err) => onError(err, 'Beskedfordeler background work (push, retention)'))
         .finally(() => {
           running = undefined;
           if (!stopped) schedule(1000);
