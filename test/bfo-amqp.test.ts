@@ -21,6 +21,7 @@ const AMQP_URL = process.env.STOTTE_TEST_AMQP_URL;
  * running in parallel, so run it on its own: `STOTTE_TEST_AMQP_RESTART=… npx vitest run test/bfo-amqp.test.ts`.
  */
 const RESTART = process.env.STOTTE_TEST_AMQP_RESTART;
+const SEND_EXCHANGE = `AFSEND_BESKED_EXCHANGE.test-${process.pid}-${Date.now()}`;
 
 /** A TCP proxy to the broker that the test can cut and restore: a broker restart, as the client sees it. */
 function brokerProxy(target: URL) {
@@ -62,7 +63,10 @@ describe.runIf(AMQP_URL)('FK Beskedfordeler on RabbitMQ', () => {
     const port = await proxy.up();
     const url = new URL(AMQP_URL!);
     url.port = String(port);
-    t = await startPlatform(backend, ['bfo'], { transport: amqpTransport({ url: url.toString(), pollMs: 50 }) });
+    // A send exchange and queue of this test's own, so no other test's platform takes its sends.
+    t = await startPlatform(backend, ['bfo'], {
+      transport: amqpTransport({ url: url.toString(), pollMs: 50, senders: { exchange: SEND_EXCHANGE, queue: `${SEND_EXCHANGE}.q` } }),
+    });
     c = client(t.platform.http);
   });
   afterAll(async () => {
@@ -70,6 +74,11 @@ describe.runIf(AMQP_URL)('FK Beskedfordeler on RabbitMQ', () => {
       const { resultater } = (await c.get('/beskedfordeler/dueslag')).body;
       for (const d of resultater) await t.platform.bfo!.transport.remove(d.uuid).catch(() => undefined);
       await t.close();
+      const conn = await amqp.connect(AMQP_URL!);
+      const ch = await conn.createChannel();
+      await ch.deleteQueue(`${SEND_EXCHANGE}.q`);
+      await ch.deleteExchange(SEND_EXCHANGE);
+      await conn.close();
     }
     await proxy.down();
   });
@@ -104,6 +113,43 @@ describe.runIf(AMQP_URL)('FK Beskedfordeler on RabbitMQ', () => {
       await expect(probe.assertQueue(s.dueslag, { durable: true, arguments: { 'x-queue-type': 'classic' } })).rejects.toThrow(
         /PRECONDITION_FAILED/,
       );
+    } finally {
+      await conn.close().catch(() => undefined);
+    }
+  });
+
+  it("takes sends the way today's AMQP clients make them, answering StandardRetur to reply-to", async () => {
+    const s = await setup();
+    const conn = await amqp.connect(AMQP_URL!);
+    try {
+      const ch = await conn.createChannel();
+      const replies = new Map<string, string>();
+      await ch.consume('amq.rabbitmq.reply-to', (m) => m && replies.set(String(m.properties.correlationId), m.content.toString('utf8')), {
+        noAck: true,
+      });
+      const ask = async (body: string, correlationId: string) => {
+        ch.publish(SEND_EXCHANGE, '', Buffer.from(body), {
+          mandatory: true,
+          messageId: correlationId,
+          correlationId,
+          replyTo: 'amq.rabbitmq.reply-to',
+          headers: { token: 'pending-the-token-service' },
+        });
+        for (let i = 0; i < 100 && !replies.has(correlationId); i++) await new Promise((r) => setTimeout(r, 50));
+        return replies.get(correlationId) ?? '';
+      };
+      const m = testbesked({ beskedtype: s.type });
+      expect(await ask(m.xml, 'try-1')).toMatch(/<StatusKode>20<\/StatusKode>/);
+      // A retry of the same message is acknowledged again, not distributed twice.
+      expect(await ask(m.xml, 'try-2')).toMatch(/<StatusKode>20<\/StatusKode>/);
+      const before = (await t.store.query('SELECT count(*)::int AS n FROM bfo_besked')).rows[0];
+      const bad = await ask('<Haendelsesbesked><BeskedId>', 'try-3');
+      expect(bad).toMatch(/<StatusKode>40<\/StatusKode>/);
+      expect(bad).toContain('BFO_MALFORMED_XML');
+      expect((await t.store.query('SELECT count(*)::int AS n FROM bfo_besked')).rows[0]).toEqual(before);
+      const got = (await c.get(`/beskedfordeler/dueslag/${s.dueslag}/beskeder?maks=10&vent=5`)).body.beskeder;
+      expect(got.map((g: any) => g.beskedId)).toEqual([m.beskedId]);
+      await c.post(`/beskedfordeler/dueslag/${s.dueslag}/kvitteringer`, { kvitteringer: got.map((g: any) => g.kvittering) });
     } finally {
       await conn.close().catch(() => undefined);
     }

@@ -8,6 +8,6 @@ import type { TestTransport } from './bfo.ts';
 export const bfoTransports: readonly TestTransport[] = [
   { name: 'store' },
   ...(process.env.STOTTE_TEST_AMQP_URL
-    ? [{ name: 'amqp' as const, factory: amqpTransport({ url: process.env.STOTTE_TEST_AMQP_URL, pollMs: 50 }) }]
+    ? [{ name: 'amqp' as const, factory: amqpTransport({ url: process.env.STOTTE_TEST_AMQP_URL, pollMs: 50, senders: false }) }]
     : []),
 ];

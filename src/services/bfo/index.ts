@@ -16,7 +16,10 @@ import { registerReceiveRoutes } from './api/receive-routes.ts';
 import { registerSendRoutes } from './api/send-routes.ts';
 import { allowAll, type BfoEntitlements } from './domain/entitlements.ts';
 import { besked, REGISTER_BESKEDTYPER } from './events.ts';
-import './errors.ts';
+import { bfoError } from './errors.ts';
+import { envelopeFromXml } from './domain/xml.ts';
+import { AppError } from '../../platform/errors.ts';
+import type { BfoCaller } from './domain/entitlements.ts';
 import { Beskedfordeler } from './service.ts';
 import * as admin from './store/admin.ts';
 import { PushDelivery, type PushOptions } from './transport/push.ts';
@@ -48,6 +51,7 @@ export function amqpTransport(options: {
   batchSize?: number;
   pollMs?: number;
   onError?: (err: unknown) => void;
+  senders?: { exchange?: string; queue?: string } | false;
 }): TransportFactory {
   return async (store, audit, onError) => {
     const { AmqpTransport } = await import('./transport/amqp-transport.ts');
@@ -72,6 +76,8 @@ export interface BfoDeps {
   readonly transport?: TransportFactory;
   readonly entitlements?: BfoEntitlements;
   readonly callerOf?: BfoCallerOf;
+  /** The caller of an AMQP send, from its `token` header (the token service's, issue 5; none until then). */
+  readonly callerOfToken?: (token: string | undefined) => BfoCaller | undefined;
   /** Largest message accepted, in bytes (default 1 MiB). */
   readonly maxMessageBytes?: number;
   readonly push?: PushOptions;
@@ -122,7 +128,9 @@ export async function createBfo(deps: BfoDeps): Promise<Bfo> {
     );
   await ensureRegisterTypes(store);
   const onError = deps.onError ?? (() => {});
-  const transport = deps.transport ? await deps.transport(store, auditDeliveries, onError) : new StoreTransport(store, auditDeliveries);
+  const transport: BfoTransport = deps.transport
+    ? await deps.transport(store, auditDeliveries, onError)
+    : new StoreTransport(store, auditDeliveries);
   await transport.start(await admin.listDueslag(store));
   const service = new Beskedfordeler(store, transport, deps.entitlements ?? allowAll);
   const push = new PushDelivery(store, auditDeliveries, deps.push);
@@ -136,6 +144,19 @@ export async function createBfo(deps: BfoDeps): Promise<Bfo> {
       const b = besked(m, scope);
       if (!b) continue;
       await service.ingestIn(tx, b);
+    }
+  });
+
+  // Today's AMQP senders (RabbitMQ transport): the same path as POST /beskedfordeler/beskeder.
+  const maxMessageBytes = deps.maxMessageBytes ?? 1024 * 1024;
+  await transport.serveSenders?.(async (body, token) => {
+    try {
+      if (Buffer.byteLength(body) > maxMessageBytes) throw bfoError('BFO_MESSAGE_TOO_LARGE', `The limit is ${maxMessageBytes} bytes`);
+      await service.send(envelopeFromXml(body), deps.callerOfToken?.(token));
+      return { statusKode: 20 };
+    } catch (err) {
+      if (err instanceof AppError && err.status < 500) return { statusKode: err.fk, fejlbeskedTekst: `${err.code}: ${err.message}` };
+      throw err;
     }
   });
 
@@ -175,7 +196,6 @@ export async function createBfo(deps: BfoDeps): Promise<Bfo> {
     module: {
       name: 'bfo',
       register(app: FastifyInstance) {
-        const maxMessageBytes = deps.maxMessageBytes ?? 1024 * 1024;
         registerSendRoutes(app, { bfo: service, callerOf, maxMessageBytes });
         registerReceiveRoutes(app, { bfo: service, callerOf });
         registerAdminRoutes(app, { store, bfo: service, callerOf });

@@ -42,9 +42,39 @@ export interface AmqpOptions {
   /** How often the forwarder looks for rows to publish when nothing woke it, in ms. */
   readonly pollMs?: number;
   readonly onError?: (err: unknown) => void;
+  /**
+   * Today's AMQP senders: the exchange they publish to and the queue this instance takes them from
+   * (defaults `AFSEND_BESKED_EXCHANGE`, `bfo.afsend`); `false` serves none.
+   */
+  readonly senders?: { readonly exchange?: string; readonly queue?: string } | false;
 }
 
 const deadQueue = (uuid: string) => `${uuid}.doede`;
+
+const SEND_EXCHANGE = 'AFSEND_BESKED_EXCHANGE';
+const SEND_QUEUE = 'bfo.afsend';
+
+/** What a send answers: StatusKode 20, or the FK status of the error with its code and message. */
+export interface SenderAnswer {
+  readonly statusKode: number;
+  readonly fejlbeskedTekst?: string;
+}
+
+/** Handles one send from an AMQP sender; throws only for failures that are not the sender's. */
+export type SenderHandler = (body: string, token: string | undefined) => Promise<SenderAnswer>;
+
+function escapeXml(s: string): string {
+  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+/** The StandardRetur of the sagdok namespace. */
+export function standardRetur(a: SenderAnswer): string {
+  return (
+    `<?xml version="1.0" encoding="UTF-8"?>\n<StandardRetur xmlns="urn:oio:sagdok:3.0.0"><StatusKode>${a.statusKode}</StatusKode>` +
+    (a.fejlbeskedTekst ? `<FejlbeskedTekst>${escapeXml(a.fejlbeskedTekst)}</FejlbeskedTekst>` : '') +
+    `</StandardRetur>\n`
+  );
+}
 
 interface Lease {
   readonly msg: GetMessage;
@@ -112,7 +142,65 @@ export class AmqpTransport implements BfoTransport {
     this.publisher = publisher;
     this.getter = getter;
     for (const d of this.declared.values()) await this.assertQueues(publisher, d);
+    if (this.senders) await this.consumeSenders(model, this.senders);
     this.backoffMs = 100;
+  }
+
+  // --- today's senders: AFSEND_BESKED_EXCHANGE ------------------------------------------------
+
+  private senders: SenderHandler | undefined;
+
+  /**
+   * Takes sends the way today's AMQP clients make them: a Haendelsesbesked published to the
+   * exchange `AFSEND_BESKED_EXCHANGE` (routing key "", header `token`, `messageId` = TransaktionsId,
+   * `replyTo` usually `amq.rabbitmq.reply-to`). Each is handled like `POST /beskedfordeler/beskeder`
+   * and answered with a StandardRetur (StatusKode 20, or the error's FK status and its code) to
+   * `replyTo` with the request's `correlationId`; the request is acknowledged to the broker only
+   * after that, so a crash before it means the broker hands it out again (and a BeskedId already
+   * stored is acknowledged, not distributed twice).
+   */
+  async serveSenders(handle: SenderHandler): Promise<void> {
+    if (this.options.senders === false) return;
+    this.senders = handle;
+    if (this.model) await this.consumeSenders(this.model, handle);
+  }
+
+  private async consumeSenders(model: ChannelModel, handle: SenderHandler): Promise<void> {
+    const exchange = (this.options.senders || {}).exchange ?? SEND_EXCHANGE;
+    const queue = (this.options.senders || {}).queue ?? SEND_QUEUE;
+    const ch = await model.createChannel();
+    ch.on('error', (err: Error) => this.onError(err));
+    await ch.assertExchange(exchange, 'fanout', { durable: true });
+    await ch.assertQueue(queue, { durable: true, arguments: { 'x-queue-type': 'quorum' } });
+    await ch.bindQueue(queue, exchange, '');
+    await ch.prefetch(32);
+    await ch.consume(queue, (msg) => {
+      if (!msg) return;
+      const headers = (msg.properties.headers ?? {}) as Record<string, unknown>;
+      const token = headers.token === undefined ? undefined : String(headers.token);
+      handle(msg.content.toString('utf8'), token).then(
+        (answer) => {
+          if (msg.properties.replyTo) {
+            ch.publish('', msg.properties.replyTo, Buffer.from(standardRetur(answer)), {
+              correlationId: msg.properties.correlationId,
+              contentType: 'application/xml',
+            });
+          }
+          ch.ack(msg);
+        },
+        (err) => {
+          // Not the sender's fault (the store is down): give it back, a little later.
+          this.onError(err);
+          setTimeout(() => {
+            try {
+              ch.nack(msg, false, true);
+            } catch {
+              // The channel is gone; the broker has returned the message already.
+            }
+          }, 1000).unref();
+        },
+      );
+    });
   }
 
   private reconnectLater(): void {

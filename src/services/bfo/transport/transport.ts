@@ -88,6 +88,10 @@ export interface BfoTransport {
   /** Delivers again every message of the dueslag received from `fromSeq` on that is still retained. */
   replay(d: DueslagRef, fromSeq: string): Promise<number>;
   stats(d: DueslagRef): Promise<DueslagStats>;
+  /** Where the transport has a send channel of its own (RabbitMQ: today's AMQP senders), serve it. */
+  serveSenders?(
+    handle: (body: string, token: string | undefined) => Promise<{ statusKode: number; fejlbeskedTekst?: string }>,
+  ): Promise<void>;
   close(): Promise<void>;
 }
 
