@@ -82,9 +82,11 @@ export async function createPlatform(rawStore: Store, options: PlatformOptions):
     metrics,
     bfo,
     async close() {
+      // First, so waiting long-polls answer now instead of holding the shutdown for their wait.
+      const closingBfo = bfo?.close();
       await http.close();
       await relay.stop();
-      await bfo?.close();
+      await closingBfo;
     },
   };
 }
