@@ -11,7 +11,9 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { randomBytes } from 'node:crypto';
 import { restorePglite } from '../src/platform/store/pglite-adapter.ts';
+import { dropPostgresSchema, openPostgres } from '../src/platform/store/postgres-adapter.ts';
 import { templatePath } from './support/template.ts';
 import { testbesked } from './support/bfo.ts';
 
@@ -26,10 +28,14 @@ async function freePort(): Promise<number> {
   });
 }
 
-function startServer(dataDir: string, port: number, env: Record<string, string>): ChildProcess {
+/** Where the server keeps its data: an embedded data folder, or a PostgreSQL URL. */
+type Where = { data: string } | { databaseUrl: string };
+
+function startServer(where: Where, port: number, env: Record<string, string>): ChildProcess {
+  const store = 'data' in where ? ['--data', where.data] : ['--database-url', where.databaseUrl];
   return spawn(
     process.execPath,
-    [join(ROOT, 'bin/stotte.js'), 'serve', '--data', dataDir, '--port', String(port), '--host', '127.0.0.1', '--no-seed', '--only', 'bfo'],
+    [join(ROOT, 'bin/stotte.js'), 'serve', ...store, '--port', String(port), '--host', '127.0.0.1', '--no-seed', '--only', 'bfo'],
     {
       env: { ...process.env, STOTTE_LOG_LEVEL: 'error', ...env },
       stdio: ['ignore', 'ignore', 'inherit'],
@@ -51,24 +57,46 @@ async function waitReady(base: string, child: ChildProcess): Promise<void> {
   throw new Error('the server did not become ready');
 }
 
-const transports = [{ name: 'store', env: {} as Record<string, string> }];
+interface Case {
+  readonly backend: 'embedded database' | 'PostgreSQL';
+  readonly transport: 'store' | 'amqp';
+  readonly env: Record<string, string>;
+}
+const cases: Case[] = [{ backend: 'embedded database', transport: 'store', env: {} }];
 if (process.env.STOTTE_TEST_AMQP_URL)
-  transports.push({ name: 'amqp', env: { STOTTE_BFO_TRANSPORT: 'amqp', STOTTE_AMQP_URL: process.env.STOTTE_TEST_AMQP_URL } });
+  cases.push({
+    backend: 'embedded database',
+    transport: 'amqp',
+    env: { STOTTE_BFO_TRANSPORT: 'amqp', STOTTE_AMQP_URL: process.env.STOTTE_TEST_AMQP_URL },
+  });
+if (process.env.STOTTE_TEST_POSTGRES_URL) cases.push({ backend: 'PostgreSQL', transport: 'store', env: {} });
 
-for (const transport of transports) {
-  describe(`FK Beskedfordeler survives SIGKILL (embedded database, ${transport.name} transport)`, () => {
+for (const { backend, transport: transportName, env } of cases) {
+  const transport = { name: transportName, env };
+  describe(`FK Beskedfordeler survives SIGKILL (${backend}, ${transport.name} transport)`, () => {
     const dir = mkdtempSync(join(tmpdir(), 'stotte-bfo-kill-'));
+    const pgUrl = process.env.STOTTE_TEST_POSTGRES_URL!;
+    const schema = `t_kill_${randomBytes(5).toString('hex')}`;
+    let where: Where = { data: dir };
     let child: ChildProcess | undefined;
-    afterAll(() => {
+    afterAll(async () => {
       child?.kill('SIGKILL');
       rmSync(dir, { recursive: true, force: true });
+      if (backend === 'PostgreSQL') await dropPostgresSchema(pgUrl, schema);
     });
 
     it('loses no acknowledged message, and duplicates only unacknowledged ones', async () => {
-      await restorePglite(dir, new Blob([readFileSync(templatePath())]));
+      if (backend === 'PostgreSQL') {
+        // A schema of its own, first on the server's search path (pg_trgm lives in public).
+        const store = await openPostgres({ url: pgUrl, schema, poolSize: 1 });
+        await store.close();
+        const u = new URL(pgUrl);
+        u.searchParams.set('options', `-c search_path=${schema},public`);
+        where = { databaseUrl: u.toString() };
+      } else await restorePglite(dir, new Blob([readFileSync(templatePath())]));
       const port = await freePort();
       const base = `http://127.0.0.1:${port}`;
-      child = startServer(dir, port, transport.env);
+      child = startServer(where, port, transport.env);
       await waitReady(base, child);
       const post = (path: string, body: unknown, type = 'application/json') =>
         fetch(`${base}${path}`, {
@@ -131,7 +159,7 @@ for (const transport of transports) {
       expect(beforeKill.size).toBeGreaterThanOrEqual(120);
 
       // Restart on the same data; the sender sends again what it had no answer for.
-      child = startServer(dir, port, transport.env);
+      child = startServer(where, port, transport.env);
       await waitReady(base, child);
       stop = false;
       for (const m of messages) {
