@@ -19,6 +19,7 @@
  * Goals (RabbitMQ): ≥ 2,000 messages/s ingested durably, p99 < 100 ms at half load, a match < 50 µs.
  */
 import { createHash, randomUUID } from 'node:crypto';
+import { loadavg } from 'node:os';
 import amqp from 'amqplib';
 import { AuditLog } from '../src/platform/audit.ts';
 import { OutboxRelay } from '../src/platform/outbox.ts';
@@ -203,7 +204,8 @@ export async function benchBfo(o: BfoBenchOptions): Promise<void> {
     o.print(
       `bfo.match subscriptions=${compiled.length} per_match=${perMatchUs.toFixed(2)}µs matches_per_message=${(found / rounds).toFixed(2)} unanchored=${all} ` +
         `baseline_evaluate_all=${bruteUs.toFixed(1)}µs ratio=${ratio(perMatchUs, bruteUs)}` +
-        (o.goals ? ` goal(<50µs)=${perMatchUs < 50 ? 'ok' : 'MISSED'}` : ''),
+        (o.goals ? ` goal(<50µs)=${perMatchUs < 50 ? 'ok' : 'MISSED'}` : '') +
+        hostLoad(),
     );
 
     // --- ingest
@@ -230,7 +232,8 @@ export async function benchBfo(o: BfoBenchOptions): Promise<void> {
       `bfo.ingest ${o.backend} transport=${o.transport} messages=${s.ops} rate=${perSecond(s.rate)} p50=${ms(s.p50)} p99=${ms(s.p99)} ` +
         `fanout=${fan[0]!.f.toFixed(2)}${published} baseline_${o.transport === 'amqp' ? 'raw_publish_confirm' : 'raw_insert'}=${perSecond(baseline)} ` +
         `ratio=${ratio(s.rate, baseline)}${ingest.errors ? ` errors=${ingest.errors}` : ''}` +
-        (o.goals && o.transport === 'amqp' ? ` goal(>=2000/s)=${s.rate >= 2000 ? 'ok' : 'MISSED'}` : ''),
+        (o.goals && o.transport === 'amqp' ? ` goal(>=2000/s)=${s.rate >= 2000 ? 'ok' : 'MISSED'}` : '') +
+        hostLoad(),
     );
     await drainAll(o, bfo, dueslag);
 
@@ -243,13 +246,17 @@ export async function benchBfo(o: BfoBenchOptions): Promise<void> {
         (base
           ? ` baseline_raw_publish_consume_p50=${ms(base.p50)} baseline_p99=${ms(base.p99)} ratio_p99=${ratio(latency.p99, base.p99)}`
           : '') +
-        (o.goals && o.transport === 'amqp' ? ` goal(p99<100ms)=${latency.p99 < 100 ? 'ok' : 'MISSED'}` : ''),
+        (o.goals && o.transport === 'amqp' ? ` goal(p99<100ms)=${latency.p99 < 100 ? 'ok' : 'MISSED'}` : '') +
+        hostLoad(),
     );
   } finally {
     if (o.transport === 'amqp') for (const d of dueslag) await bfo.transport.remove(d).catch(() => undefined);
     await bfo.close();
   }
 }
+
+/** The machine's load average after a phase: other work on the same cores makes figures noisy. */
+const hostLoad = () => ` host_load1=${loadavg()[0]!.toFixed(1)}`;
 
 const q = (sorted: number[], p: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)]! : NaN);
 
