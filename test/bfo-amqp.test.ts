@@ -118,6 +118,21 @@ describe.runIf(AMQP_URL)('FK Beskedfordeler on RabbitMQ', () => {
     }
   });
 
+  it('moves a message it cannot read, published to a dueslag by hand, to the dead letters', async () => {
+    const s = await setup();
+    const conn = await amqp.connect(AMQP_URL!);
+    try {
+      const ch = await conn.createConfirmChannel();
+      ch.sendToQueue(s.dueslag, Buffer.from('not an envelope'), { persistent: true, messageId: 'by-hand' });
+      await ch.waitForConfirms();
+    } finally {
+      await conn.close();
+    }
+    expect((await c.get(`/beskedfordeler/dueslag/${s.dueslag}/beskeder?maks=10&vent=1`)).body.beskeder).toEqual([]);
+    const dead = (await c.get(`/beskedfordeler/dueslag/${s.dueslag}/doede`)).body.resultater;
+    expect(dead.map((d: any) => d.beskedId)).toEqual(['by-hand']);
+  });
+
   it("takes sends the way today's AMQP clients make them, answering StandardRetur to reply-to", async () => {
     const s = await setup();
     const conn = await amqp.connect(AMQP_URL!);

@@ -409,9 +409,11 @@ export class AmqpTransport implements BfoTransport {
         try {
           besked = envelopeFromXml(msg.content.toString('utf8'));
         } catch {
-          // Not ours to read (someone published by hand): a dead letter.
+          // Not ours to read (someone published by hand): a dead letter, confirmed before it leaves the queue.
+          const { publisher } = await this.ensure();
+          publisher.sendToQueue(deadQueue(d.uuid), msg.content, { ...msg.properties, persistent: true });
+          await publisher.waitForConfirms();
           this.release(receipt, false);
-          getter.sendToQueue(deadQueue(d.uuid), msg.content, msg.properties);
           continue;
         }
         const ruter = besked.beskedkuvert.leveranceinformation.leveranceruter;
