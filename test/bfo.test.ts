@@ -342,6 +342,31 @@ for (const backend of backends) {
         expect(replay.body.error.code).toBe('BFO_BESKED_NOT_FOUND');
       });
 
+      it('hands a message to one of several concurrent receivers at a time', async () => {
+        const s = await setup();
+        const ids: string[] = [];
+        for (let i = 0; i < 40; i++) {
+          const m = testbesked({ beskedtype: s.type });
+          ids.push(m.beskedId);
+          await c.sendXml(m.xml);
+        }
+        const seen: string[] = [];
+        const receiver = async () => {
+          for (let i = 0; i < 20 && seen.length < ids.length; i++) {
+            const got = await pull(s.dueslag, '&maks=5&vent=1&synlighed=60');
+            seen.push(...got.map((g) => g.beskedId));
+            if (got.length)
+              await ack(
+                s.dueslag,
+                got.map((g) => g.kvittering),
+              );
+          }
+        };
+        await Promise.all([receiver(), receiver(), receiver(), receiver()]);
+        expect(seen.length).toBe(ids.length);
+        expect(new Set(seen)).toEqual(new Set(ids));
+      });
+
       it('long-polls: a waiting receiver gets a message sent while it waits', async () => {
         const s = await setup();
         const started = Date.now();

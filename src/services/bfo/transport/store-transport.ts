@@ -48,15 +48,26 @@ export function deliveryOf(r: ClaimedRow): Delivery {
 }
 
 /**
+ * Moves the rows handed out `maxLeveringer` times whose lease has run out to the dead-letter list.
+ * Rows another transaction holds are skipped (it is handing them out or moving them itself), so
+ * concurrent receivers never wait for, or deadlock on, each other.
+ */
+async function deadLetterOverLimit(db: Queryable, d: DueslagRef): Promise<void> {
+  await db.query(
+    `UPDATE bfo_levering SET tilstand = 'doed', laan = NULL, sidste_fejl = COALESCE(sidste_fejl, 'not acknowledged within the delivery limit')
+     WHERE id IN (SELECT id FROM bfo_levering
+                  WHERE dueslag = $1 AND tilstand IN ('klar', 'udleveret') AND synlig_fra <= clock_timestamp() AND forsoeg >= $2
+                  FOR UPDATE SKIP LOCKED)`,
+    [d.uuid, d.maxLeveringer],
+  );
+}
+
+/**
  * Moves rows over the delivery limit to the dead-letter list, then hands out up to `max` due rows
  * under new leases, in one transaction.
  */
 export async function claimDue(tx: Queryable, d: DueslagRef, max: number, visibilityMs: number): Promise<ClaimedRow[]> {
-  await tx.query(
-    `UPDATE bfo_levering SET tilstand = 'doed', laan = NULL, sidste_fejl = COALESCE(sidste_fejl, 'not acknowledged within the delivery limit')
-     WHERE dueslag = $1 AND tilstand IN ('klar', 'udleveret') AND synlig_fra <= clock_timestamp() AND forsoeg >= $2`,
-    [d.uuid, d.maxLeveringer],
-  );
+  await deadLetterOverLimit(tx, d);
   const { rows } = await tx.query<ClaimedRow>(
     `WITH picked AS (
        SELECT l.id FROM bfo_levering l
@@ -198,11 +209,7 @@ export class StoreTransport implements BfoTransport {
 
   async deadLetters(d: DueslagRef, limit: number): Promise<DeadLetter[]> {
     // Rows over the limit become dead letters when next looked at; look now, so the list is current.
-    await this.store.query(
-      `UPDATE bfo_levering SET tilstand = 'doed', laan = NULL, sidste_fejl = COALESCE(sidste_fejl, 'not acknowledged within the delivery limit')
-       WHERE dueslag = $1 AND tilstand IN ('klar', 'udleveret') AND synlig_fra <= clock_timestamp() AND forsoeg >= $2`,
-      [d.uuid, d.maxLeveringer],
-    );
+    await deadLetterOverLimit(this.store, d);
     const { rows } = await this.store.query<{ besked_id: string; forsoeg: number; modtaget: string; sidste_fejl: string | null }>(
       `SELECT b.besked_id::text AS besked_id, l.forsoeg, to_json(b.modtaget)#>>'{}' AS modtaget, l.sidste_fejl
        FROM bfo_levering l JOIN bfo_besked b ON b.seq = l.besked_seq
