@@ -26,6 +26,11 @@
  * Then FK Adgangsstyring for Systemer (bench/adgsystem.ts, schema `<BENCH_SCHEMA>_adg`): tokens
  * issued per second over mTLS and verified per second, ES256 and PS256, each beside raw `jose`
  * signing and verifying the same claims (goals: ≥ 50 % and ≥ 70 % of raw).
+ * Then FK Beskedfordeler (bench/bfo.ts), per transport (RabbitMQ, then the store), on a fresh
+ * database of its own (schema `<BENCH_SCHEMA>_bfo`): the cost of one subscription match among
+ * 10,000, sustained durable ingest of 5 KB messages with a 1,000,000-entry value list and a fan-out
+ * of about 3, and send-to-receive latency at half that rate, beside raw amqplib publish-with-confirm
+ * and consume (goals: ≥ 2,000/s, p99 < 100 ms, a match < 50 µs).
  * Ours and the baseline run on the same requests in alternating rounds; check_mismatches counts
  * sample requests where they answered differently (must be 0). host_load1 is the machine's load
  * average after the phase: other processes on the same cores make the figures noisy.
@@ -43,7 +48,12 @@
  *   BENCH_SEED            seed of the data and the workload (default 1)
  *   BENCH_ORG_UNITS       units of the FK Organisation municipality (default 5000)
  *   BENCH_ORG_USERS       users of it (default 50000)
- *   BENCH_PARTS           oio,kla,org,lora,adgsystem: which parts to run (default all)
+ *   BENCH_PARTS           oio,kla,adgsystem,bfo,org,lora: which parts to run (default all)
+ *   BENCH_AMQP_URL        default amqp://guest:guest@127.0.0.1:5672
+ *   BENCH_BFO_TRANSPORTS  amqp,store (default both)
+ *   BENCH_BFO_DUESLAG     dueslag the 10,000 subscriptions spread over (default 200)
+ *   BENCH_BFO_MESSAGES    messages in the ingest phase at most (default 6000)
+ *   BENCH_BFO_LIST        entries of the value list (default 1000000; at most 200000 on PGlite)
  * PGlite runs in a fresh temporary data folder, removed afterwards.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -62,6 +72,7 @@ import { benchKla } from './kla.ts';
 import { runOrgBench } from './org.ts';
 import { runOrgLoraBench } from './org-lora.ts';
 import { benchAdgsystem } from './adgsystem.ts';
+import { benchBfo } from './bfo.ts';
 
 function int(name: string, fallback: number): number {
   const raw = process.env[name];
@@ -87,8 +98,17 @@ const config = {
   seed: int('BENCH_SEED', 1),
   orgUnits: int('BENCH_ORG_UNITS', 5000),
   orgUsers: int('BENCH_ORG_USERS', 50_000),
-  parts: (process.env.BENCH_PARTS || 'oio,kla,adgsystem,org,lora').split(',').map((p) => p.trim()),
+  parts: (process.env.BENCH_PARTS || 'oio,kla,adgsystem,bfo,org,lora').split(',').map((p) => p.trim()),
+  amqpUrl: process.env.BENCH_AMQP_URL || 'amqp://guest:guest@127.0.0.1:5672',
+  bfoTransports: (process.env.BENCH_BFO_TRANSPORTS ?? 'amqp,store').split(',').map((x) => x.trim()),
+  bfoDueslag: int('BENCH_BFO_DUESLAG', 200),
+  bfoMessages: int('BENCH_BFO_MESSAGES', 6000),
+  bfoListSize: int('BENCH_BFO_LIST', 1_000_000),
 };
+for (const s of config.parts)
+  if (!['oio', 'kla', 'adgsystem', 'bfo', 'org', 'lora'].includes(s)) throw new Error(`unknown part ${s} (oio, kla, adgsystem, bfo, org, lora)`);
+for (const t of config.bfoTransports)
+  if (t !== 'amqp' && t !== 'store') throw new Error(`unknown Beskedfordeler transport ${t} (amqp, store)`);
 
 const print = (line: string) => console.log(line);
 
@@ -101,11 +121,11 @@ interface Opened {
   cleanup: () => Promise<void>;
 }
 
-async function openBackend(backend: string, schema = config.schema): Promise<Opened> {
+async function openBackend(backend: string, schema = config.schema, poolSize = config.concurrency + 2): Promise<Opened> {
   if (backend === 'postgres') {
     await dropPostgresSchema(config.url, schema);
     await ensureTrigram(config.url);
-    const store = await openPostgres({ url: config.url, schema: schema, poolSize: config.concurrency + 2 });
+    const store = await openPostgres({ url: config.url, schema: schema, poolSize });
     return {
       store,
       chunk: 5_000,
@@ -183,6 +203,33 @@ async function runBackend(backend: 'postgres' | 'pglite'): Promise<void> {
   print(`oio.wall ${backend} ${seconds((performance.now() - started) / 1000)}`);
 }
 
+/** FK Beskedfordeler on a fresh database of its own, per transport (bench/bfo.ts). */
+async function runBfo(backend: 'postgres' | 'pglite'): Promise<void> {
+  for (const transport of config.bfoTransports as ('amqp' | 'store')[]) {
+    // Senders, the RabbitMQ forwarder's two lanes and the receivers each hold a connection.
+    const opened = await openBackend(backend, `${config.schema}_bfo`, config.concurrency * 2 + 6);
+    try {
+      await migrate(opened.store);
+      await benchBfo({
+        backend,
+        store: opened.store,
+        transport,
+        amqpUrl: config.amqpUrl,
+        seed: config.seed,
+        seconds: config.seconds,
+        concurrency: config.concurrency * 2,
+        dueslag: config.bfoDueslag,
+        messages: config.bfoMessages,
+        listSize: backend === 'postgres' ? config.bfoListSize : Math.min(config.bfoListSize, 200_000),
+        goals: backend === 'postgres',
+        print,
+      });
+    } finally {
+      await opened.cleanup();
+    }
+  }
+}
+
 /** FK Klassifikation on a fresh database of its own: KLE import and class search. */
 async function runKla(backend: 'postgres' | 'pglite'): Promise<void> {
   const opened = await openBackend(backend, `${config.schema}_kla`);
@@ -236,6 +283,7 @@ for (const backend of backends as ('postgres' | 'pglite')[]) {
       }
     }
     if (config.parts.includes('adgsystem')) await runAdgsystem(backend);
+    if (config.parts.includes('bfo')) await runBfo(backend);
   } catch (err) {
     failed = true;
     print(`oio.error ${backend} ${err instanceof Error ? (err.stack ?? err.message).split('\n').slice(0, 4).join(' | ') : String(err)}`);

@@ -16,10 +16,12 @@ import {
   adgsystemModule,
   adgsystemService,
   agreementInForce,
+  agreementsInForce,
   registerPlatformServices,
   TOKEN_PATH,
   TokenService,
 } from './services/adgsystem/index.ts';
+import { agreementEntitlements, bfoService, createBfo, type Bfo, type BfoDeps } from './services/bfo/index.ts';
 
 /** Every object type the registers declare on the OIO store. */
 export const OIO_TYPES = [...orgTypes, ...klaTypes];
@@ -28,7 +30,7 @@ export const OIO_TYPES = [...orgTypes, ...klaTypes];
 export const OIO_RULES: ContentRules = { ...orgRules };
 
 /** The platform's services that take tokens, by name (`stotte token --service NAME`). */
-export const PROTECTED_SERVICES = [orgService, klaService, adgsystemService] as const;
+export const PROTECTED_SERVICES = [orgService, klaService, adgsystemService, bfoService] as const;
 
 /** A running platform: its HTTP app and what it owns. */
 export interface Platform {
@@ -41,6 +43,8 @@ export interface Platform {
   readonly authenticator: Authenticator;
   readonly tokens: TokenService;
   readonly keys: KeyProvider;
+  /** FK Beskedfordeler, when it is among the services. */
+  readonly bfo?: Bfo | undefined;
   close(): Promise<void>;
 }
 
@@ -63,9 +67,11 @@ export interface PlatformOptions {
   readonly auth: PlatformAuthOptions;
   readonly logLevel?: Config['logLevel'];
   readonly logger?: boolean;
-  /** Run the outbox relay's poll loop (tests drive it by hand). */
+  /** Run the outbox relay's poll loop and background workers (tests drive them by hand). */
   readonly relay?: boolean;
   readonly tls?: { readonly cert: Buffer; readonly key: Buffer; readonly requestCert: boolean };
+  /** The Beskedfordeler's transport, entitlements and limits (defaults: the store, the service agreements). */
+  readonly bfo?: Omit<BfoDeps, 'store' | 'relay' | 'audit' | 'registry' | 'onError'>;
 }
 
 /**
@@ -122,6 +128,21 @@ export async function createPlatform(rawStore: Store, options: PlatformOptions):
       }),
     );
   }
+  // Background failures are logged once the HTTP app (and its logger) exists.
+  let logError: ((err: unknown, what: string) => void) | undefined;
+  const bfo = options.services.includes('bfo')
+    ? await createBfo({
+        store,
+        relay,
+        audit,
+        registry: metrics.registry,
+        onError: (err, what) => logError?.(err, what),
+        // Who may send and receive: the service agreements (a test may put its own in options.bfo).
+        entitlements: agreementEntitlements(agreementsInForce(store, bfoService.name)),
+        ...options.bfo,
+      })
+    : undefined;
+  if (bfo) modules.push(bfo.module);
 
   const http = await buildHttp({
     store,
@@ -132,7 +153,11 @@ export async function createPlatform(rawStore: Store, options: PlatformOptions):
     logLevel: options.logLevel ?? 'info',
     ...(options.logger === false ? { logger: false } : {}),
   });
-  if (options.relay !== false) relay.start();
+  logError = (err, what) => http.log.error({ err }, what);
+  if (options.relay !== false) {
+    relay.start();
+    bfo?.start();
+  }
   return {
     http,
     store,
@@ -143,9 +168,13 @@ export async function createPlatform(rawStore: Store, options: PlatformOptions):
     authenticator,
     tokens,
     keys,
+    bfo,
     async close() {
+      // First, so waiting long-polls answer now instead of holding the shutdown for their wait.
+      const closingBfo = bfo?.close();
       await http.close();
       await relay.stop();
+      await closingBfo;
     },
   };
 }

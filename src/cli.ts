@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { createPlatform, OIO_RULES, OIO_TYPES, PROTECTED_SERVICES } from './app.ts';
 import { openKeyProvider } from './platform/keys/open-keys.ts';
-import { demoToken, seedDemoClient } from './seed/demo-client.ts';
+import { DEMO_IT_SYSTEM, demoToken, seedDemoClient } from './seed/demo-client.ts';
 import { bootstrapAdministrator } from './services/adgsystem/index.ts';
 import { OioStore } from './oio/store/oio-store.ts';
 import { ConfigError, loadConfig, SERVICE_NAMES, type Config } from './platform/config.ts';
@@ -12,6 +12,7 @@ import { backupPglite, restorePglite, tunePglite } from './platform/store/pglite
 import { readFileSync, writeFileSync } from 'node:fs';
 import type { Store } from './platform/store/store.ts';
 import { seedDemo } from './seed/demo.ts';
+import { amqpTransport, DEMO_MODTAGER, seedBfoDemo } from './services/bfo/index.ts';
 import { runKleImport, writeSyntheticKle } from './services/kla/index.ts';
 
 const HELP = `stotte — the support systems of the Danish common-municipal infrastructure
@@ -53,6 +54,8 @@ Environment:
   STOTTE_LOG_LEVEL           fatal, error, warn, info (default), debug, trace, silent
   STOTTE_DB_POOL_SIZE        PostgreSQL connections per instance (default 10)
   STOTTE_RELAY               run the outbox relay in this instance (default true)
+  STOTTE_BFO_TRANSPORT       the Beskedfordeler's transport: store (default) or amqp
+  STOTTE_AMQP_URL            RabbitMQ for STOTTE_BFO_TRANSPORT=amqp: amqp://user:password@host:5672/vhost
   STOTTE_DEMO_SEED           seed demo data (default: on for the embedded database outside production)
   STOTTE_SHUTDOWN_GRACE_MS   how long SIGTERM waits for in-flight requests (default 10000)
   STOTTE_PUBLIC_URL          the URL clients use (default http(s)://localhost:PORT); issuer = URL/adgangsstyring
@@ -118,6 +121,7 @@ async function serve(config: Config): Promise<void> {
     ...(config.tls
       ? { tls: { cert: readFileSync(config.tls.cert), key: readFileSync(config.tls.key), requestCert: config.tls.clientCert } }
       : {}),
+    ...(config.bfoTransport.kind === 'amqp' ? { bfo: { transport: amqpTransport({ url: config.bfoTransport.url }) } } : {}),
   });
   if (config.demoSeed) {
     if (config.store.backend === 'pglite' && !config.production) {
@@ -130,6 +134,16 @@ async function serve(config: Config): Promise<void> {
       );
     }
     await seedDemo(platform.oio, platform.http.log);
+    // The seed's own change events go through the Beskedfordeler first, so the demo receiver's
+    // dueslag starts empty and shows only the changes made from now on.
+    if (platform.bfo) await platform.relay.drain();
+    // On the embedded default the demo IT system owns it: its agreements entitle it to the events.
+    const owner = config.store.backend === 'pglite' && !config.production ? DEMO_IT_SYSTEM : undefined;
+    if (platform.bfo && (await seedBfoDemo(platform.bfo, platform.store, owner)))
+      platform.http.log.info(
+        { dueslag: DEMO_MODTAGER.dueslag },
+        'seeded a demo receiver: a dueslag subscribed to FK Organisation and FK Klassifikation changes',
+      );
   }
 
   let stopping = false;

@@ -57,6 +57,14 @@ describe('configuration', () => {
     expect(hsm.auth.keys).toMatchObject({ provider: 'pkcs11', library: '/l.so', tokenLabel: 't', alg: 'PS256' });
   });
 
+  it("chooses the Beskedfordeler's transport: the store by default, RabbitMQ at a URL", () => {
+    expect(loadConfig({}, {}).bfoTransport).toEqual({ kind: 'store' });
+    expect(loadConfig({}, { STOTTE_BFO_TRANSPORT: 'amqp', STOTTE_AMQP_URL: 'amqp://u:p@mq:5672/BF' }).bfoTransport).toEqual({
+      kind: 'amqp',
+      url: 'amqp://u:p@mq:5672/BF',
+    });
+  });
+
   const bad: [string, Parameters<typeof loadConfig>[0], Record<string, string>, RegExp][] = [
     ['a token algorithm not offered', {}, { STOTTE_TOKEN_ALG: 'HS256' }, /^STOTTE_TOKEN_ALG: must be ES256 or PS256/],
     ['a token lifetime out of range', {}, { STOTTE_TOKEN_LIFETIME: '5' }, /^STOTTE_TOKEN_LIFETIME: must be between 60 and 86400/],
@@ -66,6 +74,14 @@ describe('configuration', () => {
     ['an unknown key provider', {}, { STOTTE_KEYS: 'vault' }, /^STOTTE_KEYS: must be file or pkcs11/],
     ['a TLS certificate without its key', { tlsCert: 'c.pem' }, {}, /^--tls-key: HTTPS needs both/],
     ['a public URL that is not http(s)', {}, { STOTTE_PUBLIC_URL: 'ftp://x' }, /^STOTTE_PUBLIC_URL: is not an http\(s\) URL/],
+    ['an unknown Beskedfordeler transport', {}, { STOTTE_BFO_TRANSPORT: 'kafka' }, /^STOTTE_BFO_TRANSPORT: must be store or amqp/],
+    ['amqp without a URL', {}, { STOTTE_BFO_TRANSPORT: 'amqp' }, /^STOTTE_AMQP_URL: is required/],
+    [
+      'an AMQP URL of another scheme',
+      {},
+      { STOTTE_BFO_TRANSPORT: 'amqp', STOTTE_AMQP_URL: 'http://mq' },
+      /^STOTTE_AMQP_URL: must start with amqp/,
+    ],
     ['a port that is not a number', { port: 'eighty' }, {}, /^--port: expected a whole number/],
     ['a port out of range', {}, { STOTTE_PORT: '70000' }, /^STOTTE_PORT: must be between 0 and 65535/],
     ['an unknown service', { only: 'org,post' }, {}, /^--only: unknown service "post"/],

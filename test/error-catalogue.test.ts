@@ -8,6 +8,7 @@ import '../src/services/kla/errors.ts';
 import '../src/services/org/errors.ts';
 import '../src/services/adgsystem/errors.ts';
 import '../src/platform/auth/errors.ts';
+import '../src/services/bfo/errors.ts';
 
 const DOC = new URL('../docs/errors.md', import.meta.url);
 

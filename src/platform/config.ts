@@ -57,6 +57,8 @@ export interface Config {
   readonly shutdownGraceMs: number;
   /** Run the outbox relay in this instance. */
   readonly relay: boolean;
+  /** The Beskedfordeler's message transport: the store (default) or RabbitMQ at a URL. */
+  readonly bfoTransport: { readonly kind: 'store' } | { readonly kind: 'amqp'; readonly url: string };
 }
 
 /** A configuration value that cannot be used; the message names the flag or variable. */
@@ -233,6 +235,24 @@ export function loadConfig(flags: ConfigFlags = {}, env: Env = process.env): Con
     trustedProxies: Object.freeze(trustedProxies),
   });
 
+  const transportRaw = env.STOTTE_BFO_TRANSPORT ?? 'store';
+  if (transportRaw !== 'store' && transportRaw !== 'amqp')
+    throw new ConfigError('STOTTE_BFO_TRANSPORT', `must be store or amqp, got "${transportRaw}"`);
+  let bfoTransport: Config['bfoTransport'] = { kind: 'store' };
+  if (transportRaw === 'amqp') {
+    const raw = env.STOTTE_AMQP_URL;
+    if (!raw) throw new ConfigError('STOTTE_AMQP_URL', 'is required when STOTTE_BFO_TRANSPORT=amqp (amqp://user:password@host:5672/vhost)');
+    let url: URL;
+    try {
+      url = new URL(raw);
+    } catch {
+      throw new ConfigError('STOTTE_AMQP_URL', 'is not a URL (expected amqp://user:password@host:5672/vhost)');
+    }
+    if (url.protocol !== 'amqp:' && url.protocol !== 'amqps:')
+      throw new ConfigError('STOTTE_AMQP_URL', `must start with amqp:// or amqps://, got ${url.protocol}//`);
+    bfoTransport = Object.freeze({ kind: 'amqp', url: raw });
+  }
+
   return Object.freeze({
     auth,
     tls,
@@ -245,5 +265,6 @@ export function loadConfig(flags: ConfigFlags = {}, env: Env = process.env): Con
     demoSeed,
     shutdownGraceMs: integer('STOTTE_SHUTDOWN_GRACE_MS', env.STOTTE_SHUTDOWN_GRACE_MS ?? '10000', 0, 600000),
     relay: env.STOTTE_RELAY !== undefined ? bool('STOTTE_RELAY', env.STOTTE_RELAY) : true,
+    bfoTransport,
   });
 }

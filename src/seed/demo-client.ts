@@ -15,6 +15,9 @@ export interface DemoClient {
   readonly kid: string;
 }
 
+/** The demo IT system's UUID: fixed, so the demo receiver's dueslag can name it as its owner. */
+export const DEMO_IT_SYSTEM = 'd0e5c11e-5e1d-4000-8000-000000000001';
+
 export const demoClientDir = (dataDir: string) => join(dataDir, 'demo-client');
 
 /**
@@ -35,7 +38,7 @@ export async function seedDemoClient(
   const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
   const certPem = selfSignedCertificate(privateKey, { commonName: 'Demo-anvendersystem (stotte)' });
   const jwk = await parseJwk(createPublicKey(privateKey).export({ format: 'jwk' }));
-  const uuid = randomUUID();
+  const uuid = DEMO_IT_SYSTEM;
   await provisionItSystem(store, audit, {
     uuid,
     name: 'Demo-anvendersystem',

@@ -169,3 +169,37 @@ export async function standaloneAuth(store: Store, audit: AuditLog): Promise<{ a
   for (const s of PROTECTED_SERVICES) tokens.set(s.name, await client.token(service, s.name));
   return { auth: { authenticator, clientCert: options.clientCert ?? {} }, tokens };
 }
+
+/**
+ * For a platform started as its own process (`stotte serve`): registers the test IT system with
+ * approved agreements for every service, straight in its store before the server starts (the
+ * store is closed again), and returns a way to fetch its token for a service from the running
+ * server's token endpoint over HTTP (private_key_jwt).
+ */
+export async function provisionServerClient(
+  store: Store,
+  audit: AuditLog,
+): Promise<{ readonly itSystem: string; token(base: string, publicUrl: string, service: string, cvr?: string): Promise<string> }> {
+  await registerPlatformServices(store, PROTECTED_SERVICES);
+  const client = await provisionTestClient(store, audit);
+  return {
+    itSystem: client.itSystem,
+    async token(base, publicUrl, service, cvr = TEST_CVR) {
+      const entityId = PROTECTED_SERVICES.find((s) => s.name === service)?.entityId ?? service;
+      const res = await fetch(`${base}${TOKEN_PATH}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({
+          grant_type: 'client_credentials',
+          resource: entityId,
+          cvr,
+          client_assertion_type: CLIENT_ASSERTION_TYPE,
+          client_assertion: await client.assertion({ aud: `${publicUrl}${TOKEN_PATH}` }),
+        }).toString(),
+      });
+      const body = (await res.json()) as { access_token?: string };
+      if (!res.ok || !body.access_token) throw new Error(`token endpoint: ${res.status} ${JSON.stringify(body)}`);
+      return body.access_token;
+    },
+  };
+}

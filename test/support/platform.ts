@@ -3,6 +3,7 @@ import type { Store } from '../../src/platform/store/store.ts';
 import type { ServiceName } from '../../src/platform/config.ts';
 import type { TestBackend } from './backends.ts';
 import { injectWithTokens, provisionTestClient, testAuthOptions, type TestClient } from './auth.ts';
+import type { PlatformOptions } from '../../src/app.ts';
 
 export interface TestPlatform {
   readonly platform: Platform;
@@ -22,10 +23,17 @@ export interface TestPlatform {
 export async function startPlatform(
   backend: TestBackend,
   services: readonly ServiceName[] = ['org'],
+  bfo?: PlatformOptions['bfo'],
   auth: Partial<PlatformAuthOptions> = {},
 ): Promise<TestPlatform> {
   const store = await backend.open();
-  const platform = await createPlatform(store, { services, logger: false, relay: false, auth: testAuthOptions(auth) });
+  const platform = await createPlatform(store, {
+    services,
+    logger: false,
+    relay: false,
+    auth: testAuthOptions(auth),
+    ...(bfo ? { bfo } : {}),
+  });
   const client = await provisionTestClient(store, platform.audit);
   const tokens = new Map<string, string>();
   for (const s of PROTECTED_SERVICES) tokens.set(s.name, await client.token(platform.tokens, s.name));

@@ -23,6 +23,11 @@ export interface ProtectedService {
   readonly entityId: string;
   readonly prefix: string;
   readonly privileges: readonly string[];
+  /**
+   * The privilege of a route that declares none, by rule (method and URL), for a service whose
+   * routes follow a pattern; a route's own `config.privilege` comes first.
+   */
+  readonly privilegeOf?: (method: string, url: string) => string | readonly string[] | undefined;
 }
 
 export interface AuthSetup {
@@ -61,9 +66,16 @@ export function installAuth(app: FastifyInstance, setup: AuthSetup, services: re
   // Installed after the platform's own routes: every route added from here on is a module's.
   app.addHook('onRoute', (route) => {
     const service = serviceOf(services, route.url);
-    const config = route.config as { privilege?: string | readonly string[]; public?: boolean } | undefined;
+    let config = route.config as { privilege?: string | readonly string[]; public?: boolean } | undefined;
     if (config?.public) return;
     if (!service) throw new Error(`${route.method} ${route.url} is under no service's prefix and not declared public`);
+    if (config?.privilege === undefined && service.privilegeOf) {
+      const privilege = service.privilegeOf(String(route.method), route.url);
+      if (privilege !== undefined) {
+        config = { ...(config ?? {}), privilege };
+        (route as { config?: unknown }).config = config;
+      }
+    }
     const needed = config?.privilege === undefined ? [] : ([] as string[]).concat(config.privilege);
     if (needed.length === 0) throw new Error(`${route.method} ${route.url} declares neither config.privilege nor config.public`);
     const unknown = needed.filter((p) => !service.privileges.includes(p));

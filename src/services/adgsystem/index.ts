@@ -36,6 +36,29 @@ export function agreementInForce(store: Store): (agreement: string) => Promise<b
   return (agreement) => registry.isInForce(store, agreement);
 }
 
+/** An approved agreement in force, as another service asks about it: for which CVR, which privileges, which KLE numbers. */
+export interface AgreementInForce {
+  readonly itSystem: string;
+  readonly cvr: string;
+  readonly privileges: readonly string[];
+  /** KLE numbers or prefix wildcards; empty: no restriction. */
+  readonly kle: readonly string[];
+}
+
+/**
+ * The agreements in force now of some IT systems for one service (FK Beskedfordeler asks this of
+ * each receiving system). Names that are not UUIDs are IT systems nobody registered: none.
+ */
+export function agreementsInForce(store: Store, service: string): (itSystems: readonly string[]) => Promise<AgreementInForce[]> {
+  const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+  return (itSystems) =>
+    registry.inForceFor(
+      store,
+      itSystems.filter((s) => uuid.test(s)),
+      service,
+    );
+}
+
 export interface AdgsystemDeps {
   readonly store: Store;
   readonly audit: AuditLog;

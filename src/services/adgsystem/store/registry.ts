@@ -217,6 +217,22 @@ export const registry = {
     return rows[0] ? agreement(rows[0]) : undefined;
   },
 
+  /** The agreements in force now of these IT systems for one service (by name): CVR, privileges, KLE restriction. */
+  async inForceFor(
+    q: Queryable,
+    itSystems: readonly string[],
+    service: string,
+  ): Promise<{ itSystem: string; cvr: string; privileges: string[]; kle: string[] }[]> {
+    if (itSystems.length === 0) return [];
+    const { rows } = await q.query<{ it_system: string; cvr: string; privileges: string[]; kle: string[] }>(
+      `SELECT a.it_system::text AS it_system, a.cvr, a.privileges, a.kle FROM adg_agreement a JOIN adg_service s ON s.uuid = a.service
+       WHERE a.it_system = ANY($1::uuid[]) AND s.name = $2 AND a.state = 'approved'
+         AND a.valid_from <= clock_timestamp() AND clock_timestamp() < a.valid_to`,
+      [itSystems, service],
+    );
+    return rows.map((r) => ({ itSystem: r.it_system, cvr: r.cvr, privileges: r.privileges, kle: r.kle }));
+  },
+
   async isInForce(q: Queryable, uuid: string): Promise<boolean> {
     const { rows } = await q.query(
       `SELECT 1 FROM adg_agreement WHERE uuid = $1 AND state = 'approved' AND valid_from <= clock_timestamp() AND clock_timestamp() < valid_to`,

@@ -1,0 +1,112 @@
+/** Sending: `POST /beskedfordeler/beskeder` as XML, JSON or a CloudEvent; and "would this match?". */
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { AppError, PlatformErrors } from '../../../platform/errors.ts';
+import { errorBodySchema } from '../../../platform/http/server.ts';
+import { fromCloudEvent } from '../domain/cloudevent.ts';
+import { envelopeFromJson, type Haendelsesbesked } from '../domain/envelope.ts';
+import { envelopeFromXml } from '../domain/xml.ts';
+import { bfoError } from '../errors.ts';
+import type { Beskedfordeler } from '../service.ts';
+import { anyObject, errors, str, uuid, uuidParams, type BfoCallerOf } from './common.ts';
+
+const tags = ['beskedfordeler/beskeder'];
+
+/** Reads a message body by its content type, refusing one over the size limit before parsing. */
+export function readMessage(req: FastifyRequest, maxBytes: number): Haendelsesbesked {
+  const raw = req.body;
+  if (typeof raw !== 'string')
+    throw new AppError(
+      PlatformErrors.UNSUPPORTED_MEDIA_TYPE,
+      'Send the message as application/xml, application/json or application/cloudevents+json',
+    );
+  const size = Buffer.byteLength(raw);
+  if (size > maxBytes)
+    throw bfoError('BFO_MESSAGE_TOO_LARGE', `The message is ${size} bytes; the limit is ${maxBytes}`, { limit: maxBytes });
+  const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+  if (type === 'application/xml' || type === 'text/xml') return envelopeFromXml(raw);
+  let body: unknown;
+  try {
+    body = JSON.parse(raw);
+  } catch (err) {
+    throw new AppError(PlatformErrors.MALFORMED_JSON, `The request body is not valid JSON: ${(err as Error).message}`);
+  }
+  return type === 'application/cloudevents+json' ? fromCloudEvent(body) : envelopeFromJson(body);
+}
+
+export function registerSendRoutes(
+  app: FastifyInstance,
+  deps: { bfo: Beskedfordeler; callerOf: BfoCallerOf; maxMessageBytes: number },
+): void {
+  const { bfo } = deps;
+  app.register(async (scope) => {
+    // Bodies arrive as text: the size is checked and the form chosen here, not by the platform.
+    scope.removeAllContentTypeParsers();
+    scope.addContentTypeParser(
+      ['application/xml', 'text/xml', 'application/json', 'application/cloudevents+json'],
+      { parseAs: 'string', bodyLimit: deps.maxMessageBytes * 4 },
+      (_req, body, done) => done(null, body),
+    );
+    scope.post(
+      '/beskedfordeler/beskeder',
+      {
+        bodyLimit: deps.maxMessageBytes * 4,
+        schema: {
+          tags,
+          summary:
+            'Send a Haendelsesbesked (XML as published, the same envelope as JSON, or a CloudEvent). Durable before the answer; a BeskedId already received is acknowledged again and not distributed twice',
+          consumes: ['application/xml', 'text/xml', 'application/json', 'application/cloudevents+json'],
+          response: {
+            201: {
+              type: 'object',
+              properties: { beskedId: str, status: str, statusKode: { type: 'integer' }, modtagere: { type: 'integer' } },
+            },
+            200: {
+              type: 'object',
+              properties: { beskedId: str, status: str, statusKode: { type: 'integer' }, modtagere: { type: 'integer' } },
+            },
+            ...errors,
+            413: errorBodySchema,
+            415: errorBodySchema,
+          },
+        },
+      },
+      async (req, reply) => {
+        const besked = readMessage(req, deps.maxMessageBytes);
+        const r = await bfo.send(besked, deps.callerOf(req));
+        return reply
+          .status(r.duplicate ? 200 : 201)
+          .send({ beskedId: r.beskedId, status: r.duplicate ? 'allerede-modtaget' : 'modtaget', statusKode: 20, modtagere: r.modtagere });
+      },
+    );
+    scope.post(
+      '/beskedfordeler/abonnementer/:uuid/forklar',
+      {
+        bodyLimit: deps.maxMessageBytes * 4,
+        schema: {
+          tags: ['beskedfordeler/administration'],
+          summary: 'Would this message (the body, in any form) match this subscription, and why (not)?',
+          params: uuidParams,
+          consumes: ['application/xml', 'text/xml', 'application/json', 'application/cloudevents+json'],
+          response: { 200: anyObject, ...errors, 413: errorBodySchema, 415: errorBodySchema },
+        },
+      },
+      async (req) => bfo.explain((req.params as { uuid: string }).uuid.toLowerCase(), readMessage(req, deps.maxMessageBytes)),
+    );
+  });
+  app.get(
+    '/beskedfordeler/abonnementer/:uuid/forklar',
+    {
+      schema: {
+        tags: ['beskedfordeler/administration'],
+        summary: 'Did a received message (by BeskedId) match this subscription, and why (not)?',
+        params: uuidParams,
+        querystring: { type: 'object', properties: { beskedId: uuid }, required: ['beskedId'], additionalProperties: false },
+        response: { 200: anyObject, ...errors },
+      },
+    },
+    async (req) => {
+      const { besked } = await bfo.stored((req.query as { beskedId: string }).beskedId.toLowerCase());
+      return bfo.explain((req.params as { uuid: string }).uuid.toLowerCase(), besked);
+    },
+  );
+}

@@ -1,0 +1,169 @@
+/**
+ * Who may send and who may receive: the seam between routing and the service agreements.
+ *
+ * The platform's Authenticator verifies the caller's token and hands over the caller: its IT
+ * system, the municipality (CVR) it acts for, its privileges and its data restrictions (KLE
+ * numbers, organisation units). Agreements (which system may receive for which municipalities and
+ * KLE subjects) live with FK Adgangsstyring for Systemer; {@link agreementEntitlements} answers
+ * from them, {@link allowAll} entitles everyone (for tests of routing mechanics).
+ */
+import type { Haendelsesbesked } from './envelope.ts';
+
+/** The caller of a request, as the token service's Authenticator describes it. */
+export interface BfoCaller {
+  /** The calling IT system (UUID or URN). */
+  readonly system: string;
+  /** The municipality the caller acts for: `urn:oio:cvr-nr:NNNNNNNN` or the bare number. */
+  readonly cvr?: string;
+  readonly privileges: readonly string[];
+  /** Data restrictions (dataafgrænsning): KLE numbers and organisation units. */
+  readonly restrictions?: { readonly kle?: readonly string[]; readonly organisation?: readonly string[] };
+}
+
+export interface BeskedtypeInfo {
+  readonly uuid: string;
+  readonly ejer: string;
+  readonly sensitivitet: 'ikke-fortrolig' | 'fortrolig' | 'foelsom';
+}
+
+export interface SendQuestion {
+  /** Undefined while requests are not authenticated. */
+  readonly caller: BfoCaller | undefined;
+  readonly beskedtype: BeskedtypeInfo;
+  readonly besked: Haendelsesbesked;
+}
+
+export type Decision = { readonly allowed: true } | { readonly allowed: false; readonly reason: string };
+
+export interface ReceiveQuestion {
+  readonly dueslag: { readonly uuid: string; readonly ejer: string };
+  readonly beskedtype: BeskedtypeInfo;
+  /** The municipalities responsible for the message's objects (ObjektAnsvarligMyndighed). */
+  readonly ansvarligMyndighed: readonly string[];
+  /** The KLE subjects of the message (OpgaveEmne). */
+  readonly opgaveEmne: readonly string[];
+  /** The envelope's TilladtModtager as sent. */
+  readonly tilladtModtager: readonly string[];
+}
+
+/** Allowed, with the receivers the envelope names for this dueslag; or refused. */
+export type ReceiveDecision =
+  { readonly allowed: true; readonly tilladtModtager: readonly string[] } | { readonly allowed: false; readonly reason: string };
+
+export interface BfoEntitlements {
+  /** Whether the sender may send this beskedtype for the object's responsible municipality. */
+  maySend(q: SendQuestion): Promise<Decision>;
+  /**
+   * For each matched dueslag, whether its owner has an approved agreement for the beskedtype,
+   * sensitivity, sending municipality and KLE subject, and the municipalities it is entitled for
+   * (the envelope's TilladtModtager is rewritten to those). One call per message, for all dueslag.
+   */
+  mayReceive(questions: readonly ReceiveQuestion[]): Promise<ReceiveDecision[]>;
+  /** Whether the caller may administer (read, drain, redrive, replay) a dueslag owned by `ejer`. */
+  mayManage(caller: BfoCaller | undefined, ejer: string): Promise<Decision>;
+}
+
+/**
+ * Everyone may do everything; TilladtModtager is passed on as sent. For tests of routing
+ * mechanics. Do not run it where the data is real.
+ */
+export const allowAll: BfoEntitlements = Object.freeze({
+  async maySend() {
+    return { allowed: true } as const;
+  },
+  async mayReceive(questions: readonly ReceiveQuestion[]) {
+    return questions.map((q) => ({ allowed: true, tilladtModtager: q.tilladtModtager }) as const);
+  },
+  async mayManage() {
+    return { allowed: true } as const;
+  },
+});
+
+/** An approved agreement in force of a receiving IT system for FK Beskedfordeler. */
+export interface ReceiverAgreement {
+  readonly itSystem: string;
+  readonly cvr: string;
+  readonly privileges: readonly string[];
+  /** KLE numbers or prefix wildcards (`27.*`); empty: every subject. */
+  readonly kle: readonly string[];
+}
+
+/** The CVR number of `urn:oio:cvr-nr:NNNNNNNN` or a bare number; undefined for anything else. */
+export function cvrOf(raw: string): string | undefined {
+  const m = /^(?:urn:oio:cvr-nr:)?(\d{8})$/i.exec(raw.trim());
+  return m ? m[1] : undefined;
+}
+
+function kleMatches(patterns: readonly string[], subject: string): boolean {
+  if (patterns.length === 0) return true;
+  return patterns.some((p) => (p.endsWith('.*') ? subject === p.slice(0, -2) || subject.startsWith(p.slice(0, -1)) : subject === p));
+}
+
+/**
+ * Entitlements from the service agreements of FK Adgangsstyring for Systemer:
+ * - **send**: a caller (its token already carries the `send` privilege of FK Beskedfordeler for
+ *   its CVR) may send only about objects of its own municipality: every ObjektAnsvarligMyndighed
+ *   the message names must be the token's CVR. The platform's own register events (no caller)
+ *   are sent on the registers' behalf.
+ * - **receive**: a dueslag gets a message only when its owner (an IT system) has an approved
+ *   agreement in force for FK Beskedfordeler with the privilege `modtag`, for a municipality the
+ *   message is about, whose KLE restriction (if any) covers every KLE subject of the message.
+ *   TilladtModtager is rewritten to the municipalities the owner is entitled for (of those the
+ *   message named, or of the municipalities it is about when it named none).
+ * - **manage**: a dueslag or value list is administered by its owner, or by a caller with the
+ *   `administrer` privilege (the operator's).
+ */
+export function agreementEntitlements(
+  agreementsOf: (itSystems: readonly string[]) => Promise<readonly ReceiverAgreement[]>,
+): BfoEntitlements {
+  return {
+    async maySend({ caller, besked }) {
+      if (!caller) return { allowed: true };
+      const own = caller.cvr !== undefined ? cvrOf(caller.cvr) : undefined;
+      const named = besked.beskedkuvert.filtreringsdata.objektRegistrering.flatMap((r) =>
+        r.objektAnsvarligMyndighed ? [r.objektAnsvarligMyndighed] : [],
+      );
+      const foreign = named.filter((m) => cvrOf(m) === undefined || cvrOf(m) !== own);
+      if (foreign.length)
+        return {
+          allowed: false,
+          reason: `The token acts for CVR ${own ?? '(none)'}; the message is about ${[...new Set(foreign)].join(', ')}`,
+        };
+      return { allowed: true };
+    },
+    async mayReceive(questions) {
+      const owners = [...new Set(questions.map((q) => q.dueslag.ejer))];
+      const all = await agreementsOf(owners);
+      return questions.map((q) => {
+        const subjects = q.opgaveEmne;
+        const entitled = new Set(
+          all
+            .filter((a) => a.itSystem === q.dueslag.ejer && a.privileges.includes('modtag') && subjects.every((s) => kleMatches(a.kle, s)))
+            .map((a) => a.cvr),
+        );
+        const about = q.ansvarligMyndighed.flatMap((m) => {
+          const c = cvrOf(m);
+          return c ? [c] : [];
+        });
+        const wanted = q.tilladtModtager.length ? q.tilladtModtager : about;
+        const kept = wanted.filter((m) => {
+          const c = cvrOf(m);
+          return c !== undefined && entitled.has(c);
+        });
+        // A message about no municipality goes to a receiver entitled for any one.
+        if (about.length === 0 && q.tilladtModtager.length === 0 && entitled.size) return { allowed: true, tilladtModtager: [] };
+        if (kept.length === 0)
+          return {
+            allowed: false,
+            reason: `${q.dueslag.ejer} has no agreement to receive this message for ${wanted.join(', ') || 'any municipality'}`,
+          };
+        return { allowed: true, tilladtModtager: kept };
+      });
+    },
+    async mayManage(caller, ejer) {
+      if (!caller) return { allowed: true };
+      if (caller.system === ejer || caller.privileges.includes('administrer')) return { allowed: true };
+      return { allowed: false, reason: `${ejer} is administered by its owner` };
+    },
+  };
+}

@@ -1,0 +1,270 @@
+/**
+ * FK Beskedfordeler: the public surface. `createBfo` wires the service on the platform's store,
+ * outbox relay and audit log, with a message transport (the store, or RabbitMQ) and the
+ * entitlements (the service agreements, see domain/entitlements.ts; `allowAll` for tests of routing).
+ */
+import type { FastifyInstance } from 'fastify';
+import type { Registry } from 'prom-client';
+import { registerBfoMetrics } from './metrics.ts';
+import type { AuditLog } from '../../platform/audit.ts';
+import type { HttpModule } from '../../platform/http/server.ts';
+import type { ProtectedService } from '../../platform/auth/http.ts';
+import type { OutboxRelay } from '../../platform/outbox.ts';
+import type { Store } from '../../platform/store/store.ts';
+import { registerAdminRoutes } from './api/admin-routes.ts';
+import { requestCaller, type BfoCallerOf } from './api/common.ts';
+import { registerReceiveRoutes } from './api/receive-routes.ts';
+import { registerSendRoutes } from './api/send-routes.ts';
+import { allowAll, type BfoEntitlements } from './domain/entitlements.ts';
+import { besked, REGISTER_BESKEDTYPER } from './events.ts';
+import { bfoError } from './errors.ts';
+import { envelopeFromXml } from './domain/xml.ts';
+import { AppError } from '../../platform/errors.ts';
+import type { BfoCaller } from './domain/entitlements.ts';
+import { Beskedfordeler } from './service.ts';
+import * as admin from './store/admin.ts';
+import { PushDelivery, type PushOptions } from './transport/push.ts';
+import { StoreTransport } from './transport/store-transport.ts';
+import type { AuditDeliveries, BfoTransport } from './transport/transport.ts';
+
+export type { BfoCaller, BfoEntitlements, ReceiveQuestion, ReceiveDecision, SendQuestion, Decision } from './domain/entitlements.ts';
+export type { BfoCallerOf } from './api/common.ts';
+export type { Haendelsesbesked } from './domain/envelope.ts';
+export type { BfoTransport, Delivery, DueslagStats } from './transport/transport.ts';
+export type { SendResult } from './service.ts';
+export { agreementEntitlements, allowAll, type ReceiverAgreement } from './domain/entitlements.ts';
+export { envelopeFromJson } from './domain/envelope.ts';
+export { envelopeFromXml, envelopeToXml } from './domain/xml.ts';
+export { fromCloudEvent, toCloudEvent } from './domain/cloudevent.ts';
+export { compileFilter, explain, filterData, FILTER_FIELDS } from './domain/filter.ts';
+export { SubscriptionIndex } from './domain/matcher.ts';
+export { signPush, pushBody } from './transport/push.ts';
+export { PUSH_RETRY_DELAYS_MS } from './domain/route.ts';
+export { REGISTER_BESKEDTYPER } from './events.ts';
+export { BfoErrors } from './errors.ts';
+export { Beskedfordeler };
+
+/**
+ * RabbitMQ as the transport. amqplib is loaded only when this is used, and only by the adapter.
+ */
+export function amqpTransport(options: {
+  url: string;
+  batchSize?: number;
+  pollMs?: number;
+  onError?: (err: unknown) => void;
+  senders?: { exchange?: string; queue?: string } | false;
+}): TransportFactory {
+  return async (store, audit, onError) => {
+    const { AmqpTransport } = await import('./transport/amqp-transport.ts');
+    return new AmqpTransport(store, audit, { ...options, onError: options.onError ?? ((err) => onError(err, 'RabbitMQ transport')) });
+  };
+}
+
+/** The name under which the Beskedfordeler consumes the platform outbox. */
+export const BFO_OUTBOX_CONSUMER = 'bfo';
+
+/**
+ * FK Beskedfordeler as a protected service: sending needs `send`; pulling, acknowledging and
+ * refusing a dueslag's messages need `modtag`; reading the administration needs `modtag` or
+ * `administrer`; changing it needs `administrer`.
+ */
+export const bfoService: ProtectedService = {
+  name: 'bfo',
+  entityId: 'http://stoettesystemerne.dk/service/beskedfordeler/1',
+  prefix: '/beskedfordeler',
+  privileges: ['send', 'modtag', 'administrer'],
+  privilegeOf(method, url) {
+    if (url === '/beskedfordeler/beskeder' || url.startsWith('/beskedfordeler/beskeder/')) return 'send';
+    if (/^\/beskedfordeler\/dueslag\/:uuid\/(beskeder|kvitteringer|afvisninger)$/.test(url)) return 'modtag';
+    if (method === 'GET' || method === 'HEAD') return ['modtag', 'administrer'];
+    return 'administrer';
+  },
+};
+
+/** The transport to build: the store (default), or one made elsewhere (RabbitMQ). */
+export type TransportFactory = (
+  store: Store,
+  audit: AuditDeliveries,
+  onError: (err: unknown, what: string) => void,
+) => BfoTransport | Promise<BfoTransport>;
+
+export interface BfoDeps {
+  readonly store: Store;
+  readonly relay: OutboxRelay;
+  readonly audit: AuditLog;
+  readonly transport?: TransportFactory;
+  readonly entitlements?: BfoEntitlements;
+  readonly callerOf?: BfoCallerOf;
+  /** The caller of an AMQP send, from its `token` header (the token service's, issue 5; none until then). */
+  readonly callerOfToken?: (token: string | undefined) => BfoCaller | undefined;
+  /** Largest message accepted, in bytes (default 1 MiB). */
+  readonly maxMessageBytes?: number;
+  readonly push?: PushOptions;
+  /** Where the per-dueslag gauges are registered (the platform's /metrics). */
+  readonly registry?: Registry;
+  /** Failures of background work (push, purge, the broker connection), for the log. */
+  readonly onError?: (err: unknown, what: string) => void;
+}
+
+/** A wired Beskedfordeler. */
+export interface Bfo {
+  readonly service: Beskedfordeler;
+  readonly transport: BfoTransport;
+  readonly push: PushDelivery;
+  readonly module: HttpModule;
+  /** Starts the background work: push delivery and retention purge. */
+  start(): void;
+  /** Runs one round of the background work (tests drive it by hand). */
+  tick(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Registers the beskedtyper of the registers' own events, if missing. */
+async function ensureRegisterTypes(store: Store): Promise<void> {
+  for (const t of Object.values(REGISTER_BESKEDTYPER)) {
+    await store.query('INSERT INTO bfo_beskedtype (uuid, navn, ejer, sensitivitet) VALUES ($1, $2, $3, $4) ON CONFLICT (uuid) DO NOTHING', [
+      t.uuid,
+      t.navn,
+      t.ejer,
+      t.sensitivitet,
+    ]);
+  }
+}
+
+export async function createBfo(deps: BfoDeps): Promise<Bfo> {
+  const { store } = deps;
+  const auditDeliveries: AuditDeliveries = (tx, records) =>
+    deps.audit.record(
+      tx,
+      records.map((r) => ({
+        actor: r.ejer,
+        action: 'bfo.lever',
+        objectType: 'haendelsesbesked',
+        objectUuid: r.beskedId,
+        purpose: 'levering af hændelsesbesked',
+        details: { dueslag: r.dueslag, forsoeg: r.forsoeg, via: r.via },
+      })),
+    );
+  await ensureRegisterTypes(store);
+  const onError = deps.onError ?? (() => {});
+  const transport: BfoTransport = deps.transport
+    ? await deps.transport(store, auditDeliveries, onError)
+    : new StoreTransport(store, auditDeliveries);
+  await transport.start(await admin.listDueslag(store));
+  const service = new Beskedfordeler(store, transport, deps.entitlements ?? allowAll);
+  const push = new PushDelivery(store, auditDeliveries, deps.push);
+  if (deps.registry) registerBfoMetrics(deps.registry, store, transport);
+  const callerOf = deps.callerOf ?? requestCaller;
+
+  // Register events of FK Organisation and FK Klassifikation, inside the relay's transaction.
+  const scope = 'stotte';
+  await deps.relay.register(BFO_OUTBOX_CONSUMER, async (messages, tx) => {
+    for (const m of messages) {
+      const b = besked(m, scope);
+      if (!b) continue;
+      await service.ingestIn(tx, b);
+    }
+  });
+
+  // Today's AMQP senders (RabbitMQ transport): the same path as POST /beskedfordeler/beskeder.
+  const maxMessageBytes = deps.maxMessageBytes ?? 1024 * 1024;
+  await transport.serveSenders?.(async (body, token) => {
+    try {
+      if (Buffer.byteLength(body) > maxMessageBytes) throw bfoError('BFO_MESSAGE_TOO_LARGE', `The limit is ${maxMessageBytes} bytes`);
+      await service.send(envelopeFromXml(body), deps.callerOfToken?.(token));
+      return { statusKode: 20 };
+    } catch (err) {
+      if (err instanceof AppError && err.status < 500) return { statusKode: err.fk, fejlbeskedTekst: `${err.code}: ${err.message}` };
+      throw err;
+    }
+  });
+
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<void> | undefined;
+  let stopped = true;
+  let lastPurge = 0;
+  const tick = async () => {
+    while ((await push.round()) > 0) {
+      /* until nothing is due */
+    }
+    if (Date.now() - lastPurge > 10 * 60_000) {
+      lastPurge = Date.now();
+      await service.purge();
+    }
+  };
+  const schedule = (ms: number) => {
+    clearTimeout(timer);
+    timer = setTimeout(() => {
+      running = tick()
+        .catch((err) => onError(err, 'Beskedfordeler background work (push, retention)'))
+        .finally(() => {
+          running = undefined;
+          if (!stopped) schedule(1000);
+        });
+    }, ms);
+    timer.unref();
+  };
+  service.onPushDue = () => {
+    if (!stopped && !running) schedule(0);
+  };
+
+  return {
+    service,
+    transport,
+    push,
+    module: {
+      name: 'bfo',
+      service: bfoService,
+      register(app: FastifyInstance) {
+        registerSendRoutes(app, { bfo: service, callerOf, maxMessageBytes });
+        registerReceiveRoutes(app, { bfo: service, callerOf });
+        registerAdminRoutes(app, { store, bfo: service, callerOf });
+      },
+    },
+    start() {
+      if (!stopped) return;
+      stopped = false;
+      schedule(0);
+    },
+    tick,
+    async close() {
+      stopped = true;
+      clearTimeout(timer);
+      await running;
+      await transport.close();
+    },
+  };
+}
+
+/** The demo receiving system and its dueslag, subscribed to every change in FK Organisation and FK Klassifikation. */
+export const DEMO_MODTAGER = {
+  system: 'urn:stotte:system:demo-modtager',
+  dueslag: 'd0e51a90-0000-4000-8000-000000000001',
+  abonnementer: ['d0e51a90-0000-4000-8000-0000000000a1', 'd0e51a90-0000-4000-8000-0000000000a2'],
+} as const;
+
+/** Seeds the demo receiver when missing. Returns whether it did. */
+export async function seedBfoDemo(bfo: Bfo, store: Store, ejer: string = DEMO_MODTAGER.system): Promise<boolean> {
+  const { rows } = await store.query('SELECT 1 FROM bfo_dueslag WHERE uuid = $1', [DEMO_MODTAGER.dueslag]);
+  if (rows.length) return false;
+  await store.transaction(async (tx) => {
+    const { dueslag } = await admin.createDueslag(tx, {
+      uuid: DEMO_MODTAGER.dueslag,
+      navn: 'Demo: ændringer i FK Organisation og FK Klassifikation',
+      ejer,
+      levering: { type: 'pull' },
+    });
+    await admin.createAbonnement(tx, {
+      uuid: DEMO_MODTAGER.abonnementer[0],
+      dueslag: dueslag.uuid,
+      beskedtype: REGISTER_BESKEDTYPER.organisation.uuid,
+    });
+    await admin.createAbonnement(tx, {
+      uuid: DEMO_MODTAGER.abonnementer[1],
+      dueslag: dueslag.uuid,
+      beskedtype: REGISTER_BESKEDTYPER.klassifikation.uuid,
+    });
+  });
+  await bfo.transport.declare(await admin.getDueslag(store, DEMO_MODTAGER.dueslag));
+  return true;
+}

@@ -1,0 +1,384 @@
+/**
+ * The Beskedfordeler: takes a message in, routes it to every matching, entitled dueslag, and
+ * hands the transport the deliveries. A message is durable (with all its deliveries) when the
+ * ingest transaction commits, before the sender hears back; a BeskedId seen before is
+ * acknowledged again and not distributed twice.
+ */
+import type { Queryable, Store } from '../../platform/store/store.ts';
+import { normaliseId, type Haendelsesbesked } from './domain/envelope.ts';
+import { type BfoCaller, type BfoEntitlements, type BeskedtypeInfo } from './domain/entitlements.ts';
+import { compileFilter, explain, filterData, listsOf, type Explanation, type FilterData, type Memberships } from './domain/filter.ts';
+import { SubscriptionIndex, type Subscription } from './domain/matcher.ts';
+import { bfoError } from './errors.ts';
+import { getAbonnement, getBeskedtype, getDueslag, type Dueslag } from './store/admin.ts';
+import type { BfoTransport, NewDelivery } from './transport/transport.ts';
+
+export interface SendResult {
+  readonly beskedId: string;
+  /** True when the BeskedId had been received before: nothing was distributed this time. */
+  readonly duplicate: boolean;
+  /** How many dueslag the message was routed to (0 for a duplicate). */
+  readonly modtagere: number;
+}
+
+/** The object a message is about, for ordering per object: its first ObjektId. */
+function objectOf(b: Haendelsesbesked): string | undefined {
+  const f = b.beskedkuvert.filtreringsdata;
+  const id = f.objektRegistrering.find((r) => r.objektId)?.objektId ?? f.relateretObjekt[0]?.objektId;
+  return id === undefined ? undefined : normaliseId(id);
+}
+
+interface IndexCache {
+  readonly version: string;
+  readonly index: SubscriptionIndex;
+  /** Per beskedtype, the value lists its subscriptions refer to. */
+  readonly lists: ReadonlyMap<string, readonly string[]>;
+  /** Per dueslag, its owner (for entitlement questions) and how it is delivered. */
+  readonly owners: ReadonlyMap<string, { ejer: string; levering: string }>;
+}
+
+export class Beskedfordeler {
+  private cache: IndexCache | undefined;
+  /** Called when a send created push deliveries (wakes the push worker). */
+  onPushDue: (() => void) | undefined;
+
+  constructor(
+    private readonly store: Store,
+    readonly transport: BfoTransport,
+    readonly entitlements: BfoEntitlements,
+  ) {}
+
+  private loading: { version: string; db: Queryable; promise: Promise<IndexCache> } | undefined;
+
+  /** The subscription index, rebuilt when any instance changed the subscriptions. */
+  async index(db: Queryable): Promise<IndexCache> {
+    const { rows } = await db.query<{ version: string }>('SELECT version::text AS version FROM bfo_abonnement_version WHERE id = 1');
+    const version = rows[0]!.version;
+    if (this.cache?.version === version) return this.cache;
+    // Concurrent sends that see the same new version share one rebuild, when they read through
+    // the same connection: on the single-connection backend, a send waiting for a rebuild that
+    // runs inside the relay's transaction (or the reverse) would wait forever.
+    if (this.loading?.version === version && this.loading.db === db) return this.loading.promise;
+    const promise = this.load(db, version).finally(() => {
+      if (this.loading?.promise === promise) this.loading = undefined;
+    });
+    this.loading = { version, db, promise };
+    return promise;
+  }
+
+  private async load(db: Queryable, version: string): Promise<IndexCache> {
+    const subs = await db.query<{ uuid: string; dueslag: string; beskedtype: string; filter: unknown; ejer: string; levering: string }>(
+      `SELECT a.uuid::text AS uuid, a.dueslag::text AS dueslag, a.beskedtype::text AS beskedtype, a.filter, d.ejer, d.levering
+       FROM bfo_abonnement a JOIN bfo_dueslag d ON d.uuid = a.dueslag ORDER BY a.oprettet, a.uuid`,
+    );
+    const list: Subscription[] = [];
+    const lists = new Map<string, Set<string>>();
+    const owners = new Map<string, { ejer: string; levering: string }>();
+    for (const r of subs.rows) {
+      const filter = compileFilter(r.filter);
+      list.push({ uuid: r.uuid, dueslag: r.dueslag, beskedtype: r.beskedtype, filter });
+      owners.set(r.dueslag, { ejer: r.ejer, levering: r.levering });
+      for (const l of listsOf(filter)) {
+        let set = lists.get(r.beskedtype);
+        if (!set) lists.set(r.beskedtype, (set = new Set()));
+        set.add(l);
+      }
+    }
+    this.cache = {
+      version,
+      index: new SubscriptionIndex(list),
+      lists: new Map([...lists].map(([k, v]) => [k, [...v]])),
+      owners,
+    };
+    return this.cache;
+  }
+
+  /** Which of the message's values are in which of the given value lists. */
+  private async memberships(db: Queryable, lists: readonly string[], data: FilterData): Promise<Memberships> {
+    if (!lists.length) return new Map();
+    const values = [...new Set([...data.values()].flat())];
+    const { rows } = await db.query<{ liste: string; vaerdi: string }>(
+      'SELECT liste::text AS liste, vaerdi FROM bfo_vaerdi WHERE liste = ANY($1::uuid[]) AND vaerdi = ANY($2::text[])',
+      [lists, values],
+    );
+    const out = new Map<string, Set<string>>();
+    for (const r of rows) {
+      let set = out.get(r.liste);
+      if (!set) out.set(r.liste, (set = new Set()));
+      set.add(r.vaerdi);
+    }
+    return out;
+  }
+
+  /**
+   * Everything routing reads, in one round trip: the subscription version, the beskedtype, and
+   * which of the message's values are in the value lists the beskedtype's subscriptions use.
+   * The index is rebuilt (and memberships read again) when the version moved.
+   */
+  private async prepare(
+    db: Queryable,
+    besked: Haendelsesbesked,
+  ): Promise<{ cache: IndexCache; beskedtype: BeskedtypeInfo | undefined; data: FilterData; lists: Memberships }> {
+    const type = besked.beskedkuvert.filtreringsdata.beskedtype;
+    const data = filterData(besked);
+    const cached = this.cache;
+    const wanted = cached?.lists.get(type) ?? [];
+    const values = wanted.length ? [...new Set([...data.values()].flat())] : [];
+    const { rows } = await db.query<{ version: string; beskedtype: BeskedtypeInfo | null; members: [string, string][] | null }>(
+      `SELECT (SELECT version::text FROM bfo_abonnement_version WHERE id = 1) AS version,
+              (SELECT json_build_object('uuid', uuid::text, 'ejer', ejer, 'sensitivitet', sensitivitet)
+                 FROM bfo_beskedtype WHERE uuid = $1) AS beskedtype,
+              (SELECT json_agg(json_build_array(liste::text, vaerdi)) FROM bfo_vaerdi
+                 WHERE liste = ANY($2::uuid[]) AND vaerdi = ANY($3::text[])) AS members`,
+      [type, wanted, values],
+    );
+    const row = rows[0]!;
+    if (cached && cached.version === row.version) {
+      const lists = new Map<string, Set<string>>();
+      for (const [liste, vaerdi] of row.members ?? []) {
+        let set = lists.get(liste);
+        if (!set) lists.set(liste, (set = new Set()));
+        set.add(vaerdi);
+      }
+      return { cache: cached, beskedtype: row.beskedtype ?? undefined, data, lists };
+    }
+    const cache = await this.index(db);
+    return { cache, beskedtype: row.beskedtype ?? undefined, data, lists: await this.memberships(db, cache.lists.get(type) ?? [], data) };
+  }
+
+  /** Matches a message and asks the entitlements: one delivery per dueslag, under its first matching subscription. */
+  private async routeWith(
+    prepared: { cache: IndexCache; data: FilterData; lists: Memberships },
+    besked: Haendelsesbesked,
+    beskedtype: BeskedtypeInfo,
+  ): Promise<Omit<NewDelivery, 'beskedSeq'>[]> {
+    const { cache, data, lists } = prepared;
+    const type = besked.beskedkuvert.filtreringsdata.beskedtype;
+    const perDueslag = new Map<string, Subscription>();
+    for (const s of cache.index.match(type, data, lists)) if (!perDueslag.has(s.dueslag)) perDueslag.set(s.dueslag, s);
+    if (perDueslag.size === 0) return [];
+    const matched = [...perDueslag.values()];
+    const f = besked.beskedkuvert.filtreringsdata;
+    const decisions = await this.entitlements.mayReceive(
+      matched.map((s) => ({
+        dueslag: { uuid: s.dueslag, ejer: cache.owners.get(s.dueslag)?.ejer ?? '' },
+        beskedtype,
+        ansvarligMyndighed: f.objektRegistrering.flatMap((r) => r.objektAnsvarligMyndighed ?? []),
+        opgaveEmne: f.objektRegistrering.flatMap((r) => r.opgaveEmne ?? []),
+        tilladtModtager: f.tilladtModtager,
+      })),
+    );
+    const out: Omit<NewDelivery, 'beskedSeq'>[] = [];
+    matched.forEach((s, i) => {
+      const d = decisions[i];
+      if (!d?.allowed) return;
+      const same = d.tilladtModtager.length === f.tilladtModtager.length && d.tilladtModtager.every((t, j) => t === f.tilladtModtager[j]);
+      out.push({
+        dueslag: s.dueslag,
+        abonnement: s.uuid,
+        tilladtModtager: same ? undefined : d.tilladtModtager,
+        push: cache.owners.get(s.dueslag)?.levering === 'push',
+      });
+    });
+    return out;
+  }
+
+  /**
+   * Admits and routes a message: the beskedtype must exist and the sender may send it (when a
+   * caller is checked), then the deliveries. One read round trip.
+   */
+  private async admitAndRoute(
+    db: Queryable,
+    besked: Haendelsesbesked,
+    caller: BfoCaller | undefined,
+    check: boolean,
+  ): Promise<{ beskedtype: BeskedtypeInfo; routed: Omit<NewDelivery, 'beskedSeq'>[] }> {
+    const prepared = await this.prepare(db, besked);
+    const type = besked.beskedkuvert.filtreringsdata.beskedtype;
+    const beskedtype = prepared.beskedtype;
+    if (!beskedtype) throw bfoError('BFO_UNKNOWN_BESKEDTYPE', `Beskedtype ${type} is not registered`, { beskedtype: type });
+    if (check) {
+      const may = await this.entitlements.maySend({ caller, beskedtype, besked });
+      if (!may.allowed) throw bfoError('BFO_SENDER_NOT_ENTITLED', may.reason);
+    }
+    return { beskedtype, routed: await this.routeWith(prepared, besked, beskedtype) };
+  }
+
+  /**
+   * Stores the message and its deliveries in one statement (atomic on its own, or part of the
+   * caller's transaction). Nothing is written for a BeskedId seen before.
+   */
+  private async write(
+    db: Queryable,
+    besked: Haendelsesbesked,
+    beskedtype: BeskedtypeInfo,
+    routed: readonly Omit<NewDelivery, 'beskedSeq'>[],
+  ): Promise<{ duplicate: boolean; deliveries: NewDelivery[] }> {
+    const { rows } = await db.query<{ seq: string | null }>(
+      `WITH b AS (
+         INSERT INTO bfo_besked (besked_id, beskedtype, afsender, kuvert) VALUES ($1, $2, $3, $4::json)
+         ON CONFLICT (besked_id) DO NOTHING RETURNING seq
+       ), l AS (
+         INSERT INTO bfo_levering (dueslag, besked_seq, abonnement, tilladt_modtager, tilstand, objekt)
+         SELECT d.dueslag, b.seq, d.abonnement,
+                CASE WHEN d.tilladt IS NULL THEN NULL ELSE ARRAY(SELECT jsonb_array_elements_text(d.tilladt)) END, d.tilstand, $6
+         FROM b CROSS JOIN jsonb_to_recordset($5::jsonb) AS d(dueslag uuid, abonnement uuid, tilladt jsonb, tilstand text)
+         RETURNING 1
+       )
+       SELECT (SELECT seq::text FROM b) AS seq, (SELECT count(*) FROM l) AS n`,
+      [
+        besked.beskedId,
+        beskedtype.uuid,
+        besked.beskedkuvert.filtreringsdata.beskedAnsvarligAktoer ?? null,
+        JSON.stringify(besked),
+        JSON.stringify(
+          routed.map((d) => ({
+            dueslag: d.dueslag,
+            abonnement: d.abonnement,
+            tilladt: d.tilladtModtager ?? null,
+            // Push dueslag are served from the store whatever the transport (see transport/push.ts).
+            tilstand: d.push ? 'klar' : this.transport.initialState,
+          })),
+        ),
+        objectOf(besked) ?? null,
+      ],
+    );
+    const seq = rows[0]!.seq;
+    if (seq === null) return { duplicate: true, deliveries: [] };
+    return { duplicate: false, deliveries: routed.map((d) => ({ ...d, beskedSeq: seq })) };
+  }
+
+  /**
+   * Stores a message from one of the platform's own registers with the caller's transaction (the
+   * outbox relay's): routed and written through it, so it commits with the outbox acknowledgement.
+   */
+  async ingestIn(tx: Queryable, besked: Haendelsesbesked): Promise<{ duplicate: boolean; deliveries: NewDelivery[] }> {
+    const { beskedtype, routed } = await this.admitAndRoute(tx, besked, undefined, false);
+    return this.write(tx, besked, beskedtype, routed);
+  }
+
+  /**
+   * Receives a message from a sender: admitted, routed, durable (one read and one atomic write),
+   * then acknowledged.
+   */
+  async send(besked: Haendelsesbesked, caller: BfoCaller | undefined): Promise<SendResult> {
+    const { beskedtype, routed } = await this.admitAndRoute(this.store, besked, caller, true);
+    const result = await this.write(this.store, besked, beskedtype, routed);
+    if (!result.duplicate) {
+      await this.transport.committed(result.deliveries.filter((d) => !d.push));
+      if (result.deliveries.some((d) => d.push)) this.onPushDue?.();
+    }
+    return { beskedId: besked.beskedId, duplicate: result.duplicate, modtagere: result.deliveries.length };
+  }
+
+  /** A stored message, by BeskedId. */
+  async stored(beskedId: string): Promise<{ seq: string; besked: Haendelsesbesked; modtaget: string }> {
+    const { rows } = await this.store.query<{ seq: string; kuvert: Haendelsesbesked; modtaget: string }>(
+      `SELECT seq::text AS seq, kuvert, to_json(modtaget)#>>'{}' AS modtaget FROM bfo_besked WHERE besked_id = $1`,
+      [beskedId],
+    );
+    if (!rows[0]) throw bfoError('BFO_BESKED_NOT_FOUND', `No message ${beskedId} within retention`);
+    return { seq: rows[0].seq, besked: rows[0].kuvert, modtaget: rows[0].modtaget };
+  }
+
+  /** Would this message match this subscription, and why (not)? */
+  async explain(
+    abonnementUuid: string,
+    besked: Haendelsesbesked,
+  ): Promise<{
+    matched: boolean;
+    beskedtype: { expected: string; actual: string; matched: boolean };
+    filter: Explanation;
+    entitled: boolean;
+    entitlementReason?: string;
+  }> {
+    const a = await getAbonnement(this.store, abonnementUuid);
+    const d = await getDueslag(this.store, a.dueslag);
+    const bt = await getBeskedtype(this.store, a.beskedtype);
+    const compiled = compileFilter(a.filter);
+    const data = filterData(besked);
+    const lists = await this.memberships(this.store, listsOf(compiled), data);
+    const filter = explain(compiled, data, lists);
+    const actual = besked.beskedkuvert.filtreringsdata.beskedtype;
+    const f = besked.beskedkuvert.filtreringsdata;
+    const [decision] = await this.entitlements.mayReceive([
+      {
+        dueslag: { uuid: d.uuid, ejer: d.ejer },
+        beskedtype: bt,
+        ansvarligMyndighed: f.objektRegistrering.flatMap((r) => r.objektAnsvarligMyndighed ?? []),
+        opgaveEmne: f.objektRegistrering.flatMap((r) => r.opgaveEmne ?? []),
+        tilladtModtager: f.tilladtModtager,
+      },
+    ]);
+    const typeMatches = actual === a.beskedtype;
+    return {
+      matched: typeMatches && filter.matched && decision?.allowed === true,
+      beskedtype: { expected: a.beskedtype, actual, matched: typeMatches },
+      filter,
+      entitled: decision?.allowed === true,
+      ...(decision && !decision.allowed ? { entitlementReason: decision.reason } : {}),
+    };
+  }
+
+  /** The dueslag, for the transport's operations; refuses callers the entitlements do not let manage it. */
+  async dueslag(uuid: string, caller: BfoCaller | undefined): Promise<Dueslag> {
+    const d = await getDueslag(this.store, uuid);
+    await this.mayManage(caller, d.ejer, 'BFO_DUESLAG_NOT_FOUND');
+    return d;
+  }
+
+  /**
+   * Refuses a caller the entitlements do not let administer what `ejer` owns: as not found where
+   * the object exists (its existence is not revealed), else as not entitled.
+   */
+  async mayManage(
+    caller: BfoCaller | undefined,
+    ejer: string,
+    asNotFound?: 'BFO_DUESLAG_NOT_FOUND' | 'BFO_VAERDILISTE_NOT_FOUND',
+  ): Promise<void> {
+    const may = await this.entitlements.mayManage(caller, ejer);
+    if (may.allowed) return;
+    throw asNotFound ? bfoError(asNotFound) : bfoError('BFO_NOT_OWNER', may.reason);
+  }
+
+  /** Re-delivers a dueslag's retained messages from a time or a BeskedId on. */
+  async replay(d: Dueslag, from: { time?: string | undefined; beskedId?: string | undefined }): Promise<number> {
+    let seq: string;
+    if (from.beskedId) {
+      const { rows } = await this.store.query<{ seq: string; inside: boolean }>(
+        `SELECT b.seq::text AS seq, b.modtaget >= clock_timestamp() - make_interval(secs => $3) AS inside
+         FROM bfo_besked b JOIN bfo_levering l ON l.besked_seq = b.seq AND l.dueslag = $2 WHERE b.besked_id = $1`,
+        [from.beskedId, d.uuid, d.opbevaringSekunder],
+      );
+      if (!rows[0]) throw bfoError('BFO_BESKED_NOT_FOUND', `Message ${from.beskedId} was not delivered to this dueslag within retention`);
+      if (!rows[0].inside)
+        throw bfoError('BFO_REPLAY_OUT_OF_RETENTION', `Message ${from.beskedId} is older than the retention of the dueslag`);
+      seq = rows[0].seq;
+    } else {
+      const { rows } = await this.store.query<{ inside: boolean; seq: string | null }>(
+        `SELECT $1::timestamptz >= clock_timestamp() - make_interval(secs => $2) AS inside,
+                (SELECT min(seq)::text FROM bfo_besked WHERE modtaget >= $1::timestamptz) AS seq`,
+        [from.time, d.opbevaringSekunder],
+      );
+      if (!rows[0]!.inside) throw bfoError('BFO_REPLAY_OUT_OF_RETENTION', `${from.time} is before the retention of the dueslag`);
+      if (rows[0]!.seq === null) return 0;
+      seq = rows[0]!.seq;
+    }
+    return this.transport.replay(d, seq);
+  }
+
+  /** Removes what retention no longer keeps: acknowledged deliveries, then messages nobody holds. */
+  async purge(): Promise<{ leveringer: number; beskeder: number }> {
+    const l = await this.store.query(
+      `DELETE FROM bfo_levering l USING bfo_dueslag d, bfo_besked b
+       WHERE d.uuid = l.dueslag AND b.seq = l.besked_seq AND l.tilstand IN ('kvitteret', 'publiceret')
+         AND b.modtaget < clock_timestamp() - make_interval(secs => d.opbevaring_sekunder)`,
+    );
+    const b = await this.store.query(
+      `DELETE FROM bfo_besked b
+       WHERE b.modtaget < clock_timestamp() - make_interval(secs => COALESCE((SELECT max(opbevaring_sekunder) FROM bfo_dueslag), 604800))
+         AND NOT EXISTS (SELECT 1 FROM bfo_levering l WHERE l.besked_seq = b.seq)`,
+    );
+    return { leveringer: l.rowCount, beskeder: b.rowCount };
+  }
+}

@@ -1,0 +1,106 @@
+/**
+ * FK Beskedfordeler entitled by the service agreements of FK Adgangsstyring for Systemer (the
+ * platform's default): senders only about their own municipality, receivers only where their
+ * IT system has an approved agreement with `modtag`, TilladtModtager rewritten to it, and
+ * dueslag administered by their owner.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { backends } from './support/backends.ts';
+import { startPlatform, type TestPlatform } from './support/platform.ts';
+import { client, testbesked } from './support/bfo.ts';
+import { clientKey, provisionTestClient, TEST_CVR, type TestClient } from './support/auth.ts';
+
+const OTHER_CVR = '64942212';
+
+for (const backend of backends) {
+  describe(`FK Beskedfordeler on the service agreements (${backend.name})`, () => {
+    let t: TestPlatform;
+    /** Receives for TEST_CVR only, may not administer. */
+    let receiver: TestClient;
+    /** Has no agreement for FK Beskedfordeler at all. */
+    let outsider: TestClient;
+    let receiverToken: string;
+
+    beforeAll(async () => {
+      t = await startPlatform(backend, ['bfo', 'adgsystem']);
+      receiver = await provisionTestClient(
+        t.store,
+        t.platform.audit,
+        [{ cvr: TEST_CVR, service: 'bfo', privileges: ['modtag'] }],
+        clientKey(),
+      );
+      outsider = await provisionTestClient(t.store, t.platform.audit, [{ cvr: TEST_CVR, service: 'kla' }], clientKey());
+      receiverToken = await receiver.token(t.platform.tokens, 'bfo');
+    });
+    afterAll(async () => t?.close());
+
+    const send = (xml: string) =>
+      t.platform.http.inject({
+        method: 'POST',
+        url: '/beskedfordeler/beskeder',
+        headers: { 'content-type': 'application/xml' },
+        payload: xml,
+      });
+    // The test client administers (it has every privilege of FK Beskedfordeler).
+    const admin = () => client(t.platform.http);
+    const dueslagOf = async (ejer: string, type: string) => {
+      const d = (await admin().post('/beskedfordeler/dueslag', { navn: 'd', ejer, levering: { type: 'pull' } })).body.uuid as string;
+      await admin().post('/beskedfordeler/abonnementer', { dueslag: d, beskedtype: type });
+      return d;
+    };
+    const pull = async (dueslag: string, token: string) => {
+      const res = await t.platform.http.inject({
+        method: 'GET',
+        url: `/beskedfordeler/dueslag/${dueslag}/beskeder?vent=1`,
+        headers: { authorization: `Bearer ${token}` },
+      });
+      return { status: res.statusCode, body: JSON.parse(res.body) };
+    };
+
+    it('lets a sender send only about its own municipality: BFO_SENDER_NOT_ENTITLED, nothing stored', async () => {
+      const type = (await admin().post('/beskedfordeler/beskedtyper', { navn: 'a', ejer: t.client.itSystem, sensitivitet: 'fortrolig' }))
+        .body.uuid;
+      const foreign = testbesked({ beskedtype: type, cvr: OTHER_CVR });
+      const refused = await send(foreign.xml);
+      expect(refused.statusCode).toBe(403);
+      expect(JSON.parse(refused.body).error.code).toBe('BFO_SENDER_NOT_ENTITLED');
+      expect((await t.store.query('SELECT 1 FROM bfo_besked WHERE besked_id = $1', [foreign.beskedId])).rows).toHaveLength(0);
+      const own = await send(testbesked({ beskedtype: type, cvr: TEST_CVR }).xml);
+      expect(own.statusCode).toBeLessThan(300);
+    });
+
+    it('delivers only to receivers with an agreement for the municipality, TilladtModtager rewritten to it', async () => {
+      const type = (await admin().post('/beskedfordeler/beskedtyper', { navn: 'b', ejer: t.client.itSystem, sensitivitet: 'fortrolig' }))
+        .body.uuid;
+      const entitled = await dueslagOf(receiver.itSystem, type);
+      const without = await dueslagOf(outsider.itSystem, type);
+      const m = testbesked({ beskedtype: type, cvr: TEST_CVR });
+      // The envelope allows two municipalities; the receiver is entitled for one.
+      const xml = m.xml.replace(
+        '<ns2:TilladtModtager>',
+        `<ns2:TilladtModtager><URNIdentifikator>urn:oio:cvr-nr:${OTHER_CVR}</URNIdentifikator></ns2:TilladtModtager><ns2:TilladtModtager>`,
+      );
+      const r = await send(xml);
+      expect(JSON.parse(r.body)).toMatchObject({ status: 'modtaget', modtagere: 1 });
+      const got = await pull(entitled, receiverToken);
+      expect(got.status).toBe(200);
+      expect(got.body.beskeder).toHaveLength(1);
+      expect(got.body.beskeder[0].besked.beskedkuvert.filtreringsdata.tilladtModtager).toEqual([`urn:oio:cvr-nr:${TEST_CVR}`]);
+      expect((await pull(without, t.tokens.get('bfo')!)).body.beskeder).toEqual([]);
+    });
+
+    it('lets a receiver without administrer read only its own dueslag', async () => {
+      const type = (await admin().post('/beskedfordeler/beskedtyper', { navn: 'c', ejer: t.client.itSystem, sensitivitet: 'fortrolig' }))
+        .body.uuid;
+      const others = await dueslagOf(t.client.itSystem, type);
+      const foreign = await pull(others, receiverToken);
+      expect(foreign.status).toBe(404);
+      expect(foreign.body.error.code).toBe('BFO_DUESLAG_NOT_FOUND');
+      // A token without the privilege a route needs is refused before anything else.
+      const outsiderToken = await outsider.token(t.platform.tokens, 'kla');
+      const wrongService = await pull(others, outsiderToken);
+      expect(wrongService.status).toBe(401);
+      expect(wrongService.body.error.code).toBe('TOKEN_AUDIENCE_INVALID');
+    });
+  });
+}
