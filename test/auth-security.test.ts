@@ -318,6 +318,12 @@ for (const backend of backends) {
           'MUNICIPALITY_NOT_ALLOWED',
         );
         expect((await app.inject({ method: 'GET', url: `/organisation/organisation/${ours}/hierarki?format=json` })).statusCode).toBe(200);
+        // Searches and lists leave the other municipality's objects out.
+        const found = async (url: string) => (await app.inject({ method: 'GET', url })).json().results[0] as unknown[];
+        expect(await found('/organisation/organisation?bvn=deres')).toEqual([]);
+        expect(await found('/organisation/organisation?bvn=vores')).toEqual([ours]);
+        const listed = (await found(`/organisation/organisation?uuid=${theirs}&uuid=${ours}`)) as { id: string }[];
+        expect(listed.map((o) => o.id)).toEqual([ours]);
         expectCode(
           await app.inject({ method: 'PATCH', url: `/organisation/organisation/${theirs}`, payload: { note: 'x', livscyklus: 'Passiv' } }),
           403,
@@ -356,6 +362,12 @@ for (const backend of backends) {
           403,
           'MUNICIPALITY_NOT_ALLOWED',
         );
+        const units = (await app.inject({ method: 'GET', url: `/organisation/organisationenhed?bvn=%25` })).json().results[0] as string[];
+        expect(units).toContain(unit.json().uuid);
+        expect(units).not.toContain(theirUnit);
+        const listedUnits = (await app.inject({ method: 'GET', url: `/organisation/organisationenhed?uuid=${theirUnit}` })).json()
+          .results[0];
+        expect(listedUnits).toEqual([]);
       });
 
       it('refuses organisation units outside the token’s units', async () => {

@@ -366,6 +366,11 @@ for (const backend of backends) {
             `INSERT INTO oio_soegeindeks (registrering_id, kind, felt, tekst, virkning) VALUES ($1, 'a', 'brugervendtnoegle', 'rest-snap-late', tstzrange('-infinity', 'infinity'))`,
             [reg.rows[0]!.id],
           );
+          // Aarhus's, like every organisation here: searches find only the caller's municipality.
+          await tx.query(
+            `INSERT INTO oio_soegeindeks (registrering_id, kind, felt, tekst, virkning) VALUES ($1, 'r', 'virksomhed', 'urn:oio:cvr-nr:55133018', tstzrange('-infinity', 'infinity'))`,
+            [reg.rows[0]!.id],
+          );
           written();
           await held;
         });

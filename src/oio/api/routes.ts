@@ -1,4 +1,5 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { SearchCriterion } from '../store/search-sql.ts';
 import { errorBodySchema } from '../../platform/http/server.ts';
 import type { ObjectTypeDecl, OioObject } from '../model.ts';
 import { contentFromWire, contentToWire, type VirkningSelection, type WireObject } from '../domain/wire.ts';
@@ -27,10 +28,20 @@ export const SKRIV = 'skriv';
 const errors = { 400: errorBodySchema, 404: errorBodySchema, 409: errorBodySchema, 410: errorBodySchema } as const;
 
 /**
+ * What a caller may find of a type: extra criteria every search must also meet (at the same
+ * effective instant as the others), and a filter on the objects a list by UUID returns.
+ * Undefined: no limit.
+ */
+export interface SearchScope {
+  criteria(req: FastifyRequest): Promise<SearchCriterion[] | undefined>;
+  visible(req: FastifyRequest, uuids: readonly string[]): Promise<ReadonlySet<string> | undefined>;
+}
+
+/**
  * Mounts LoRa's REST shape for one type at /{service}/{type}: POST creates, PUT imports, PATCH
  * updates or passivates, DELETE deletes, GET reads one, lists many by uuid, or searches.
  */
-export function registerOioRoutes(app: FastifyInstance, store: OioStore, decl: ObjectTypeDecl): void {
+export function registerOioRoutes(app: FastifyInstance, store: OioStore, decl: ObjectTypeDecl, scope?: SearchScope): void {
   const base = `/${decl.service}/${decl.name}`;
   const tags = [`${decl.service}/${decl.name}`];
   const object = objectSchema(decl);
@@ -157,9 +168,11 @@ export function registerOioRoutes(app: FastifyInstance, store: OioStore, decl: O
       const uuids = listUuids(q);
       if (uuids && Object.keys(q).every((k) => k === 'uuid' || k.startsWith('virkning') || k.startsWith('registre'))) {
         const sel = virkningSelection(q);
-        return { results: [await store.readWire(decl.name, uuids, registrationSelection(q), sel)] };
+        const visible = await scope?.visible(req, uuids);
+        const allowed = visible ? uuids.filter((u) => visible.has(u.toLowerCase())) : uuids;
+        return { results: [await store.readWire(decl.name, allowed, registrationSelection(q), sel)] };
       }
-      return search(store, decl, q, uuids);
+      return search(store, decl, q, uuids, (await scope?.criteria(req)) ?? []);
     },
   );
 
@@ -190,7 +203,7 @@ export function registerOioRoutes(app: FastifyInstance, store: OioStore, decl: O
   );
 }
 
-async function search(store: OioStore, decl: ObjectTypeDecl, q: Query, uuids: string[] | undefined) {
+async function search(store: OioStore, decl: ObjectTypeDecl, q: Query, uuids: string[] | undefined, limits: readonly SearchCriterion[]) {
   const parsed = parseSearch(decl, q);
   const cursor = parsed.cursor !== undefined ? decodeCursor(parsed.cursor, parsed.fingerprint) : undefined;
   // The first page pins the registration time and the database snapshot; every later page reads
@@ -198,7 +211,7 @@ async function search(store: OioStore, decl: ObjectTypeDecl, q: Query, uuids: st
   // A first page at "now" pins itself, in the search statement.
   const virkning = parsed.virkningIsNow && cursor?.t !== undefined ? { at: cursor.t } : parsed.virkning;
   const query = {
-    criteria: parsed.criteria,
+    criteria: [...parsed.criteria, ...limits],
     uuids,
     livscykluskode: parsed.livscykluskode,
     brugerref: parsed.brugerref,

@@ -7,7 +7,15 @@ import { currentInSnapshot } from './snapshot-sql.ts';
 export type SearchCriterion =
   | { readonly kind: 'attribute'; readonly field: string | null; readonly pattern: string }
   | { readonly kind: 'state'; readonly field: string; readonly value: string }
-  | { readonly kind: 'relation'; readonly name: string | null; readonly uuid?: string; readonly urn?: string; readonly objekttype?: string }
+  | {
+      readonly kind: 'relation';
+      readonly name: string | null;
+      readonly uuid?: string;
+      /** Any one of these targets (an empty list matches nothing). */
+      readonly anyUuid?: readonly string[];
+      readonly urn?: string;
+      readonly objekttype?: string;
+    }
   | { readonly kind: 'notetekst'; readonly pattern: string };
 
 export interface SearchQuery {
@@ -111,6 +119,7 @@ export function buildSearch(objekttype: string, q: SearchQuery, pinHere = false)
         conds.push(`${s}.kind = 'r'`);
         if (c.name !== null) conds.push(`${s}.felt = ${p(c.name)}`);
         if (c.uuid !== undefined) conds.push(`${s}.maal_uuid = ${p(c.uuid)}::uuid`);
+        if (c.anyUuid !== undefined) conds.push(`${s}.maal_uuid = ANY(${p(c.anyUuid)}::uuid[])`);
         if (c.urn !== undefined) conds.push(`${s}.tekst = ${p(c.urn)}`);
         if (c.objekttype !== undefined) conds.push(`${s}.maal_type = ${p(c.objekttype)}`);
         break;

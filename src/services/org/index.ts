@@ -8,7 +8,7 @@ import type { ProtectedService } from '../../platform/auth/http.ts';
 import { registerAnonymiserRoutes, registerPersonReadAudit } from './api/anonymiser-routes.ts';
 import { registerOrgReadRoutes } from './api/read-routes.ts';
 import { registerOrgImportRoutes } from './api/import-routes.ts';
-import { registerOrgScope } from './api/scope.ts';
+import { orgSearchScope, registerOrgScope } from './api/scope.ts';
 import { organisation } from './types/organisation.ts';
 import { adresse, bruger, interessefaellesskab, itsystem, organisationenhed, organisationfunktion, person } from './types/units.ts';
 
@@ -48,7 +48,7 @@ export function orgModule(deps: { oio: OioStore; audit: AuditLog; store: Store }
       registerAnonymiserRoutes(app, { oio: deps.oio, audit: deps.audit });
       registerOrgReadRoutes(app, { oio: deps.oio, store: deps.store, audit: deps.audit });
       registerOrgImportRoutes(app, { oio: deps.oio });
-      for (const decl of orgTypes) registerOioRoutes(app, deps.oio, decl);
+      for (const decl of orgTypes) registerOioRoutes(app, deps.oio, decl, orgSearchScope(deps.oio, decl));
     },
   };
 }

@@ -4,6 +4,8 @@ import { authError } from '../../../platform/auth/errors.ts';
 import type { Content } from '../../../oio/model.ts';
 import type { OioStore } from '../../../oio/store/oio-store.ts';
 import type { Queryable } from '../../../platform/store/store.ts';
+import type { SearchScope } from '../../../oio/api/routes.ts';
+import type { ObjectTypeDecl } from '../../../oio/model.ts';
 
 const CVR_URN = /^urn:oio:cvr-nr:(\d{8})$/i;
 // LoRa's routes (/organisation/{type}[/:uuid]) and the read routes below one object
@@ -87,8 +89,8 @@ async function ownerCvrs(db: Queryable, type: string, uuid: string): Promise<{ f
  * read models below it: hierarchy, sub-units, users …) and for the organisation or `tilhoerer` a
  * write's body names. Objects that belong to no organisation
  * (person, adresse) and organisations without a CVR are not limited. Organisation unit data
- * restrictions apply to reads and writes of those units. Searches and lists are not filtered
- * (see docs/systems/adgsystem.md).
+ * restrictions apply to reads and writes of those units. Searches and lists: see
+ * {@link orgSearchScope}.
  */
 export function registerOrgScope(app: FastifyInstance, oio: OioStore, store: Queryable, types: ReadonlySet<string>): void {
   const { organisationCvrs } = ownership(oio);
@@ -126,4 +128,50 @@ export function registerOrgScope(app: FastifyInstance, oio: OioStore, store: Que
         throw authError('DATA_OUTSIDE_RESTRICTION', 'A token restricted to units cannot create new ones');
     }
   });
+}
+
+/**
+ * Limits LoRa's searches and lists of an FK Organisation type to the caller's municipality: an
+ * organisation must name the caller's CVR in `virksomhed`; an object with `tilhoerer` must belong
+ * to one of the caller's organisations (at the same effective instant as the other criteria).
+ * Types with neither (person, adresse) are not limited.
+ */
+export function orgSearchScope(oio: OioStore, decl: ObjectTypeDecl): SearchScope | undefined {
+  const byCvr = decl.name === 'organisation';
+  if (!byCvr && !decl.relations.some((r) => r.name === 'tilhoerer')) return undefined;
+  const { cvrsOf, current } = ownership(oio);
+  const organisationsOf = async (cvr: string) =>
+    oio.soeg('organisation', {
+      criteria: [{ kind: 'relation', name: 'virksomhed', urn: `urn:oio:cvr-nr:${cvr}` }],
+      virkning: { from: -Infinity, to: Infinity },
+      registreringstid: await oio.now(),
+      limit: 10_000,
+    });
+  return {
+    async criteria(req) {
+      const caller = req.caller;
+      if (!caller) return undefined;
+      if (byCvr) return [{ kind: 'relation', name: 'virksomhed', urn: `urn:oio:cvr-nr:${caller.cvr}` }];
+      return [{ kind: 'relation', name: 'tilhoerer', anyUuid: await organisationsOf(caller.cvr) }];
+    },
+    async visible(req, uuids) {
+      const caller = req.caller;
+      if (!caller) return undefined;
+      const cache = new Map<string, string[]>();
+      const allowed = new Set<string>();
+      for (const raw of uuids) {
+        const uuid = raw.toLowerCase();
+        const content = await current(decl.name, uuid);
+        if (!content) continue;
+        const cvrs = byCvr
+          ? cvrsOfOrganisation(content.relationer)
+          : await cvrsOf(
+              (content.relationer.tilhoerer ?? []).flatMap((r) => (r.uuid ? [r.uuid] : [])),
+              cache,
+            );
+        if (cvrs.includes(caller.cvr)) allowed.add(uuid);
+      }
+      return allowed;
+    },
+  };
 }
