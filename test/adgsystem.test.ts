@@ -184,17 +184,17 @@ for (const backend of backends) {
         method: 'POST',
         url: '/adgangsstyring/tjenester',
         headers: bearer(supplierToken),
-        payload: { navn: 'bfo', entityId: 'http://stoettesystemerne.dk/service/beskedfordeler/1', privilegier: ['send'] },
+        payload: { navn: 'sdi', entityId: 'http://stoettesystemerne.dk/service/sagdokumentindeks/1', privilegier: ['laes'] },
       });
       expect(notOperator.json().error.code).toBe('PRIVILEGE_MISSING');
       const service = await app.inject({
         method: 'POST',
         url: '/adgangsstyring/tjenester',
         headers: bearer(await adminToken(operator, '11111111')),
-        payload: { navn: 'bfo', entityId: 'http://stoettesystemerne.dk/service/beskedfordeler/1', privilegier: ['send', 'modtag'] },
+        payload: { navn: 'sdi', entityId: 'http://stoettesystemerne.dk/service/sagdokumentindeks/1', privilegier: ['laes', 'skriv'] },
       });
       expect(service.statusCode, service.body).toBe(201);
-      expect(service.json()).toMatchObject({ navn: 'bfo', privilegier: ['send', 'modtag'] });
+      expect(service.json()).toMatchObject({ navn: 'sdi', privilegier: ['laes', 'skriv'] });
 
       const system = await app.inject({
         method: 'POST',
