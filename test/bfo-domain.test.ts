@@ -5,9 +5,12 @@ import { envelopeFromXml, envelopeToXml } from '../src/services/bfo/domain/xml.t
 import { fromCloudEvent, toCloudEvent } from '../src/services/bfo/domain/cloudevent.ts';
 import { compileFilter, evaluate, explain, filterData, type Memberships } from '../src/services/bfo/domain/filter.ts';
 import { SubscriptionIndex, type Subscription } from '../src/services/bfo/domain/matcher.ts';
-import { fixtureXml } from './support/bfo.ts';
+import { CPR_RELATERET, fixtureXml, PUBLISHED_FIXTURES, syntheticXml } from './support/bfo.ts';
 
+/** The published test messages where the shared fixtures are, else stand-ins of their shape. */
 const fixture = (n: 1 | 2 | 3) => fixtureXml(n);
+/** Test message 01's shape with synthetic CPR numbers: what the filter tests match against. */
+const synthetic = () => syntheticXml('01157488-c45c-4fd2-b076-1de12effbf66');
 
 function codeOf(fn: () => unknown): string | undefined {
   try {
@@ -21,45 +24,52 @@ function codeOf(fn: () => unknown): string | undefined {
 const noLists: Memberships = new Map();
 
 describe('the Haendelsesbesked envelope', () => {
-  it('reads the three published test messages', () => {
-    const one = envelopeFromXml(fixture(1));
-    expect(one.beskedId).toBe('01157488-c45c-4fd2-b076-1de12effbf66');
-    expect(one.beskedVersion).toBe('1.0');
-    const f = one.beskedkuvert.filtreringsdata;
-    expect(f.beskedtype).toBe('7654895c-a3f3-4c77-8afd-4c77330f963c');
-    expect(f.beskedAnsvarligAktoer).toBe('cf12c051-39ce-4066-ba11-704b46fa23c4');
-    expect(f.tilladtModtager).toEqual(['urn:oio:cvr-nr:12345678']);
-    expect(f.relateretObjekt).toEqual([{ objektId: 'urn:oio:cpr-nr:2512484916', objektType: 'ce7fcf97-a8a2-447a-8690-d38aa0f6e23c' }]);
-    expect(f.objektRegistrering[0]).toMatchObject({
-      objektRegistreringId: 'aa1b94ce-d182-454f-baa6-b2febb457aa3',
-      registreringsAktoer: 'D92BB9C2-D826-4028-8FB5-D8B88B4377D4',
-      registreringstidspunkt: '2016-03-13T08:00:00',
-      objektAnsvarligMyndighed: 'urn:oio:cvr-nr:12345678',
-      objektHandling: '1e5bb089-5445-44f8-9b65-bc854053f423',
-      opgaveEmne: 'urn:oio:kle:32.01.01',
-    });
-    expect(one.beskedkuvert.leveranceinformation.sikkerhedsklassificering).toBe('44f4108b-26d4-46de-a90f-35e35b55b8d8');
-    expect(one.beskedkuvert.gyldighedFra).toBe('2016-03-15T08:00:10');
-    expect(one.beskeddata).toHaveLength(1);
-    const payload = (one.beskeddata[0] as { xml: string }).xml;
-    expect(payload).toContain('<tns:pnr>2204151234</tns:pnr>');
-    // The payload declares what it inherited, so it stands alone.
-    expect(payload).toMatch(/^<test:Beskeddata[^>]* xmlns="urn:oio:sagdok:3.0.0"/);
+  // The published files are not part of the repository: read where the shared fixtures are.
+  if (PUBLISHED_FIXTURES)
+    it('reads the three published test messages', () => {
+      const one = envelopeFromXml(fixture(1));
+      expect(one.beskedId).toBe('01157488-c45c-4fd2-b076-1de12effbf66');
+      expect(one.beskedVersion).toBe('1.0');
+      const f = one.beskedkuvert.filtreringsdata;
+      expect(f.beskedtype).toBe('7654895c-a3f3-4c77-8afd-4c77330f963c');
+      expect(f.beskedAnsvarligAktoer).toBe('cf12c051-39ce-4066-ba11-704b46fa23c4');
+      expect(f.tilladtModtager).toEqual(['urn:oio:cvr-nr:12345678']);
+      expect(f.relateretObjekt).toEqual([
+        { objektId: expect.stringMatching(/^urn:oio:cpr-nr:\d{10}$/), objektType: 'ce7fcf97-a8a2-447a-8690-d38aa0f6e23c' },
+      ]);
+      expect(f.objektRegistrering[0]).toMatchObject({
+        objektRegistreringId: 'aa1b94ce-d182-454f-baa6-b2febb457aa3',
+        registreringsAktoer: 'D92BB9C2-D826-4028-8FB5-D8B88B4377D4',
+        registreringstidspunkt: '2016-03-13T08:00:00',
+        objektAnsvarligMyndighed: 'urn:oio:cvr-nr:12345678',
+        objektHandling: '1e5bb089-5445-44f8-9b65-bc854053f423',
+        opgaveEmne: 'urn:oio:kle:32.01.01',
+      });
+      expect(one.beskedkuvert.leveranceinformation.sikkerhedsklassificering).toBe('44f4108b-26d4-46de-a90f-35e35b55b8d8');
+      expect(one.beskedkuvert.gyldighedFra).toBe('2016-03-15T08:00:10');
+      expect(one.beskeddata).toHaveLength(1);
+      const payload = (one.beskeddata[0] as { xml: string }).xml;
+      expect(payload).toMatch(/<tns:pnr>\d{10}<\/tns:pnr>/);
+      // The payload declares what it inherited, so it stands alone.
+      expect(payload).toMatch(/^<test:Beskeddata[^>]* xmlns="urn:oio:sagdok:3.0.0"/);
 
-    const two = envelopeFromXml(fixture(2));
-    expect(two.beskedkuvert.filtreringsdata.objektRegistrering[0]!.opgaveEmne).toBeUndefined();
-    const three = envelopeFromXml(fixture(3));
-    expect(three.beskedkuvert.filtreringsdata.beskedAnsvarligAktoer).toBe('1');
-    expect(three.beskeddata).toEqual([{ xml: '' }]);
-  });
+      const two = envelopeFromXml(fixture(2));
+      expect(two.beskedkuvert.filtreringsdata.objektRegistrering[0]!.opgaveEmne).toBeUndefined();
+      const three = envelopeFromXml(fixture(3));
+      expect(three.beskedkuvert.filtreringsdata.beskedAnsvarligAktoer).toBe('1');
+      expect(three.beskeddata).toEqual([{ xml: '' }]);
+    });
 
   it('is namespace-tolerant: other prefixes, a default namespace, or none', () => {
     const other = fixture(1).replace(/ns2:/g, 'kuv:').replace('xmlns:ns2=', 'xmlns:kuv=');
     expect(envelopeFromXml(other)).toEqual(envelopeFromXml(fixture(1)));
-    const plain = fixture(3)
-      .replace(/ns2:/g, '')
-      .replace(/xmlns(:\w+)?="[^"]*"/g, '');
-    expect(envelopeFromXml(plain).beskedkuvert.filtreringsdata.beskedtype).toBe('b677c97e-aa5e-430e-9f60-9bbbbdb4ea1b');
+    if (PUBLISHED_FIXTURES) {
+      // Published message 03 has no payload namespaces of its own: stripped of every prefix it still reads.
+      const plain = fixture(3)
+        .replace(/ns2:/g, '')
+        .replace(/xmlns(:\w+)?="[^"]*"/g, '');
+      expect(envelopeFromXml(plain).beskedkuvert.filtreringsdata.beskedtype).toBe('b677c97e-aa5e-430e-9f60-9bbbbdb4ea1b');
+    }
   });
 
   it('round-trips XML → value → XML → value, and JSON and CloudEvent forms', () => {
@@ -116,7 +126,7 @@ describe('the Haendelsesbesked envelope', () => {
 });
 
 describe('the subscription filter language', () => {
-  const b = envelopeFromXml(fixture(1));
+  const b = envelopeFromXml(synthetic());
   const data = filterData(b);
   const test = (filter: unknown, lists: Memberships = noLists) => evaluate(compileFilter(filter), data, lists);
 
@@ -165,7 +175,7 @@ describe('the subscription filter language', () => {
     const list = 'aaaaaaaa-0000-4000-8000-000000000001';
     const f = { field: 'relateretObjekt.objektId', inList: list };
     expect(test(f)).toBe(false);
-    expect(test(f, new Map([[list, new Set(['urn:oio:cpr-nr:2512484916'])]]))).toBe(true);
+    expect(test(f, new Map([[list, new Set([CPR_RELATERET])]]))).toBe(true);
   });
 
   it('refuses malformed filters with BFO_INVALID_FILTER', () => {
@@ -246,7 +256,7 @@ describe('the subscription index', () => {
       return { uuid: `s${i}`, dueslag: `d${i % 500}`, beskedtype: types[rnd(2)]!, filter: compileFilter(filter) };
     });
     const index = new SubscriptionIndex(subs);
-    const base = envelopeFromXml(fixture(1));
+    const base = envelopeFromXml(synthetic());
     let candidates = 0;
     for (let m = 0; m < 200; m++) {
       const b: Haendelsesbesked = structuredClone(base);
@@ -256,7 +266,7 @@ describe('the subscription index', () => {
       reg.opgaveEmne = `urn:oio:kle:${['32.01.01', '32.02.05', '27.24.10', '00.01.00'][rnd(4)]}`;
       b.beskedkuvert.filtreringsdata.tilladtModtager = [cvrs[rnd(cvrs.length)]!];
       const data = filterData(b);
-      const lists: Memberships = rnd(2) ? new Map([[list, new Set(['urn:oio:cpr-nr:2512484916'])]]) : new Map();
+      const lists: Memberships = rnd(2) ? new Map([[list, new Set([CPR_RELATERET])]]) : new Map();
       const brute = subs.filter((s) => s.beskedtype === b.beskedkuvert.filtreringsdata.beskedtype && evaluate(s.filter, data, lists));
       const found = index.match(b.beskedkuvert.filtreringsdata.beskedtype, data, lists);
       expect(new Set(found.map((s) => s.uuid))).toEqual(new Set(brute.map((s) => s.uuid)));

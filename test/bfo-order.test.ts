@@ -4,6 +4,7 @@ import { backends } from './support/backends.ts';
 import { allowAll } from '../src/services/bfo/index.ts';
 import { startPlatform, type TestPlatform } from './support/platform.ts';
 import { client, testbesked } from './support/bfo.ts';
+import { CPR_OBJEKT } from './support/bfo.ts';
 
 for (const backend of backends) {
   describe(`ordering per object on ${backend.name}`, () => {
@@ -28,7 +29,7 @@ for (const backend of backends) {
       for (const dueslag of [d.body.uuid, plain]) await c.post('/beskedfordeler/abonnementer', { dueslag, beskedtype: type });
       const about = (cpr: string) => {
         const m = testbesked({ beskedtype: type });
-        return { id: m.beskedId, xml: m.xml.replace('urn:oio:cpr-nr:2204151234', `urn:oio:cpr-nr:${cpr}`) };
+        return { id: m.beskedId, xml: m.xml.replace(CPR_OBJEKT, `urn:oio:cpr-nr:${cpr}`) };
       };
       const a = [about('6101010001'), about('6101010001'), about('6101010001')];
       const b = about('6101010002');

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backends } from './support/backends.ts';
 import { allowAll } from '../src/services/bfo/index.ts';
 import { organisationBody, startPlatform, type TestPlatform } from './support/platform.ts';
-import { client, fixtureXml, testbesked, type TestTransport } from './support/bfo.ts';
+import { client, CPR_OBJEKT, CPR_RELATERET, fixtureXml, testbesked, type TestTransport } from './support/bfo.ts';
 import { bfoTransports } from './support/bfo-transports.ts';
 
 for (const backend of backends) {
@@ -76,7 +76,7 @@ for (const backend of backends) {
             antalLeveranceforsoeg: 1,
           }),
         ]);
-        expect(b.beskeddata[0].xml).toContain('<tns:pnr>2204151234</tns:pnr>');
+        expect(b.beskeddata[0].xml).toContain(`<test:pnr>${CPR_OBJEKT.slice(-10)}</test:pnr>`);
         expect((await ack(s.dueslag, [got[0].kvittering])).body).toEqual({ kvitteret: 1, ukendte: [] });
         expect(await pull(s.dueslag)).toEqual([]);
       });
@@ -195,7 +195,7 @@ for (const backend of backends) {
         const n = backend.name === 'postgres' ? 1_000_000 : 200_000;
         const lines: string[] = [];
         for (let i = 0; i < n; i++) lines.push(`urn:oio:cpr-nr:${String(6100000000 + i)}`);
-        lines.push('urn:oio:cpr-nr:2512484916');
+        lines.push(CPR_RELATERET);
         const put = await t.platform.http.inject({
           method: 'PUT',
           url: `/beskedfordeler/vaerdilister/${liste}/vaerdier`,
@@ -208,7 +208,7 @@ for (const backend of backends) {
         const m = testbesked({ beskedtype: s.type });
         expect((await c.sendXml(m.xml)).body.modtagere).toBe(1);
         const other = testbesked({ beskedtype: s.type });
-        await c.sendXml(other.xml.replace('urn:oio:cpr-nr:2512484916', 'urn:oio:cpr-nr:0101010101'));
+        await c.sendXml(other.xml.replace(CPR_RELATERET, 'urn:oio:cpr-nr:6101701111'));
         const got = await pull(s.dueslag, '&vent=5');
         expect(got.map((g) => g.beskedId)).toEqual([m.beskedId]);
         await ack(
@@ -474,6 +474,7 @@ for (const backend of backends) {
 
 // Fixture 03 reuses fixture 01's BeskedId: the second is acknowledged as already received.
 describe('the published test messages through the Beskedfordeler', () => {
+  // (or their stand-ins, where the shared fixtures are not beside the checkout)
   it('has fixtures 01 and 03 share a BeskedId', () => {
     expect(fixtureXml(3)).toContain('01157488-c45c-4fd2-b076-1de12effbf66');
   });

@@ -46,7 +46,9 @@ export function selfSignedCertificate(privateKey: KeyObject, options: SelfSigned
   const ec = privateKey.asymmetricKeyType === 'ec';
   const sigAlg = ec ? seq(oid('1.2.840.10045.4.3.2')) : seq(oid('1.2.840.113549.1.1.11'), Buffer.from([0x05, 0x00]));
   const serial = randomBytes(16);
-  serial[0]! &= 0x7f;
+  // Positive and minimal: high bit clear (no sign byte) and the first byte never zero (DER forbids
+  // a leading zero byte before one whose high bit is clear).
+  serial[0] = (serial[0]! & 0x7f) | 0x40;
   const spki = createPublicKey(privateKey).export({ type: 'spki', format: 'der' });
   const tbs = seq(
     tlv(0xa0, integer(Buffer.from([2]))),
