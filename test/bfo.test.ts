@@ -318,7 +318,8 @@ for (const backend of backends) {
           );
           replayed = [...replayed, ...more];
         }
-        expect(replayed.map((g) => g.beskedId)).toEqual(ids.slice(1));
+        // Every message from that BeskedId on, again (on RabbitMQ two publishing lanes may swap their order).
+        expect(replayed.map((g) => g.beskedId).sort()).toEqual(ids.slice(1).sort());
         expect(
           (await c.post(`/beskedfordeler/dueslag/${s.dueslag}/genafspil`, { fra: new Date(Date.now() - 60_000).toISOString() })).body
             .genafspillet,
