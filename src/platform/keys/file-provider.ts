@@ -157,24 +157,12 @@ export class FileKeyProvider implements KeyProvider {
 
   signingKey(): SigningKey {
     this.refresh();
-    const entry = keyRing.signing(
-      this.loaded.map((l) => l.entry),
-      this.now(),
-    );
-    return this.loaded.find((l) => l.entry.kid === entry.kid)!.key;
+    return keyRing.signingKey(this.loaded, this.now());
   }
 
   publishedKeys(): readonly PublicJwk[] {
     this.refresh();
-    const kids = new Set(
-      keyRing
-        .published(
-          this.loaded.map((l) => l.entry),
-          this.now(),
-        )
-        .map((e) => e.kid),
-    );
-    return this.loaded.filter((l) => kids.has(l.entry.kid)).map((l) => l.jwk);
+    return keyRing.publishedJwks(this.loaded, this.now());
   }
 
   async rotate(): Promise<PublicJwk> {

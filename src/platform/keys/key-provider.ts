@@ -54,6 +54,13 @@ export interface RotationPolicy {
   readonly maxTokenLifetimeMs: number;
 }
 
+/** A key a provider holds: its ring entry, the key that signs, and its public JWK. */
+export interface HeldKey {
+  readonly entry: RingEntry;
+  readonly key: SigningKey;
+  readonly jwk: PublicJwk;
+}
+
 /**
  * The rotation rules, without I/O: which key signs and which are published at `now`, and the
  * ring after a rotation.
@@ -67,6 +74,28 @@ export const keyRing = {
 
   published(entries: readonly RingEntry[], now: number): RingEntry[] {
     return entries.filter((e) => e.publishedAt <= now && (e.unpublishAt === undefined || e.unpublishAt > now));
+  },
+
+  /** Of keys held with their ring entries: the one signing at `now`. */
+  signingKey(keys: readonly HeldKey[], now: number): SigningKey {
+    const entry = keyRing.signing(
+      keys.map((k) => k.entry),
+      now,
+    );
+    return keys.find((k) => k.entry.kid === entry.kid)!.key;
+  },
+
+  /** Of keys held with their ring entries: the public keys published at `now`. */
+  publishedJwks(keys: readonly HeldKey[], now: number): PublicJwk[] {
+    const kids = new Set(
+      keyRing
+        .published(
+          keys.map((k) => k.entry),
+          now,
+        )
+        .map((e) => e.kid),
+    );
+    return keys.filter((k) => kids.has(k.entry.kid)).map((k) => k.jwk);
   },
 
   /** Adds `next`; the key signing when `next` becomes active is unpublished one token lifetime later. */

@@ -228,24 +228,12 @@ export class Pkcs11KeyProvider implements KeyProvider {
 
   signingKey(): SigningKey {
     this.refresh();
-    const entry = keyRing.signing(
-      this.keys.map((k) => k.entry),
-      this.now(),
-    );
-    return this.keys.find((k) => k.entry.kid === entry.kid)!.key;
+    return keyRing.signingKey(this.keys, this.now());
   }
 
   publishedKeys(): readonly PublicJwk[] {
     this.refresh();
-    const kids = new Set(
-      keyRing
-        .published(
-          this.keys.map((k) => k.entry),
-          this.now(),
-        )
-        .map((e) => e.kid),
-    );
-    return this.keys.filter((k) => kids.has(k.entry.kid)).map((k) => k.jwk);
+    return keyRing.publishedJwks(this.keys, this.now());
   }
 
   async rotate(): Promise<PublicJwk> {
