@@ -79,12 +79,17 @@ function registrationsSql(seed: number, n: number, a: number, b: number): string
   const relations = `jsonb_build_object('tilhoerer', ${tilhoerer}, 'overordnet', ${overordnet})
     || CASE WHEN g.units > 0 THEN jsonb_build_object('tilknyttedeenheder', ${enheder}) ELSE '{}'::jsonb END`;
   return `
-INSERT INTO oio_registrering (id, objekt_uuid, objekttype, fra, til, til_xid, livscykluskode, brugerref, note, indhold)
+INSERT INTO oio_registrering (id, objekt_uuid, objekttype, fra, til, til_xid, livscykluskode, brugerref, note, indhold, faelles_virkning)
+SELECT s.*,
+  -- The span in which every value holds, as OioStore computes it when it writes.
+  (SELECT range_intersect_agg(tstzrange((v.val->'virkning'->>'from')::timestamptz, (v.val->'virkning'->>'to')::timestamptz, '[)'))
+   FROM jsonb_each(s.indhold) part, jsonb_each(part.value) grp, jsonb_array_elements(grp.value) AS v(val))
+FROM (
 SELECT g.id, g.uuid, '${TYPE}', g.fra, lead(g.fra, 1, 'infinity') OVER (PARTITION BY g.i ORDER BY g.k),
   CASE WHEN g.k < ${REGISTRATIONS_PER_OBJECT - 1} THEN pg_current_xact_id() END,
   CASE WHEN g.k = 0 THEN 'Opstaaet' ELSE 'Rettet' END, '${BRUGERREF}', NULL,
   jsonb_build_object('attributter', jsonb_build_object('organisationegenskaber', ${attributes}),
-    'tilstande', jsonb_build_object('organisationgyldighed', ${states}), 'relationer', ${relations})
+    'tilstande', jsonb_build_object('organisationgyldighed', ${states}), 'relationer', ${relations}) AS indhold
 FROM (
   SELECT i, k, i::bigint * ${REGISTRATIONS_PER_OBJECT} + k + 1 AS id, md5('${seed}:o:' || i)::uuid AS uuid, o.o4,
     timestamptz '2016-01-01 00:00:00+00' + (o.o2 % 31536000) * interval '1 second' + (o.o3 % 1000000) * interval '1 microsecond'
@@ -103,7 +108,8 @@ FROM (
   CROSS JOIN LATERAL (SELECT md5('${seed}:r:' || i || ':' || k) AS h) hr
   CROSS JOIN LATERAL (SELECT ${bits('hr.h', 1)} AS k1, ${bits('hr.h', 8)} AS k2, ${bits('hr.h', 15)} AS k3) r
 ) g
-ORDER BY g.id`;
+) s
+ORDER BY s.id`;
 }
 
 /** Index rows of the registrations with ids in (from, to], derived from their indhold. */

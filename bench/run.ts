@@ -106,7 +106,8 @@ const config = {
   bfoListSize: int('BENCH_BFO_LIST', 1_000_000),
 };
 for (const s of config.parts)
-  if (!['oio', 'kla', 'adgsystem', 'bfo', 'org', 'lora'].includes(s)) throw new Error(`unknown part ${s} (oio, kla, adgsystem, bfo, org, lora)`);
+  if (!['oio', 'kla', 'adgsystem', 'bfo', 'org', 'lora'].includes(s))
+    throw new Error(`unknown part ${s} (oio, kla, adgsystem, bfo, org, lora)`);
 for (const t of config.bfoTransports)
   if (t !== 'amqp' && t !== 'store') throw new Error(`unknown Beskedfordeler transport ${t} (amqp, store)`);
 
@@ -257,12 +258,25 @@ print(
   `bench.env node=${process.version} cpus=${availableParallelism()} backends=${backends.join(',')} concurrency=${config.concurrency} phase_max=${config.seconds}s seed=${config.seed}`,
 );
 let failed = false;
-for (const backend of backends as ('postgres' | 'pglite')[]) {
+/** Runs one part; a part that fails is reported and the others still run. */
+async function part(name: string, backend: string, run: () => Promise<void>): Promise<void> {
+  if (!config.parts.includes(name)) return;
   try {
-    if (config.parts.includes('oio')) await runBackend(backend);
-    if (config.parts.includes('kla')) await runKla(backend);
-    if (backend === 'postgres' && config.parts.includes('org')) {
-      await runOrgBench({
+    await run();
+  } catch (err) {
+    failed = true;
+    print(
+      `${name}.error ${backend} ${err instanceof Error ? (err.stack ?? err.message).split('\n').slice(0, 4).join(' | ') : String(err)}`,
+    );
+  }
+}
+
+for (const backend of backends as ('postgres' | 'pglite')[]) {
+  await part('oio', backend, () => runBackend(backend));
+  await part('kla', backend, () => runKla(backend));
+  if (backend === 'postgres') {
+    await part('org', backend, () =>
+      runOrgBench({
         url: config.url,
         schema: `${config.schema}_org`,
         keep: config.keep,
@@ -272,22 +286,19 @@ for (const backend of backends as ('postgres' | 'pglite')[]) {
         units: config.orgUnits,
         users: config.orgUsers,
         print,
-      });
-    }
-    if (backend === 'postgres' && config.parts.includes('lora')) {
+      }),
+    );
+    await part('lora', backend, async () => {
       const schema = `${config.schema}_lora`;
       try {
         await runOrgLoraBench({ databaseUrl: config.url, schema, log: print, seconds: config.seconds, seed: config.seed });
       } finally {
         if (!config.keep) await dropPostgresSchema(config.url, schema);
       }
-    }
-    if (config.parts.includes('adgsystem')) await runAdgsystem(backend);
-    if (config.parts.includes('bfo')) await runBfo(backend);
-  } catch (err) {
-    failed = true;
-    print(`oio.error ${backend} ${err instanceof Error ? (err.stack ?? err.message).split('\n').slice(0, 4).join(' | ') : String(err)}`);
+    });
   }
+  await part('adgsystem', backend, () => runAdgsystem(backend));
+  await part('bfo', backend, () => runBfo(backend));
 }
 print(`bench.total wall=${seconds((performance.now() - started) / 1000)}`);
 process.exit(failed ? 1 : 0);
