@@ -104,6 +104,13 @@ describe('PEM file keys', () => {
       expect((await authenticator.verify(lastOld, 'aud')).cvr).toBe('55133018');
       now += 5000;
       expect(provider.publishedKeys().map((k) => k.kid)).toEqual([next.kid]);
+      const lastNew = await signJwt(provider.signingKey(), { typ: 'at+jwt' }, claims(Math.floor(now / 1000) + 1));
+      expect((await authenticator.verify(lastNew, 'aud')).cvr).toBe('55133018');
+      // Verified before, and still within exp + skew: the withdrawn key refuses it all the same.
+      await expect(authenticator.verify(lastOld, 'aud')).rejects.toMatchObject({ code: 'TOKEN_KEY_UNKNOWN' });
+      // Once past exp and the skew, the token remembered as verified is expired.
+      now += 62_000;
+      await expect(authenticator.verify(lastNew, 'aud')).rejects.toMatchObject({ code: 'TOKEN_EXPIRED' });
       // The ring is on disk: another instance opening the folder sees the same keys.
       const reopened = await FileKeyProvider.open(dir, { alg, policy, now: () => now });
       expect(reopened.signingKey().kid).toBe(next.kid);

@@ -158,8 +158,8 @@ export class OioStore {
   /** Searches by example; returns at most `limit` UUIDs in UUID order after `after`. */
   async soeg(type: string, query: SearchQuery): Promise<string[]> {
     const decl = this.decl(type);
-    const { sql, params } = buildSearch(decl.name, query);
-    const { rows } = await this.store.query<{ uuid: string }>(sql, params);
+    const { sql, params, prepare } = buildSearch(decl.name, query);
+    const { rows } = await this.store.query<{ uuid: string }>(sql, params, { prepare });
     return rows.map((r) => String(r.uuid));
   }
 
@@ -169,8 +169,8 @@ export class OioStore {
    */
   async soegPinned(type: string, query: Omit<SearchQuery, 'registreringstid' | 'snapshot'>): Promise<{ uuids: string[]; pin: Pin }> {
     const decl = this.decl(type);
-    const { sql, params } = buildPinnedSearch(decl.name, query);
-    const { rows } = await this.store.query<{ uuid: string | null; pin_r: string; pin_s: string }>(sql, params);
+    const { sql, params, prepare } = buildPinnedSearch(decl.name, query);
+    const { rows } = await this.store.query<{ uuid: string | null; pin_r: string; pin_s: string }>(sql, params, { prepare });
     return {
       uuids: rows.flatMap((r) => (r.uuid === null ? [] : [String(r.uuid)])),
       pin: { registreringstid: rows[0]!.pin_r, snapshot: rows[0]!.pin_s },

@@ -70,8 +70,15 @@ export function likePattern(raw: string): { like: string } | { exact: string } {
  * rows match every criterion, where the intersection of the matching rows' virkning and the
  * asked window is not empty — one instant at which everything holds, not each at its own.
  */
-export function buildSearch(objekttype: string, q: SearchQuery, pinHere = false): { sql: string; params: unknown[] } {
+export function buildSearch(objekttype: string, q: SearchQuery, pinHere = false): BuiltSearch {
   const params: unknown[] = [];
+  // A wildcard pattern's plan depends on the pattern (the trigram index pays only for selective
+  // ones): such a statement is planned with its values every time, never prepared.
+  const wild = (pattern: string) => 'like' in likePattern(pattern);
+  const prepare = !(
+    (q.note !== undefined && wild(q.note)) ||
+    q.criteria.some((c) => (c.kind === 'attribute' || c.kind === 'notetekst') && wild(c.pattern))
+  );
   const p = (v: unknown) => {
     params.push(v);
     return `$${params.length}`;
@@ -136,23 +143,30 @@ export function buildSearch(objekttype: string, q: SearchQuery, pinHere = false)
 
   const search = `SELECT DISTINCT r.objekt_uuid AS uuid FROM oio_registrering r ${joins.join(' ')}
     WHERE ${where.join(' AND ')} ORDER BY r.objekt_uuid LIMIT ${p(q.limit)}`;
-  if (!pinHere) return { sql: search, params };
+  if (!pinHere) return { sql: search, params, prepare };
   // The statement's own clock and snapshot are the pin: what it reads is what that snapshot saw
   // at that time, so later pages pinned to them read on from the same state. One round trip, not two.
   const sql = `WITH pin AS MATERIALIZED (SELECT clock_timestamp() AS pr, pg_current_snapshot()::text AS ps)
     SELECT to_json(pin.pr)#>>'{}' AS pin_r, pin.ps AS pin_s, q.uuid FROM pin LEFT JOIN LATERAL (${search}) q ON true ORDER BY q.uuid`;
-  return { sql, params };
+  return { sql, params, prepare };
 }
 
 /** A search that pins its own registration time and snapshot (the first page of a paged search). */
 export function buildPinnedSearch(
   objekttype: string,
   q: Omit<SearchQuery, 'registreringstid' | 'snapshot'>,
-): { sql: string; params: unknown[] } {
+): BuiltSearch {
   return buildSearch(objekttype, { ...q, registreringstid: '' }, true);
 }
 
 function textMatch(column: string, pattern: string, p: (v: unknown) => string): string {
   const m = likePattern(pattern);
   return 'like' in m ? `lower(${column}) LIKE ${p(m.like)}` : `lower(${column}) = ${p(m.exact)}`;
+}
+
+/** A search statement, and whether it may run prepared (see `QueryOptions.prepare`). */
+export interface BuiltSearch {
+  readonly sql: string;
+  readonly params: unknown[];
+  readonly prepare: boolean;
 }

@@ -17,7 +17,24 @@ export interface AuthenticatorOptions {
   readonly agreementInForce: (agreement: string) => Promise<boolean>;
   /** How long an agreement's answer is reused, in ms: revocation takes effect within this. */
   readonly revocationCheckMs?: number;
+  /**
+   * How many verified tokens are remembered (0: none). A client sends the same token with every
+   * request for its lifetime; a token seen before, byte for byte and for the same audience, skips
+   * the signature and claim checks (its key must still be published), never the checks of time,
+   * certificate binding and agreement. Default 10,000.
+   */
+  readonly verifiedTokens?: number;
   readonly now?: () => number;
+}
+
+/** What a token's signature and claims established: the same for every request presenting it. */
+interface VerifiedToken {
+  readonly caller: Caller;
+  readonly kid: string;
+  /** The certificate thumbprint the token is bound to (`cnf.x5t#S256`), if any. */
+  readonly bound: unknown;
+  readonly exp: number;
+  readonly nbf: number | undefined;
 }
 
 export const DEFAULT_ALGORITHMS = ['ES256', 'PS256'] as const;
@@ -45,12 +62,15 @@ export class Authenticator {
   private readonly cacheMs: number;
   private keyCache: { at: number; byKid: Map<string, { jwk: PublicJwk; key: KeyObject }> } | undefined;
   private readonly agreements = new Map<string, { ok: boolean; until: number }>();
+  private readonly verified = new Map<string, VerifiedToken>();
+  private readonly verifiedMax: number;
 
   constructor(private readonly options: AuthenticatorOptions) {
     this.issuer = options.issuer;
     this.algorithms = options.algorithms ?? DEFAULT_ALGORITHMS;
     this.skew = options.clockSkewSeconds ?? 60;
     this.cacheMs = options.revocationCheckMs ?? 30_000;
+    this.verifiedMax = options.verifiedTokens ?? 10_000;
   }
 
   private now(): number {
@@ -80,6 +100,39 @@ export class Authenticator {
    * certificate the request presents, if any. Throws the specific AuthErrors code.
    */
   async verify(token: string, audience: string, certThumbprint?: string): Promise<Caller> {
+    const cacheKey = `${audience} ${token}`;
+    let checked = this.verified.get(cacheKey);
+    if (checked && !this.keys().has(checked.kid)) {
+      this.verified.delete(cacheKey);
+      checked = undefined;
+    }
+    if (checked) {
+      // What the signature proved still holds; the clock has moved since.
+      const now = this.now() / 1000;
+      if (checked.exp <= now - this.skew) {
+        this.verified.delete(cacheKey);
+        throw authError('TOKEN_EXPIRED');
+      }
+      if (checked.nbf !== undefined && checked.nbf > now + this.skew) throw authError('TOKEN_NOT_YET_VALID');
+    } else {
+      checked = await this.verifySigned(token, audience);
+      if (this.verifiedMax > 0) {
+        // Oldest first out: a Map iterates in insertion order.
+        if (this.verified.size >= this.verifiedMax) this.verified.delete(this.verified.keys().next().value!);
+        this.verified.set(cacheKey, checked);
+      }
+    }
+
+    if (checked.bound !== undefined) {
+      if (certThumbprint === undefined) throw authError('TOKEN_CERT_REQUIRED');
+      if (checked.bound !== certThumbprint) throw authError('TOKEN_CERT_MISMATCH');
+    }
+    if (!(await this.inForce(checked.caller.agreement))) throw authError('AGREEMENT_REVOKED');
+    return checked.caller;
+  }
+
+  /** The checks that depend on the token alone: header, signature, issuer, audience, type, times, claims. */
+  private async verifySigned(token: string, audience: string): Promise<VerifiedToken> {
     let header: ReturnType<typeof decodeProtectedHeader>;
     try {
       header = decodeProtectedHeader(token);
@@ -132,16 +185,8 @@ export class Authenticator {
       throw authError('TOKEN_CLAIMS_INVALID');
     }
 
-    const cnf = payload.cnf as { 'x5t#S256'?: unknown } | undefined;
-    const bound = cnf?.['x5t#S256'];
-    if (bound !== undefined) {
-      if (certThumbprint === undefined) throw authError('TOKEN_CERT_REQUIRED');
-      if (bound !== certThumbprint) throw authError('TOKEN_CERT_MISMATCH');
-    }
-
-    if (!(await this.inForce(agreement))) throw authError('AGREEMENT_REVOKED');
-
-    return {
+    const kid = header.kid as string;
+    const caller: Caller = {
       itSystem: payload.sub,
       clientId: payload.client_id,
       cvr: payload.cvr,
@@ -150,6 +195,13 @@ export class Authenticator {
       agreement,
       tokenId: payload.jti!,
       expiresAt: payload.exp! * 1000,
+    };
+    return {
+      caller,
+      kid,
+      bound: (payload.cnf as { 'x5t#S256'?: unknown } | undefined)?.['x5t#S256'],
+      exp: payload.exp!,
+      nbf: typeof payload.nbf === 'number' ? payload.nbf : undefined,
     };
   }
 

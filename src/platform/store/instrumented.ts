@@ -1,5 +1,5 @@
 import type { Histogram } from 'prom-client';
-import type { Queryable, QueryResult, Row, Store } from './store.ts';
+import type { Queryable, QueryOptions, QueryResult, Row, Store } from './store.ts';
 
 /** The statement's kind for a metric label: its first keyword (SELECT, INSERT, WITH …). */
 function kind(sql: string): string {
@@ -9,10 +9,10 @@ function kind(sql: string): string {
 
 function timed(inner: Queryable, backend: string, histogram: Histogram<'backend' | 'statement' | 'outcome'>): Queryable {
   return {
-    async query<R extends Row = Row>(sql: string, params?: readonly unknown[]): Promise<QueryResult<R>> {
+    async query<R extends Row = Row>(sql: string, params?: readonly unknown[], options?: QueryOptions): Promise<QueryResult<R>> {
       const end = histogram.startTimer({ backend, statement: kind(sql) });
       try {
-        const res = await inner.query<R>(sql, params);
+        const res = await inner.query<R>(sql, params, options);
         end({ outcome: 'ok' });
         return res;
       } catch (err) {

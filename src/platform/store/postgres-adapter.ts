@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { BACKEND_PROFILES, type Queryable, type QueryResult, type Row, type Store } from './store.ts';
+import { BACKEND_PROFILES, type Queryable, type QueryOptions, type QueryResult, type Row, type Store } from './store.ts';
 
 export interface PostgresOptions {
   url: string;
@@ -50,8 +50,8 @@ class PgQueryable implements Queryable {
     private readonly client: pg.Pool | pg.PoolClient,
     private readonly statements: StatementNames,
   ) {}
-  async query<R extends Row = Row>(sql: string, params: readonly unknown[] = []): Promise<QueryResult<R>> {
-    const name = params.length ? this.statements.nameFor(sql) : undefined;
+  async query<R extends Row = Row>(sql: string, params: readonly unknown[] = [], options?: QueryOptions): Promise<QueryResult<R>> {
+    const name = params.length && options?.prepare !== false ? this.statements.nameFor(sql) : undefined;
     const out = (await this.client.query<R>({ text: sql, values: params as unknown[], types, ...(name ? { name } : {}) })) as
       pg.QueryResult<R> | pg.QueryResult<R>[];
     // Without parameters pg uses the simple protocol, where a script of many statements

@@ -6,9 +6,19 @@ export interface QueryResult<R extends Row = Row> {
   rowCount: number;
 }
 
+/** How one statement is run. */
+export interface QueryOptions {
+  /**
+   * `false`: never run as a prepared statement, so it is planned with its actual values every time.
+   * For statements whose best plan depends on the values (a text search's pattern: a generic plan
+   * cannot use the trigram index for `LIKE $1`). Default: a statement seen a few times is prepared.
+   */
+  readonly prepare?: boolean;
+}
+
 /** What a query runs on: the store itself, or a transaction inside it. */
 export interface Queryable {
-  query<R extends Row = Row>(sql: string, params?: readonly unknown[]): Promise<QueryResult<R>>;
+  query<R extends Row = Row>(sql: string, params?: readonly unknown[], options?: QueryOptions): Promise<QueryResult<R>>;
 }
 
 /**

@@ -1,0 +1,44 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildSearch } from '../src/oio/store/search-sql.ts';
+import type { Store } from '../src/platform/store/store.ts';
+import { backends } from './support/backends.ts';
+
+describe('search statements', () => {
+  const search = (criteria: Parameters<typeof buildSearch>[1]['criteria']) =>
+    buildSearch('bruger', { registreringstid: '2026-01-01T00:00:00Z', virkning: { at: 0 }, criteria, limit: 10 } as never);
+
+  it('run prepared unless a wildcard pattern decides the plan', () => {
+    expect(search([{ kind: 'attribute', field: 'brugernavn', pattern: '%lar%' }]).prepare).toBe(false);
+    expect(search([{ kind: 'notetekst', pattern: 'flyt%' }]).prepare).toBe(false);
+    expect(search([{ kind: 'attribute', field: 'brugernavn', pattern: 'larpet1' }]).prepare).toBe(true);
+    expect(search([{ kind: 'relation', name: 'tilhoerer', uuid: '00000000-0000-4000-8000-000000000001' }]).prepare).toBe(true);
+  });
+});
+
+for (const backend of backends) {
+  describe(`statements on ${backend.name}`, () => {
+    let store: Store;
+    beforeAll(async () => {
+      store = await backend.open();
+    });
+    afterAll(async () => store?.close());
+
+    it('prepares a repeated statement, and never one asked not to be', async () => {
+      const prepared = await store.transaction(async (tx) => {
+        const answers: unknown[] = [];
+        for (let i = 0; i < 5; i++) {
+          answers.push((await tx.query<{ n: number }>('SELECT $1::int + 1 AS n', [i])).rows[0]!.n);
+          answers.push((await tx.query<{ n: number }>('SELECT $1::int + 2 AS n', [i], { prepare: false })).rows[0]!.n);
+        }
+        expect(answers).toEqual([1, 2, 2, 3, 3, 4, 4, 5, 5, 6]);
+        if (backend.name !== 'postgres') return undefined;
+        return (
+          await tx.query<{ statement: string }>(
+            "SELECT statement FROM pg_prepared_statements WHERE statement LIKE 'SELECT $1::int%' ORDER BY statement",
+          )
+        ).rows.map((r) => r.statement);
+      });
+      if (backend.name === 'postgres') expect(prepared).toEqual(['SELECT $1::int + 1 AS n']);
+    });
+  });
+}
