@@ -152,10 +152,7 @@ export function buildSearch(objekttype: string, q: SearchQuery, pinHere = false)
 }
 
 /** A search that pins its own registration time and snapshot (the first page of a paged search). */
-export function buildPinnedSearch(
-  objekttype: string,
-  q: Omit<SearchQuery, 'registreringstid' | 'snapshot'>,
-): BuiltSearch {
+export function buildPinnedSearch(objekttype: string, q: Omit<SearchQuery, 'registreringstid' | 'snapshot'>): BuiltSearch {
   return buildSearch(objekttype, { ...q, registreringstid: '' }, true);
 }
 
