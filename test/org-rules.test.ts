@@ -439,7 +439,10 @@ for (const backend of backends) {
         for (const s of secrets) {
           const like = `%${s.toLowerCase()}%`;
           expect(
-            await count('SELECT count(*) AS n FROM oio_registrering WHERE lower(indhold::text) LIKE $1 OR lower(note) LIKE $1', [like]),
+            await count(
+              'SELECT count(*) AS n FROM oio_registrering WHERE lower(indhold::text) LIKE $1 OR lower(indhold_tekst) LIKE $1 OR lower(note) LIKE $1',
+              [like],
+            ),
           ).toBe(0);
           expect(
             await count(

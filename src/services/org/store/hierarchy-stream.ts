@@ -108,12 +108,13 @@ interface Row {
  * The statement that scans the next `scan` current registrations of one type after a UUID, in
  * UUID order, and tells for each whether it is a member (with its registration when it is).
  *
- * The scan is a plain range of the (objekttype, objekt_uuid) index with a LIMIT, materialised
- * before the membership test, so every statement does bounded work whatever the planner thinks of
- * the membership test's selectivity (asked as one query, it may hash every member of the
- * organisation and sort them, on every page). The registration comes back as text, with a flag
- * telling whether all its values hold at the instant (`faelles_virkning`): then it is the answer
- * as stored, and nothing needs parsing.
+ * The scan is a plain range of the (objekttype, objekt_uuid) index with a LIMIT; the membership
+ * test is computed for each scanned row (a lateral subquery kept apart with OFFSET 0, so it runs
+ * once a row and never becomes a filter), so every statement does bounded work whatever the
+ * planner thinks of the test's selectivity (asked as one query, it may hash every member of the
+ * organisation and sort them, on every page). The registration comes back as text (the stored
+ * text of current registrations, `indhold_tekst`), with a flag telling whether all its values hold
+ * at the instant (`faelles_virkning`): then it is the answer as stored, and nothing needs parsing.
  */
 function scanSql(type: HierarchyType, pin: HierarchyPin, range: ScanRange, scan: number): { sql: string; params: unknown[] } {
   const params: unknown[] = [];
@@ -162,21 +163,15 @@ function scanSql(type: HierarchyType, pin: HierarchyPin, range: ScanRange, scan:
       ? `, CASE WHEN m.member THEN (SELECT c.tekst FROM oio_soegeindeks c WHERE c.registrering_id = r.id AND c.kind = 'a'
            AND c.felt = 'cpr_nummer' AND c.virkning @> ${T()} LIMIT 1) END AS cpr`
       : '';
-  const sql = `WITH r AS MATERIALIZED (
-      SELECT r.id, r.objekt_uuid, r.fra, r.til, r.til_xid, r.livscykluskode, r.brugerref, r.note, r.indhold, r.faelles_virkning
-      FROM oio_registrering r
-      WHERE r.objekttype = ${p(type)} ${bounds(range, p)} AND ${current('r')}
-      ORDER BY r.objekt_uuid
-      LIMIT ${p(scan)}
-    ),
-    m AS MATERIALIZED (SELECT r.id, (${membership.join(' OR ')}) AS member FROM r)
-    SELECT r.objekt_uuid::text AS uuid, m.member,
+  const sql = `SELECT r.objekt_uuid::text AS uuid, m.member,
       CASE WHEN m.member THEN coalesce(r.faelles_virkning @> ${T()}, false) END AS whole,
       CASE WHEN m.member THEN to_json(r.fra)#>>'{}' END AS fra, CASE WHEN m.member THEN ${til} END AS til,
       CASE WHEN m.member THEN r.livscykluskode END AS livscykluskode, CASE WHEN m.member THEN r.brugerref END AS brugerref,
-      CASE WHEN m.member THEN r.note END AS note, CASE WHEN m.member THEN r.indhold::text END AS indhold${cpr}
-    FROM r JOIN m ON m.id = r.id
-    ORDER BY r.objekt_uuid`;
+      CASE WHEN m.member THEN r.note END AS note, CASE WHEN m.member THEN coalesce(r.indhold_tekst, r.indhold::text) END AS indhold${cpr}
+    FROM oio_registrering r CROSS JOIN LATERAL (SELECT (${membership.join(' OR ')}) AS member OFFSET 0) m
+    WHERE r.objekttype = ${p(type)} ${bounds(range, p)} AND ${current('r')}
+    ORDER BY r.objekt_uuid
+    LIMIT ${p(scan)}`;
   return { sql, params };
 }
 
