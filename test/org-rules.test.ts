@@ -3,10 +3,11 @@ import type { FastifyInstance } from 'fastify';
 import { OIO_TYPES } from '../src/app.ts';
 import { registerOioRoutes } from '../src/oio/api/routes.ts';
 import { OioStore } from '../src/oio/store/oio-store.ts';
+import { contentFromWire } from '../src/oio/domain/wire.ts';
 import { AuditLog } from '../src/platform/audit.ts';
 import { buildHttp } from '../src/platform/http/server.ts';
 import { createMetrics } from '../src/platform/metrics.ts';
-import type { Queryable, Row, Store } from '../src/platform/store/store.ts';
+import type { Queryable, QueryOptions, Row, Store } from '../src/platform/store/store.ts';
 import { orgTypes } from '../src/services/org/index.ts';
 import { registerAnonymiserRoutes, registerPersonReadAudit } from '../src/services/org/api/anonymiser-routes.ts';
 import { isSyntheticCpr, isValidCpr, parseCpr } from '../src/services/org/domain/cpr.ts';
@@ -67,6 +68,7 @@ interface Harness {
   readonly app: FastifyInstance;
   readonly store: Store;
   readonly audit: AuditLog;
+  readonly oio: OioStore;
   /** Statements run so far (on the store and inside transactions). */
   readonly statements: { n: number };
   close(): Promise<void>;
@@ -75,9 +77,9 @@ interface Harness {
 /** Counts every statement, so a test can tell how many round trips a write takes. */
 function counting(store: Store, statements: { n: number }): Store {
   const count = (q: Queryable): Queryable => ({
-    query<R extends Row = Row>(sql: string, params?: readonly unknown[]) {
+    query<R extends Row = Row>(sql: string, params?: readonly unknown[], options?: QueryOptions) {
       statements.n++;
-      return q.query<R>(sql, params);
+      return q.query<R>(sql, params, options);
     },
   });
   return {
@@ -122,6 +124,7 @@ async function start(backend: TestBackend): Promise<Harness> {
     app,
     store: raw,
     audit,
+    oio,
     statements,
     async close() {
       await app.close();
@@ -345,6 +348,28 @@ for (const backend of backends) {
           { relationer: parents({ uuid: a, from: '2029-01-01' }) },
           'UNIT_CYCLE',
         );
+      });
+
+      it('checks a new unit for cycles only when a stored unit already names it as parent', async () => {
+        // A unit under a parent that does not exist yet (LoRa allows dangling references)…
+        const named = '5d1c0000-0000-4000-8000-00000000c1c1';
+        const child = await create('organisationenhed', unit('barn-af-ukendt', parents({ uuid: named })));
+        // …so creating that parent under its own child closes a cycle, and is refused.
+        const decl = OIO_TYPES.find((d) => d.name === 'organisationenhed')!;
+        const [regs, objs] = [await registrations(), await objects()];
+        await expect(
+          h.oio.opret('organisationenhed', contentFromWire(decl, unit('ukendt', parents({ uuid: child }))), {}, named),
+        ).rejects.toMatchObject({
+          code: 'UNIT_CYCLE',
+        });
+        expect([await registrations(), await objects()]).toEqual([regs, objs]);
+        // A new unit nobody names is written without the tree's lock: two at once under one parent.
+        const results = await Promise.all(
+          ['ny-1', 'ny-2'].map((n) =>
+            app.inject({ method: 'POST', url: '/organisation/organisationenhed', payload: unit(n, parents({ uuid: child })) }),
+          ),
+        );
+        expect(results.map((r) => r.statusCode)).toEqual([201, 201]);
       });
 
       it('lets only one of two concurrent writes that together close a cycle through', async () => {

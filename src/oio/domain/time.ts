@@ -29,6 +29,9 @@ function danishOffset(ms: number): number {
   return local - Math.floor(ms / 1000) * 1000;
 }
 
+/** Danish midnight of the dates parsed so far (the offset costs an Intl lookup; data repeats its dates). */
+const midnights = new Map<string, number>();
+
 function validDate(y: number, m: number, d: number): boolean {
   const t = new Date(Date.UTC(y, m - 1, d));
   return t.getUTCFullYear() === y && t.getUTCMonth() === m - 1 && t.getUTCDate() === d;
@@ -44,12 +47,17 @@ export function parseInstant(raw: string, what = 'instant'): number {
   if (s === '-infinity') return -Infinity;
   const d = DATE_ONLY.exec(s);
   if (d) {
+    const known = midnights.get(s);
+    if (known !== undefined) return known;
     const [y, m, day] = [Number(d[1]), Number(d[2]), Number(d[3])];
     if (!validDate(y, m, day)) throw oioError('INVALID_TIMESTAMP', `${what}: "${raw}" is not a calendar date`);
     const utcMidnight = Date.UTC(y, m - 1, day);
     // The offset at local midnight: guess with the offset at UTC midnight, then correct once.
     const guess = utcMidnight - danishOffset(utcMidnight);
-    return utcMidnight - danishOffset(guess);
+    const midnight = utcMidnight - danishOffset(guess);
+    if (midnights.size >= 10_000) midnights.clear();
+    midnights.set(s, midnight);
+    return midnight;
   }
   const t = ISO_WITH_OFFSET.exec(s);
   if (!t || !validDate(Number(t[1]), Number(t[2]), Number(t[3])) || Number(t[4]) > 23 || Number(t[5]) > 59 || Number(t[6] ?? 0) > 59) {

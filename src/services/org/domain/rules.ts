@@ -192,7 +192,7 @@ function parentsKey(parents: readonly { uuid: string; virkning: Virkning }[]): s
     .join('|');
 }
 
-const noUnitCycleEach = async ({ uuid, content, previous, tx }: Parameters<ContentRule>[0]) => {
+const noUnitCycleEach = async ({ uuid, action, content, previous, tx }: Parameters<ContentRule>[0]) => {
   const self = uuid.toLowerCase();
   const parents = parentsOf(content);
   // A write that keeps the unit's parents as they were (a rename, a new address) cannot make a
@@ -207,10 +207,24 @@ const noUnitCycleEach = async ({ uuid, content, previous, tx }: Parameters<Conte
       to: formatInstant(own.virkning.to),
     });
   }
+  // A new unit closes a cycle only if some unit already names it as parent. Its UUID is new (the
+  // server makes it), so no other write can name it before this one commits; when no stored unit
+  // names it either, its parents cannot lead back to it: no lock, no walk, and new units are
+  // written side by side instead of one at a time.
+  if (action === 'opret' && !(await namedAsParent(tx, self))) return;
   await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [UNIT_TREE_LOCK]);
   const cycle = await findUnitCycle(tx, self, parents);
   if (cycle) throw cycleError(cycle);
 };
+
+/** Whether any registration names the unit as `overordnet` (at any time, in any registration). */
+async function namedAsParent(tx: Queryable, unit: string): Promise<boolean> {
+  const { rows } = await tx.query<{ named: boolean }>(
+    `SELECT EXISTS (SELECT 1 FROM oio_soegeindeks WHERE maal_uuid = $1::uuid AND kind = 'r' AND felt = 'overordnet') AS named`,
+    [unit],
+  );
+  return rows[0]!.named;
+}
 
 const noUnitCycle: ContentRule = Object.assign(noUnitCycleEach, {
   async batch({ items, tx }: { items: readonly { uuid: string; content: Content }[]; tx: Queryable }) {
