@@ -370,6 +370,26 @@ for (const backend of backends) {
         expect(listedUnits).toEqual([]);
       });
 
+      it('sees a change of owner at once after a write through this instance (reads reuse owners for a few seconds)', async () => {
+        const ours = (await app.inject({ method: 'POST', url: '/organisation/organisation', payload: organisationBody('ejer') })).json()
+          .uuid as string;
+        // An organisation with no CVR: its data is not limited to a municipality.
+        const neutral = await t.platform.oio.opret('organisation', {
+          attributter: { organisationegenskaber: [{ fields: { brugervendtnoegle: 'uden-cvr' }, virkning: { from: 0, to: Infinity } }] },
+          tilstande: {},
+          relationer: {},
+        });
+        const created = await app.inject({ method: 'POST', url: '/organisation/organisationenhed', payload: unitBody(ours) });
+        expect(created.statusCode, created.body).toBe(201);
+        const url = `/organisation/organisationenhed/${created.json().uuid}`;
+        const kobenhavn = await mint({ cvr: KOBENHAVN });
+        expect((await app.inject({ method: 'GET', url })).statusCode).toBe(200);
+        expectCode(await call(kobenhavn, url), 403, 'MUNICIPALITY_NOT_ALLOWED');
+        const moved = await app.inject({ method: 'PUT', url, payload: unitBody(neutral) });
+        expect(moved.statusCode, moved.body).toBe(200);
+        expect((await call(kobenhavn, url)).statusCode).toBe(200);
+      });
+
       it('refuses organisation units outside the token’s units', async () => {
         const org = (await app.inject({ method: 'POST', url: '/organisation/organisation', payload: organisationBody('enheder') })).json()
           .uuid as string;

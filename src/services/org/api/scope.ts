@@ -77,9 +77,44 @@ SELECT (SELECT count(*) FROM r) > 0 AS found,
    CROSS JOIN jsonb_array_elements(coalesce(o.indhold->'relationer'->'virksomhed', '[]')) AS c(v)
    WHERE c.v->>'urn' ~* '^urn:oio:cvr-nr:[0-9]{8}$') AS cvrs`;
 
-async function ownerCvrs(db: Queryable, type: string, uuid: string): Promise<{ found: boolean; cvrs: string[] }> {
+interface Owned {
+  readonly found: boolean;
+  readonly cvrs: readonly string[];
+}
+
+async function ownerCvrs(db: Queryable, type: string, uuid: string): Promise<Owned> {
   const { rows } = await db.query<{ found: boolean; cvrs: (string | null)[] }>(OWNER_CVRS_SQL, [uuid, type]);
   return { found: rows[0]!.found, cvrs: rows[0]!.cvrs.filter((c): c is string => c !== null) };
+}
+
+/** How long a read reuses the owners of an object, in ms (writes always ask the database). */
+const OWNERS_REUSED_MS = 5_000;
+const OWNERS_KEPT = 50_000;
+
+/**
+ * The owners of objects as reads last found them, for {@link OWNERS_REUSED_MS}: who owns an object
+ * changes only when its `tilhoerer` or its organisation's CVR does, and a read would otherwise ask
+ * for it before every answer. A write through this process forgets the object it wrote (all of
+ * them when it writes an organisation); a write through another instance is seen within the time.
+ */
+class OwnerCache {
+  private readonly entries = new Map<string, { until: number; owned: Owned }>();
+
+  get(type: string, uuid: string, now: number): Owned | undefined {
+    const entry = this.entries.get(`${type} ${uuid}`);
+    return entry && entry.until > now ? entry.owned : undefined;
+  }
+
+  set(type: string, uuid: string, owned: Owned, now: number): void {
+    if (this.entries.size >= OWNERS_KEPT) this.entries.clear();
+    this.entries.set(`${type} ${uuid}`, { until: now + OWNERS_REUSED_MS, owned });
+  }
+
+  /** After a write of `uuid` (none: a new object, which changes no one's owners). */
+  forget(type: string, uuid: string | undefined): void {
+    if (type === 'organisation') this.entries.clear();
+    else if (uuid !== undefined) this.entries.delete(`${type} ${uuid}`);
+  }
 }
 
 /**
@@ -108,22 +143,36 @@ export function registerOrgScope(app: FastifyInstance, oio: OioStore, store: Que
     if (foreign.length) throw authError('MUNICIPALITY_NOT_ALLOWED', undefined, { cvr: [...new Set(foreign)] });
   };
 
+  const cache = new OwnerCache();
+  // After a write (whatever its outcome) the object's owners are asked again.
+  app.addHook('onResponse', async (req: FastifyRequest) => {
+    if (req.method === 'GET' || req.method === 'HEAD') return;
+    const m = ROUTE.exec(req.routeOptions.url ?? '');
+    if (m && types.has(m[1]!)) cache.forget(m[1]!, (req.params as { uuid?: string }).uuid?.toLowerCase());
+  });
+
   app.addHook('preHandler', async (req: FastifyRequest) => {
     const caller = req.caller;
     const m = caller ? ROUTE.exec(req.routeOptions.url ?? '') : null;
     if (!caller || !m || !types.has(m[1]!)) return;
     const type = m[1]!;
     const uuid = (req.params as { uuid?: string }).uuid?.toLowerCase();
-    const cache = new Map<string, string[]>();
+    const orgCvrs = new Map<string, string[]>();
     if (type === 'organisationenhed' && uuid && !unitAllowed(caller.restrictions, uuid))
       throw authError('DATA_OUTSIDE_RESTRICTION', 'The organisation unit is outside the token’s units', { uuid });
     if (uuid) {
-      const owned = await ownerCvrs(store, type, uuid);
+      const reading = req.method === 'GET';
+      const now = Date.now();
+      let owned = reading ? cache.get(type, uuid, now) : undefined;
+      if (!owned) {
+        owned = await ownerCvrs(store, type, uuid);
+        if (reading) cache.set(type, uuid, owned, now);
+      }
       if (owned.found) check(caller, owned.cvrs);
     }
     if (req.method === 'POST' || req.method === 'PUT' || req.method === 'PATCH') {
       const body = req.body as WireRelations | undefined;
-      if (body?.relationer) check(caller, await owners(type, body.relationer, cache));
+      if (body?.relationer) check(caller, await owners(type, body.relationer, orgCvrs));
       if (type === 'organisationenhed' && req.method === 'POST' && caller.restrictions.organisationenheder.length)
         throw authError('DATA_OUTSIDE_RESTRICTION', 'A token restricted to units cannot create new ones');
     }
