@@ -371,6 +371,9 @@ for (const backend of backends) {
       });
 
       it('sees a change of owner at once after a write through this instance (reads reuse owners for a few seconds)', async () => {
+        const searchUnits = async () =>
+          (await app.inject({ method: 'GET', url: '/organisation/organisationenhed?bvn=%25' })).json().results[0] as string[];
+        await searchUnits(); // the caller's organisations, as the search found them
         const ours = (await app.inject({ method: 'POST', url: '/organisation/organisation', payload: organisationBody('ejer') })).json()
           .uuid as string;
         // An organisation with no CVR: its data is not limited to a municipality.
@@ -382,6 +385,8 @@ for (const backend of backends) {
         const created = await app.inject({ method: 'POST', url: '/organisation/organisationenhed', payload: unitBody(ours) });
         expect(created.statusCode, created.body).toBe(201);
         const url = `/organisation/organisationenhed/${created.json().uuid}`;
+        // The new organisation is among the caller's at once: its unit is found.
+        expect(await searchUnits()).toContain(created.json().uuid);
         const kobenhavn = await mint({ cvr: KOBENHAVN });
         expect((await app.inject({ method: 'GET', url })).statusCode).toBe(200);
         expectCode(await call(kobenhavn, url), 403, 'MUNICIPALITY_NOT_ALLOWED');

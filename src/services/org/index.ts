@@ -8,7 +8,7 @@ import type { ProtectedService } from '../../platform/auth/http.ts';
 import { registerAnonymiserRoutes, registerPersonReadAudit } from './api/anonymiser-routes.ts';
 import { registerOrgReadRoutes } from './api/read-routes.ts';
 import { registerOrgImportRoutes } from './api/import-routes.ts';
-import { orgSearchScope, registerOrgScope } from './api/scope.ts';
+import { OwnerCache, orgSearchScope, registerOrgScope } from './api/scope.ts';
 import { organisation } from './types/organisation.ts';
 import { adresse, bruger, interessefaellesskab, itsystem, organisationenhed, organisationfunktion, person } from './types/units.ts';
 
@@ -44,11 +44,13 @@ export function orgModule(deps: { oio: OioStore; audit: AuditLog; store: Store }
     register(app: FastifyInstance) {
       // On the root instance, so it sees the person routes: every read about a person is audited.
       registerPersonReadAudit(app, deps.audit, deps.store);
-      registerOrgScope(app, deps.oio, deps.store, new Set(orgTypes.map((t) => t.name)));
+      // What reads found about owners, shared by the checks of one object and the searches.
+      const owners = new OwnerCache();
+      registerOrgScope(app, deps.oio, deps.store, new Set(orgTypes.map((t) => t.name)), owners);
       registerAnonymiserRoutes(app, { oio: deps.oio, audit: deps.audit });
       registerOrgReadRoutes(app, { oio: deps.oio, store: deps.store, audit: deps.audit });
       registerOrgImportRoutes(app, { oio: deps.oio });
-      for (const decl of orgTypes) registerOioRoutes(app, deps.oio, decl, orgSearchScope(deps.oio, decl));
+      for (const decl of orgTypes) registerOioRoutes(app, deps.oio, decl, orgSearchScope(deps.oio, decl, owners));
     },
   };
 }

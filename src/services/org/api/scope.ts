@@ -87,33 +87,52 @@ async function ownerCvrs(db: Queryable, type: string, uuid: string): Promise<Own
   return { found: rows[0]!.found, cvrs: rows[0]!.cvrs.filter((c): c is string => c !== null) };
 }
 
-/** How long a read reuses the owners of an object, in ms (writes always ask the database). */
+/** How long a read reuses what it found about owners, in ms (writes always ask the database). */
 const OWNERS_REUSED_MS = 5_000;
 const OWNERS_KEPT = 50_000;
 
 /**
- * The owners of objects as reads last found them, for {@link OWNERS_REUSED_MS}: who owns an object
- * changes only when its `tilhoerer` or its organisation's CVR does, and a read would otherwise ask
- * for it before every answer. A write through this process forgets the object it wrote (all of
- * them when it writes an organisation); a write through another instance is seen within the time.
+ * What reads last found about owners, for {@link OWNERS_REUSED_MS}: the owners (CVRs) of objects,
+ * and the organisations of a CVR. They change only when an object's `tilhoerer` or an
+ * organisation's CVR does, and every read and search would otherwise ask for them first. A write
+ * through this process forgets the object it wrote (everything when it writes an organisation); a
+ * write through another instance is seen within the time.
  */
-class OwnerCache {
-  private readonly entries = new Map<string, { until: number; owned: Owned }>();
+export class OwnerCache {
+  private readonly owners = new Map<string, { until: number; owned: Owned }>();
+  private readonly organisations = new Map<string, { until: number; uuids: readonly string[] }>();
 
-  get(type: string, uuid: string, now: number): Owned | undefined {
-    const entry = this.entries.get(`${type} ${uuid}`);
-    return entry && entry.until > now ? entry.owned : undefined;
+  constructor(private readonly now: () => number = Date.now) {}
+
+  /** The owners of an object, as a read found them lately, or asked now. */
+  async ownersOf(type: string, uuid: string, ask: () => Promise<Owned>): Promise<Owned> {
+    const key = `${type} ${uuid}`;
+    const now = this.now();
+    const entry = this.owners.get(key);
+    if (entry && entry.until > now) return entry.owned;
+    const owned = await ask();
+    if (this.owners.size >= OWNERS_KEPT) this.owners.clear();
+    this.owners.set(key, { until: now + OWNERS_REUSED_MS, owned });
+    return owned;
   }
 
-  set(type: string, uuid: string, owned: Owned, now: number): void {
-    if (this.entries.size >= OWNERS_KEPT) this.entries.clear();
-    this.entries.set(`${type} ${uuid}`, { until: now + OWNERS_REUSED_MS, owned });
+  /** The organisations of a CVR, as a search found them lately, or asked now. */
+  async organisationsOf(cvr: string, ask: () => Promise<readonly string[]>): Promise<readonly string[]> {
+    const now = this.now();
+    const entry = this.organisations.get(cvr);
+    if (entry && entry.until > now) return entry.uuids;
+    const uuids = await ask();
+    if (this.organisations.size >= OWNERS_KEPT) this.organisations.clear();
+    this.organisations.set(cvr, { until: now + OWNERS_REUSED_MS, uuids });
+    return uuids;
   }
 
   /** After a write of `uuid` (none: a new object, which changes no one's owners). */
   forget(type: string, uuid: string | undefined): void {
-    if (type === 'organisation') this.entries.clear();
-    else if (uuid !== undefined) this.entries.delete(`${type} ${uuid}`);
+    if (type === 'organisation') {
+      this.owners.clear();
+      this.organisations.clear();
+    } else if (uuid !== undefined) this.owners.delete(`${type} ${uuid}`);
   }
 }
 
@@ -127,7 +146,13 @@ class OwnerCache {
  * restrictions apply to reads and writes of those units. Searches and lists: see
  * {@link orgSearchScope}.
  */
-export function registerOrgScope(app: FastifyInstance, oio: OioStore, store: Queryable, types: ReadonlySet<string>): void {
+export function registerOrgScope(
+  app: FastifyInstance,
+  oio: OioStore,
+  store: Queryable,
+  types: ReadonlySet<string>,
+  cache: OwnerCache = new OwnerCache(),
+): void {
   const { organisationCvrs } = ownership(oio);
   const owners = async (
     type: string,
@@ -143,7 +168,6 @@ export function registerOrgScope(app: FastifyInstance, oio: OioStore, store: Que
     if (foreign.length) throw authError('MUNICIPALITY_NOT_ALLOWED', undefined, { cvr: [...new Set(foreign)] });
   };
 
-  const cache = new OwnerCache();
   // After a write (whatever its outcome) the object's owners are asked again.
   app.addHook('onResponse', async (req: FastifyRequest) => {
     if (req.method === 'GET' || req.method === 'HEAD') return;
@@ -161,13 +185,8 @@ export function registerOrgScope(app: FastifyInstance, oio: OioStore, store: Que
     if (type === 'organisationenhed' && uuid && !unitAllowed(caller.restrictions, uuid))
       throw authError('DATA_OUTSIDE_RESTRICTION', 'The organisation unit is outside the token’s units', { uuid });
     if (uuid) {
-      const reading = req.method === 'GET';
-      const now = Date.now();
-      let owned = reading ? cache.get(type, uuid, now) : undefined;
-      if (!owned) {
-        owned = await ownerCvrs(store, type, uuid);
-        if (reading) cache.set(type, uuid, owned, now);
-      }
+      const ask = () => ownerCvrs(store, type, uuid);
+      const owned = req.method === 'GET' ? await cache.ownersOf(type, uuid, ask) : await ask();
       if (owned.found) check(caller, owned.cvrs);
     }
     if (req.method === 'POST' || req.method === 'PUT' || req.method === 'PATCH') {
@@ -185,23 +204,25 @@ export function registerOrgScope(app: FastifyInstance, oio: OioStore, store: Que
  * to one of the caller's organisations (at the same effective instant as the other criteria).
  * Types with neither (person, adresse) are not limited.
  */
-export function orgSearchScope(oio: OioStore, decl: ObjectTypeDecl): SearchScope | undefined {
+export function orgSearchScope(oio: OioStore, decl: ObjectTypeDecl, cache: OwnerCache = new OwnerCache()): SearchScope | undefined {
   const byCvr = decl.name === 'organisation';
   if (!byCvr && !decl.relations.some((r) => r.name === 'tilhoerer')) return undefined;
   const { cvrsOf, current } = ownership(oio);
-  const organisationsOf = async (cvr: string) =>
-    oio.soeg('organisation', {
-      criteria: [{ kind: 'relation', name: 'virksomhed', urn: `urn:oio:cvr-nr:${cvr}` }],
-      virkning: { from: -Infinity, to: Infinity },
-      registreringstid: await oio.now(),
-      limit: 10_000,
-    });
+  const organisationsOf = (cvr: string) =>
+    cache.organisationsOf(cvr, async () =>
+      oio.soeg('organisation', {
+        criteria: [{ kind: 'relation', name: 'virksomhed', urn: `urn:oio:cvr-nr:${cvr}` }],
+        virkning: { from: -Infinity, to: Infinity },
+        registreringstid: await oio.now(),
+        limit: 10_000,
+      }),
+    );
   return {
     async criteria(req) {
       const caller = req.caller;
       if (!caller) return undefined;
       if (byCvr) return [{ kind: 'relation', name: 'virksomhed', urn: `urn:oio:cvr-nr:${caller.cvr}` }];
-      return [{ kind: 'relation', name: 'tilhoerer', anyUuid: await organisationsOf(caller.cvr) }];
+      return [{ kind: 'relation', name: 'tilhoerer', anyUuid: [...(await organisationsOf(caller.cvr))] }];
     },
     async visible(req, uuids) {
       const caller = req.caller;
