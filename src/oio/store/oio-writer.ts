@@ -110,8 +110,12 @@ export class OioWriter {
         throw about(err, item);
       }
     }
-    for (let i = 0; i < items.length; i += BULK_CHUNK) {
-      const chunk = items.slice(i, i + BULK_CHUNK);
+    // Written in UUID order: the table then holds a bulk-imported type in the order of its
+    // (objekttype, objekt_uuid) index, so reads that walk a type in UUID order (the organisation
+    // hierarchy, paged lists) read each table page once instead of once per row.
+    const ordered = [...items].sort((a, b) => (a.uuid < b.uuid ? -1 : a.uuid > b.uuid ? 1 : 0));
+    for (let i = 0; i < ordered.length; i += BULK_CHUNK) {
+      const chunk = ordered.slice(i, i + BULK_CHUNK);
       await this.importChunk(decl, chunk, ctx, about);
       opts.onWritten?.(chunk.length);
     }
