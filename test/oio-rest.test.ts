@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { backends } from './support/backends.ts';
 import { organisationBody, startPlatform, type TestPlatform } from './support/platform.ts';
+import { contentFromWire } from '../src/oio/domain/wire.ts';
 
 const BASE = '/organisation/organisation';
 
@@ -267,6 +268,38 @@ for (const backend of backends) {
         });
         expect(res.statusCode).toBe(400);
         expect(res.json().error.code).toBe('RELATION_TARGET_TYPE_NOT_ALLOWED');
+      });
+
+      it('a create on its own (a type without rules) stores nothing when refused', async () => {
+        const objects = async () => Number((await t.store.query<{ n: string }>('SELECT count(*) AS n FROM oio_objekt')).rows[0]!.n);
+        const events = async () => Number((await t.store.query<{ n: string }>('SELECT count(*) AS n FROM outbox')).rows[0]!.n);
+        const counts = async () => [await objects(), await registrations(), await events()];
+        const org = await create('rest-alone');
+        const before = await counts();
+        const unit = t.platform.oio.decl('organisationfunktion');
+        const funktion = (relationer: Record<string, unknown>) =>
+          contentFromWire(unit, {
+            attributter: { organisationfunktionegenskaber: [{ brugervendtnoegle: 'f', virkning: { from: '2020-01-01', to: 'infinity' } }] },
+            relationer,
+          } as never);
+        const at = { from: '2020-01-01', to: 'infinity' };
+        // A relation target of a type the relation does not allow: RELATION_TARGET_TYPE_NOT_ALLOWED.
+        await expect(
+          t.platform.oio.opret('organisationfunktion', funktion({ tilknyttedeenheder: [{ uuid: org, virkning: at }] })),
+        ).rejects.toMatchObject({ code: 'RELATION_TARGET_TYPE_NOT_ALLOWED' });
+        // Naming itself where its own type is not allowed, under a UUID the caller chose.
+        const self = '5d1c0000-0000-4000-8000-00000000a10e';
+        await expect(
+          t.platform.oio.opret('organisationfunktion', funktion({ tilknyttedeenheder: [{ uuid: self, virkning: at }] }), {}, self),
+        ).rejects.toMatchObject({ code: 'RELATION_TARGET_TYPE_NOT_ALLOWED' });
+        // A UUID that is taken: OBJECT_TYPE_MISMATCH, the object as it was.
+        await expect(t.platform.oio.opret('organisationfunktion', funktion({}), {}, org)).rejects.toMatchObject({
+          code: 'OBJECT_TYPE_MISMATCH',
+        });
+        expect(await counts()).toEqual(before);
+        // And a good one: the object, its registration and its outbox event.
+        await t.platform.oio.opret('organisationfunktion', funktion({ tilknyttedeorganisationer: [{ uuid: org, virkning: at }] }));
+        expect(await counts()).toEqual(before.map((n) => n + 1));
       });
     });
 

@@ -3,7 +3,7 @@ import type { Store } from '../../platform/store/store.ts';
 import { oioError } from '../errors.ts';
 import { filterStored, type VirkningSelection, type WireObject } from '../domain/wire.ts';
 import type { Content, Livscykluskode, ObjectTypeDecl, OioObject } from '../model.ts';
-import { OioWriter, type ContentRules, type WriteContext } from './oio-writer.ts';
+import { createAlone, OioWriter, type ContentRules, type WriteContext } from './oio-writer.ts';
 import { fetchRegistrations, listObjects, type RegistrationSelection } from './read-sql.ts';
 import { buildPinnedSearch, buildSearch, type SearchQuery } from './search-sql.ts';
 
@@ -55,8 +55,13 @@ export class OioStore {
   }
 
   /** Creates an object (Opstaaet). Returns its UUID. */
-  opret(type: string, content: Content, ctx: WriteContext = {}, uuid: string = randomUUID()): Promise<string> {
-    return this.inTransaction((w) => w.opret(type, content, ctx, uuid));
+  async opret(type: string, content: Content, ctx: WriteContext = {}, uuid: string = randomUUID()): Promise<string> {
+    // A type without rules is created by one statement on its own; the others in a transaction,
+    // where their rules can look at the store before the write.
+    if (this.rules[type]?.length) return this.inTransaction((w) => w.opret(type, content, ctx, uuid));
+    await createAlone(this.store, this.decl(type), uuid, content, ctx);
+    this.afterCommit();
+    return uuid;
   }
 
   /** Creates an object with the given UUID, or overwrites it in full (Importeret, or Rettet when active). */

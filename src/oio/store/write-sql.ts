@@ -110,8 +110,27 @@ export function targetChecks(decl: ObjectTypeDecl, content: Content): { uuid: st
 // One round trip for the whole write: close the current registration, open the new one, write
 // its search index rows and its outbox event (the same row recordEvents writes), and report
 // relation targets of a type the relation does not allow (the caller then aborts the transaction).
+// With $17 true it is a whole create on its own (no transaction around it): it also claims the
+// UUID, and writes nothing at all when a relation target has a type it may not have or the UUID
+// is taken (`claimed` 0).
 export const WRITE_SQL = `
-WITH t AS (SELECT greatest(clock_timestamp(), $3::timestamptz + interval '1 microsecond') AS tid),
+WITH bad AS (
+  SELECT x.rel, x.uuid::text AS uuid, o.objekttype, x.allowed
+  FROM jsonb_to_recordset($14::jsonb) AS x(uuid uuid, rel text, allowed text[])
+  JOIN oio_objekt o ON o.uuid = x.uuid
+  WHERE NOT (o.objekttype = ANY (x.allowed))
+  UNION ALL -- the object itself, when it names itself and its UUID is claimed here
+  SELECT x.rel, x.uuid::text, $2, x.allowed FROM jsonb_to_recordset($14::jsonb) AS x(uuid uuid, rel text, allowed text[])
+  WHERE $17::boolean AND x.uuid = $1::uuid AND NOT ($2 = ANY (x.allowed))
+),
+claim AS (
+  INSERT INTO oio_objekt (uuid, objekttype) SELECT $1::uuid, $2 WHERE $17::boolean AND NOT EXISTS (SELECT 1 FROM bad)
+  ON CONFLICT (uuid) DO NOTHING RETURNING uuid
+),
+t AS (
+  SELECT greatest(clock_timestamp(), $3::timestamptz + interval '1 microsecond') AS tid
+  WHERE NOT $17::boolean OR EXISTS (SELECT 1 FROM claim)
+),
 closed AS (
   UPDATE oio_registrering SET til = (SELECT tid FROM t), til_xid = pg_current_xact_id() WHERE id = $4::bigint RETURNING id
 ),
@@ -128,17 +147,10 @@ idx AS (
     AS x(kind text, felt text, tekst text, tekst_foldet text, maal_uuid uuid, maal_type text, notetekst text, vfra text, vtil text)
 ),
 event AS (
-  INSERT INTO outbox (topic, action, object_uuid, responsible, payload) VALUES ($10, $11, $1::uuid, $12, $13::jsonb)
-),
-bad AS (
-  SELECT x.rel, x.uuid::text AS uuid, o.objekttype, x.allowed
-  FROM jsonb_to_recordset($14::jsonb) AS x(uuid uuid, rel text, allowed text[])
-  JOIN oio_objekt o ON o.uuid = x.uuid
-  WHERE NOT (o.objekttype = ANY (x.allowed))
+  INSERT INTO outbox (topic, action, object_uuid, responsible, payload) SELECT $10, $11, $1::uuid, $12, $13::jsonb FROM reg
 )
-SELECT to_json(reg.fra)#>>'{}' AS fra, (SELECT count(*) FROM closed) AS closed,
-       (SELECT json_agg(bad) FROM bad) AS bad
-FROM reg`;
+SELECT (SELECT count(*) FROM claim)::int AS claimed, (SELECT count(*) FROM closed) AS closed,
+       (SELECT json_agg(bad) FROM bad) AS bad`;
 
 /**
  * The bulk form of WRITE_SQL, for objects whose UUIDs the transaction has just claimed (so none

@@ -99,32 +99,29 @@ const OWNERS_KEPT = 50_000;
  * write through another instance is seen within the time.
  */
 export class OwnerCache {
-  private readonly owners = new Map<string, { until: number; owned: Owned }>();
-  private readonly organisations = new Map<string, { until: number; uuids: readonly string[] }>();
+  private readonly owners = new Map<string, { until: number; value: Owned }>();
+  private readonly organisations = new Map<string, { until: number; value: readonly string[] }>();
 
   constructor(private readonly now: () => number = Date.now) {}
 
   /** The owners of an object, as a read found them lately, or asked now. */
-  async ownersOf(type: string, uuid: string, ask: () => Promise<Owned>): Promise<Owned> {
-    const key = `${type} ${uuid}`;
-    const now = this.now();
-    const entry = this.owners.get(key);
-    if (entry && entry.until > now) return entry.owned;
-    const owned = await ask();
-    if (this.owners.size >= OWNERS_KEPT) this.owners.clear();
-    this.owners.set(key, { until: now + OWNERS_REUSED_MS, owned });
-    return owned;
+  ownersOf(type: string, uuid: string, ask: () => Promise<Owned>): Promise<Owned> {
+    return this.reuse(this.owners, `${type} ${uuid}`, ask);
   }
 
   /** The organisations of a CVR, as a search found them lately, or asked now. */
-  async organisationsOf(cvr: string, ask: () => Promise<readonly string[]>): Promise<readonly string[]> {
+  organisationsOf(cvr: string, ask: () => Promise<readonly string[]>): Promise<readonly string[]> {
+    return this.reuse(this.organisations, cvr, ask);
+  }
+
+  private async reuse<T>(entries: Map<string, { until: number; value: T }>, key: string, ask: () => Promise<T>): Promise<T> {
     const now = this.now();
-    const entry = this.organisations.get(cvr);
-    if (entry && entry.until > now) return entry.uuids;
-    const uuids = await ask();
-    if (this.organisations.size >= OWNERS_KEPT) this.organisations.clear();
-    this.organisations.set(cvr, { until: now + OWNERS_REUSED_MS, uuids });
-    return uuids;
+    const entry = entries.get(key);
+    if (entry && entry.until > now) return entry.value;
+    const value = await ask();
+    if (entries.size >= OWNERS_KEPT) entries.clear();
+    entries.set(key, { until: now + OWNERS_REUSED_MS, value });
+    return value;
   }
 
   /** After a write of `uuid` (none: a new object, which changes no one's owners). */
