@@ -35,6 +35,36 @@ for (const backend of backends) {
       await expect(failing.record({ actor: 'x', action: 'y' })).rejects.toThrow('store down');
     });
 
+    it('keeps at most its number of writes under way, and stores every record', async () => {
+      for (const lanes of [1, 2]) {
+        let running = 0;
+        let most = 0;
+        const slow: Queryable = {
+          async query<R extends Row = Row>(sql: string, params?: readonly unknown[]) {
+            most = Math.max(most, ++running);
+            await new Promise((r) => setTimeout(r, 5));
+            try {
+              return await store.query<R>(sql, params);
+            } finally {
+              running--;
+            }
+          },
+        };
+        const grouped = new GroupedAudit(audit, slow, lanes);
+        const records: Promise<void>[] = [];
+        for (let i = 0; i < 6; i++) {
+          records.push(grouped.record({ actor: `itsystem:lanes-${lanes}`, action: 'token.udsted', requestId: `l-${i}` }));
+          await new Promise((r) => setTimeout(r, 2)); // arrive while writes are under way
+        }
+        await Promise.all(records);
+        const { rows } = await store.query<{ n: string }>(`SELECT count(*) AS n FROM audit_log WHERE actor = $1`, [
+          `itsystem:lanes-${lanes}`,
+        ]);
+        expect(Number(rows[0]!.n)).toBe(6);
+        expect(most).toBe(lanes);
+      }
+    });
+
     it('records who read what about whom and why, without the CPR number in clear text', async () => {
       await store.transaction((tx) =>
         audit.record(tx, [

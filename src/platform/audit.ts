@@ -65,44 +65,58 @@ export class AuditLog {
 }
 
 /**
- * Appends records outside any transaction, grouping those that arrive while a write is under way
- * into the next single INSERT (group commit). `record` resolves only when its row is committed,
- * so a caller that waits for it (the token endpoint, before it answers) never acts unaudited.
+ * Appends records outside any transaction, grouping those that arrive while writes are under way
+ * into the next single INSERT (group commit). Two writes may be under way at once, so one batch's
+ * commit overlaps the next batch's insert instead of making it wait. `record` resolves only when
+ * its row is committed, so a caller that waits for it (the token endpoint, before it answers)
+ * never acts unaudited.
  */
 export class GroupedAudit {
   private pending: { entry: AuditEntry; done: (err?: unknown) => void }[] = [];
-  private writing = false;
+  private writing = 0;
+  private scheduled = false;
 
   constructor(
     private readonly log: AuditLog,
     private readonly store: Queryable,
+    /** Writes under way at most (1 on a single-connection store). */
+    private readonly lanes = 2,
   ) {}
 
   record(entry: AuditEntry): Promise<void> {
     return new Promise((resolve, reject) => {
       this.pending.push({ entry, done: (err) => (err ? reject(err) : resolve()) });
-      // Wait one turn of the event loop before writing, so records arriving together share it.
-      if (!this.writing) {
-        this.writing = true;
-        setImmediate(() => void this.flush());
-      }
+      this.schedule();
     });
   }
 
-  private async flush(): Promise<void> {
-    this.writing = true;
-    while (this.pending.length) {
-      const batch = this.pending.splice(0, 500);
-      try {
-        await this.log.record(
-          this.store,
-          batch.map((p) => p.entry),
-        );
-        batch.forEach((p) => p.done());
-      } catch (err) {
-        batch.forEach((p) => p.done(err));
-      }
+  /** Starts a write after one turn of the event loop, so records arriving together share it. */
+  private schedule(): void {
+    if (this.scheduled || this.writing >= this.lanes || this.pending.length === 0) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      void this.write();
+    });
+  }
+
+  private async write(): Promise<void> {
+    if (this.writing >= this.lanes || this.pending.length === 0) return;
+    const batch = this.pending.splice(0, 500);
+    this.writing++;
+    // A second write may start while this one is under way.
+    this.schedule();
+    try {
+      await this.log.record(
+        this.store,
+        batch.map((p) => p.entry),
+      );
+      batch.forEach((p) => p.done());
+    } catch (err) {
+      batch.forEach((p) => p.done(err));
+    } finally {
+      this.writing--;
+      this.schedule();
     }
-    this.writing = false;
   }
 }

@@ -75,7 +75,7 @@ export class TokenService {
   private readonly audit: GroupedAudit;
 
   constructor(private readonly options: TokenServiceOptions) {
-    this.audit = new GroupedAudit(options.audit, options.store);
+    this.audit = new GroupedAudit(options.audit, options.store, options.store.profile.connections === 'pool' ? 2 : 1);
   }
 
   /** Forgets every cached lookup (after a revocation or any change to agreements or credentials). */
