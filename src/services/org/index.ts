@@ -50,7 +50,7 @@ export function orgModule(deps: { oio: OioStore; audit: AuditLog; store: Store }
       registerAnonymiserRoutes(app, { oio: deps.oio, audit: deps.audit });
       registerOrgReadRoutes(app, { oio: deps.oio, store: deps.store, audit: deps.audit });
       registerOrgImportRoutes(app, { oio: deps.oio });
-      for (const decl of orgTypes) registerOioRoutes(app, deps.oio, decl, orgSearchScope(deps.oio, decl, owners));
+      for (const decl of orgTypes) registerOioRoutes(app, deps.oio, decl, orgSearchScope(deps.oio, deps.store, decl, owners));
     },
   };
 }

@@ -56,26 +56,27 @@ export function ownership(oio: OioStore) {
 }
 
 /**
- * The CVR numbers that own a stored object, in one statement: an organisation's own `virksomhed`
- * CVR URNs, or those of the organisations its `tilhoerer` names; read from the current
- * registrations' JSON. `found` is false when the object has no current registration of the type.
+ * The CVR numbers that own stored objects of one type, in one statement: an organisation's own
+ * `virksomhed` CVR URNs, or those of the organisations its `tilhoerer` names; read from the current
+ * registrations' JSON. One row per object that has a current registration of the type.
  */
 const OWNER_CVRS_SQL = `
 WITH r AS (
   SELECT objekt_uuid, objekttype, indhold FROM oio_registrering
-  WHERE objekt_uuid = $1::uuid AND objekttype = $2 AND til = 'infinity'
+  WHERE objekt_uuid = ANY($1::uuid[]) AND objekttype = $2 AND til = 'infinity'
 ),
 orgs AS (
-  SELECT objekt_uuid AS org FROM r WHERE objekttype = 'organisation'
+  SELECT objekt_uuid AS obj, objekt_uuid AS org FROM r WHERE objekttype = 'organisation'
   UNION
-  SELECT (t.v->>'uuid')::uuid FROM r, jsonb_array_elements(coalesce(r.indhold->'relationer'->'tilhoerer', '[]')) AS t(v)
+  SELECT r.objekt_uuid, (t.v->>'uuid')::uuid FROM r, jsonb_array_elements(coalesce(r.indhold->'relationer'->'tilhoerer', '[]')) AS t(v)
   WHERE r.objekttype <> 'organisation' AND t.v ? 'uuid'
 )
-SELECT (SELECT count(*) FROM r) > 0 AS found,
+SELECT r.objekt_uuid::text AS uuid,
   (SELECT coalesce(json_agg(DISTINCT substring(c.v->>'urn' FROM '^[uU][rR][nN]:oio:cvr-nr:([0-9]{8})$')), '[]')
    FROM orgs JOIN oio_registrering o ON o.objekt_uuid = orgs.org AND o.objekttype = 'organisation' AND o.til = 'infinity'
    CROSS JOIN jsonb_array_elements(coalesce(o.indhold->'relationer'->'virksomhed', '[]')) AS c(v)
-   WHERE c.v->>'urn' ~* '^urn:oio:cvr-nr:[0-9]{8}$') AS cvrs`;
+   WHERE orgs.obj = r.objekt_uuid AND c.v->>'urn' ~* '^urn:oio:cvr-nr:[0-9]{8}$') AS cvrs
+FROM r`;
 
 interface Owned {
   readonly found: boolean;
@@ -83,8 +84,13 @@ interface Owned {
 }
 
 async function ownerCvrs(db: Queryable, type: string, uuid: string): Promise<Owned> {
-  const { rows } = await db.query<{ found: boolean; cvrs: (string | null)[] }>(OWNER_CVRS_SQL, [uuid, type]);
-  return { found: rows[0]!.found, cvrs: rows[0]!.cvrs.filter((c): c is string => c !== null) };
+  return (await ownersOfMany(db, type, [uuid])).get(uuid) ?? { found: false, cvrs: [] };
+}
+
+/** {@link ownerCvrs} of many objects of one type at once: those with a current registration. */
+async function ownersOfMany(db: Queryable, type: string, uuids: readonly string[]): Promise<Map<string, Owned>> {
+  const { rows } = await db.query<{ uuid: string; cvrs: (string | null)[] }>(OWNER_CVRS_SQL, [uuids, type]);
+  return new Map(rows.map((r) => [r.uuid, { found: true, cvrs: r.cvrs.filter((c): c is string => c !== null) }]));
 }
 
 /** How long a read reuses what it found about owners, in ms (writes always ask the database). */
@@ -114,14 +120,43 @@ export class OwnerCache {
     return this.reuse(this.organisations, cvr, ask);
   }
 
+  /** The owners of many objects of one type: those found lately, and the others asked at once. */
+  async ownersOfAll(
+    type: string,
+    uuids: readonly string[],
+    ask: (missing: readonly string[]) => Promise<Map<string, Owned>>,
+  ): Promise<Map<string, Owned>> {
+    const now = this.now();
+    const out = new Map<string, Owned>();
+    const missing: string[] = [];
+    for (const uuid of uuids) {
+      const entry = this.owners.get(`${type} ${uuid}`);
+      if (entry && entry.until > now) out.set(uuid, entry.value);
+      else missing.push(uuid);
+    }
+    if (missing.length) {
+      const found = await ask(missing);
+      for (const uuid of missing) {
+        const owned = found.get(uuid) ?? { found: false, cvrs: [] };
+        out.set(uuid, owned);
+        this.put(this.owners, `${type} ${uuid}`, owned, now);
+      }
+    }
+    return out;
+  }
+
   private async reuse<T>(entries: Map<string, { until: number; value: T }>, key: string, ask: () => Promise<T>): Promise<T> {
     const now = this.now();
     const entry = entries.get(key);
     if (entry && entry.until > now) return entry.value;
     const value = await ask();
+    this.put(entries, key, value, now);
+    return value;
+  }
+
+  private put<T>(entries: Map<string, { until: number; value: T }>, key: string, value: T, now: number): void {
     if (entries.size >= OWNERS_KEPT) entries.clear();
     entries.set(key, { until: now + OWNERS_REUSED_MS, value });
-    return value;
   }
 
   /** After a write of `uuid` (none: a new object, which changes no one's owners). */
@@ -201,10 +236,14 @@ export function registerOrgScope(
  * to one of the caller's organisations (at the same effective instant as the other criteria).
  * Types with neither (person, adresse) are not limited.
  */
-export function orgSearchScope(oio: OioStore, decl: ObjectTypeDecl, cache: OwnerCache = new OwnerCache()): SearchScope | undefined {
+export function orgSearchScope(
+  oio: OioStore,
+  store: Queryable,
+  decl: ObjectTypeDecl,
+  cache: OwnerCache = new OwnerCache(),
+): SearchScope | undefined {
   const byCvr = decl.name === 'organisation';
   if (!byCvr && !decl.relations.some((r) => r.name === 'tilhoerer')) return undefined;
-  const { cvrsOf, current } = ownership(oio);
   const organisationsOf = (cvr: string) =>
     cache.organisationsOf(cvr, async () =>
       oio.soeg('organisation', {
@@ -224,21 +263,9 @@ export function orgSearchScope(oio: OioStore, decl: ObjectTypeDecl, cache: Owner
     async visible(req, uuids) {
       const caller = req.caller;
       if (!caller) return undefined;
-      const cache = new Map<string, string[]>();
-      const allowed = new Set<string>();
-      for (const raw of uuids) {
-        const uuid = raw.toLowerCase();
-        const content = await current(decl.name, uuid);
-        if (!content) continue;
-        const cvrs = byCvr
-          ? cvrsOfOrganisation(content.relationer)
-          : await cvrsOf(
-              (content.relationer.tilhoerer ?? []).flatMap((r) => (r.uuid ? [r.uuid] : [])),
-              cache,
-            );
-        if (cvrs.includes(caller.cvr)) allowed.add(uuid);
-      }
-      return allowed;
+      const wanted = [...new Set(uuids.map((u) => u.toLowerCase()))];
+      const owners = await cache.ownersOfAll(decl.name, wanted, (missing) => ownersOfMany(store, decl.name, missing));
+      return new Set(wanted.filter((uuid) => owners.get(uuid)?.cvrs.includes(caller.cvr)));
     },
   };
 }
