@@ -139,6 +139,8 @@ export async function createPlatform(rawStore: Store, options: PlatformOptions):
         onError: (err, what) => logError?.(err, what),
         // Who may send and receive: the service agreements (a test may put its own in options.bfo).
         entitlements: agreementEntitlements(agreementsInForce(store, bfoService.name)),
+        // Today's AMQP senders carry their token in a header: verified as a request's would be.
+        verifyToken: (token) => authenticator.verify(token, bfoService.entityId),
         ...options.bfo,
       })
     : undefined;

@@ -8,6 +8,7 @@ import { exec } from 'node:child_process';
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import amqp from 'amqplib';
+import { signJwt } from '../src/platform/keys/jws.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { amqpTransport, envelopeFromXml } from '../src/services/bfo/index.ts';
 import { backends } from './support/backends.ts';
@@ -144,13 +145,14 @@ describe.runIf(AMQP_URL)('FK Beskedfordeler on RabbitMQ', () => {
       await ch.consume('amq.rabbitmq.reply-to', (m) => m && replies.set(String(m.properties.correlationId), m.content.toString('utf8')), {
         noAck: true,
       });
-      const ask = async (body: string, correlationId: string) => {
+      const token = t.tokens.get('bfo')!;
+      const ask = async (body: string, correlationId: string, headers: Record<string, string> = { token }) => {
         ch.publish(SEND_EXCHANGE, '', Buffer.from(body), {
           mandatory: true,
           messageId: correlationId,
           correlationId,
           replyTo: 'amq.rabbitmq.reply-to',
-          headers: { token: 'pending-the-token-service' },
+          headers,
         });
         for (let i = 0; i < 100 && !replies.has(correlationId); i++) await new Promise((r) => setTimeout(r, 50));
         return replies.get(correlationId) ?? '';
@@ -163,6 +165,22 @@ describe.runIf(AMQP_URL)('FK Beskedfordeler on RabbitMQ', () => {
       const bad = await ask('<Haendelsesbesked><BeskedId>', 'try-3');
       expect(bad).toMatch(/<StatusKode>40<\/StatusKode>/);
       expect(bad).toContain('BFO_MALFORMED_XML');
+      // The token header is verified as a request's bearer token would be: none, a forged one, an
+      // expired one (today's StatusKode 41) and one without the privilege to send are refused.
+      const other = testbesked({ beskedtype: s.type });
+      const refused = async (headers: Record<string, string>, id: string, status: number, code: string) => {
+        const answer = await ask(other.xml, id, headers);
+        expect(answer).toMatch(new RegExp(`<StatusKode>${status}</StatusKode>`));
+        expect(answer).toContain(code);
+      };
+      await refused({}, 'try-4', 40, 'TOKEN_MISSING');
+      await refused({ token: `${token.slice(0, -4)}AAAA` }, 'try-5', 40, 'TOKEN_SIGNATURE_INVALID');
+      const claims = JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString());
+      const now = Math.floor(Date.now() / 1000);
+      const mint = (changes: Record<string, unknown>) =>
+        signJwt(t.platform.keys.signingKey(), { typ: 'at+jwt' }, { ...claims, ...changes });
+      await refused({ token: await mint({ iat: now - 7200, exp: now - 600 }) }, 'try-6', 41, 'TOKEN_EXPIRED');
+      await refused({ token: `Bearer ${await mint({ privileges: ['modtag'] })}` }, 'try-7', 40, 'PRIVILEGE_MISSING');
       expect((await t.store.query('SELECT count(*)::int AS n FROM bfo_besked')).rows[0]).toEqual(before);
       const got = (await c.get(`/beskedfordeler/dueslag/${s.dueslag}/beskeder?maks=10&vent=5`)).body.beskeder;
       expect(got.map((g: any) => g.beskedId)).toEqual([m.beskedId]);

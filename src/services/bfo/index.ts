@@ -12,7 +12,9 @@ import type { ProtectedService } from '../../platform/auth/http.ts';
 import type { OutboxRelay } from '../../platform/outbox.ts';
 import type { Store } from '../../platform/store/store.ts';
 import { registerAdminRoutes } from './api/admin-routes.ts';
-import { requestCaller, type BfoCallerOf } from './api/common.ts';
+import { bfoCaller, requestCaller, type BfoCallerOf } from './api/common.ts';
+import type { Caller } from '../../platform/auth/caller.ts';
+import { authError } from '../../platform/auth/errors.ts';
 import { registerReceiveRoutes } from './api/receive-routes.ts';
 import { registerSendRoutes } from './api/send-routes.ts';
 import { allowAll, type BfoEntitlements } from './domain/entitlements.ts';
@@ -95,8 +97,11 @@ export interface BfoDeps {
   readonly transport?: TransportFactory;
   readonly entitlements?: BfoEntitlements;
   readonly callerOf?: BfoCallerOf;
-  /** The caller of an AMQP send, from its `token` header (the token service's, issue 5; none until then). */
-  readonly callerOfToken?: (token: string | undefined) => BfoCaller | undefined;
+  /**
+   * Verifies the `token` header of an AMQP send for this service (the platform's Authenticator).
+   * Absent: AMQP senders are not checked (tests of routing mechanics only).
+   */
+  readonly verifyToken?: (token: string) => Promise<Caller>;
   /** Largest message accepted, in bytes (default 1 MiB). */
   readonly maxMessageBytes?: number;
   readonly push?: PushOptions;
@@ -171,10 +176,15 @@ export async function createBfo(deps: BfoDeps): Promise<Bfo> {
   await transport.serveSenders?.(async (body, token) => {
     try {
       if (Buffer.byteLength(body) > maxMessageBytes) throw bfoError('BFO_MESSAGE_TOO_LARGE', `The limit is ${maxMessageBytes} bytes`);
-      await service.send(envelopeFromXml(body), deps.callerOfToken?.(token));
+      const sender = deps.verifyToken ? await amqpSender(deps.verifyToken, token) : undefined;
+      await service.send(envelopeFromXml(body), sender);
       return { statusKode: 20 };
     } catch (err) {
-      if (err instanceof AppError && err.status < 500) return { statusKode: err.fk, fejlbeskedTekst: `${err.code}: ${err.message}` };
+      if (err instanceof AppError && err.status < 500) {
+        // Today's senders know one status of their own: 41, the token has expired.
+        const statusKode = err.code === 'TOKEN_EXPIRED' ? 41 : err.fk;
+        return { statusKode, fejlbeskedTekst: `${err.code}: ${err.message}` };
+      }
       throw err;
     }
   });
@@ -267,4 +277,16 @@ export async function seedBfoDemo(bfo: Bfo, store: Store, ejer: string = DEMO_MO
   });
   await bfo.transport.declare(await admin.getDueslag(store, DEMO_MODTAGER.dueslag));
   return true;
+}
+
+/**
+ * The sender of an AMQP send, from its `token` header (the token alone, or after a scheme such as
+ * `Bearer`): verified for this service, and holding the privilege to send, as the HTTP route asks.
+ */
+async function amqpSender(verify: (token: string) => Promise<Caller>, header: string | undefined): Promise<BfoCaller> {
+  const token = header?.trim().split(/\s+/).pop();
+  if (!token) throw authError('TOKEN_MISSING');
+  const caller = await verify(token);
+  if (!caller.privileges.includes('send')) throw authError('PRIVILEGE_MISSING', 'Sending needs the privilege send');
+  return bfoCaller(caller);
 }
