@@ -10,7 +10,7 @@ import { OutboxRelay } from './platform/outbox.ts';
 import { instrumentStore } from './platform/store/instrumented.ts';
 import type { Store } from './platform/store/store.ts';
 import { OioStore, type ContentRules } from './oio/store/oio-store.ts';
-import { orgModule, orgRules, orgService, orgTypes } from './services/org/index.ts';
+import { organisationCvrsOf, orgModule, orgRules, orgService, orgTypes } from './services/org/index.ts';
 import { klaModule, klaService, klaTypes } from './services/kla/index.ts';
 import {
   adgsystemModule,
@@ -138,9 +138,11 @@ export async function createPlatform(rawStore: Store, options: PlatformOptions):
         registry: metrics.registry,
         onError: (err, what) => logError?.(err, what),
         // Who may send and receive: the service agreements (a test may put its own in options.bfo).
-        entitlements: agreementEntitlements(agreementsInForce(store, bfoService.name)),
+        entitlements: agreementEntitlements(agreementsInForce(bfoService.name)),
         // Today's AMQP senders carry their token in a header: verified as a request's would be.
         verifyToken: (token) => authenticator.verify(token, bfoService.entityId),
+        // The registers' events name the responsible municipality by its CVR.
+        municipalitiesOf: organisationCvrsOf,
         ...options.bfo,
       })
     : undefined;

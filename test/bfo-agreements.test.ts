@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backends } from './support/backends.ts';
-import { startPlatform, type TestPlatform } from './support/platform.ts';
+import { organisationBody, startPlatform, type TestPlatform } from './support/platform.ts';
 import { client, testbesked } from './support/bfo.ts';
 import { clientKey, provisionTestClient, TEST_CVR, type TestClient } from './support/auth.ts';
 
@@ -22,7 +22,7 @@ for (const backend of backends) {
     let receiverToken: string;
 
     beforeAll(async () => {
-      t = await startPlatform(backend, ['bfo', 'adgsystem']);
+      t = await startPlatform(backend, ['bfo', 'adgsystem', 'org']);
       receiver = await provisionTestClient(
         t.store,
         t.platform.audit,
@@ -87,6 +87,33 @@ for (const backend of backends) {
       expect(got.body.beskeder).toHaveLength(1);
       expect(got.body.beskeder[0].besked.beskedkuvert.filtreringsdata.tilladtModtager).toEqual([`urn:oio:cvr-nr:${TEST_CVR}`]);
       expect((await pull(without, t.tokens.get('bfo')!)).body.beskeder).toEqual([]);
+    });
+
+    it("delivers the registers' events only to receivers entitled for the organisation's municipality", async () => {
+      const { REGISTER_BESKEDTYPER } = await import('../src/services/bfo/index.ts');
+      const elsewhere = await provisionTestClient(
+        t.store,
+        t.platform.audit,
+        [{ cvr: OTHER_CVR, service: 'bfo', privileges: ['modtag'] }],
+        clientKey(),
+      );
+      const ours = await dueslagOf(receiver.itSystem, REGISTER_BESKEDTYPER.organisation.uuid);
+      const theirs = await dueslagOf(elsewhere.itSystem, REGISTER_BESKEDTYPER.organisation.uuid);
+      // An organisation of TEST_CVR (organisationBody's CVR), written through FK Organisation.
+      const org = await t.platform.http.inject({
+        method: 'POST',
+        url: '/organisation/organisation',
+        payload: organisationBody('haendelser'),
+      });
+      expect(org.statusCode, org.body).toBe(201);
+      await t.platform.relay.drain();
+      const got = await pull(ours, receiverToken);
+      const mine = got.body.beskeder.filter(
+        (b: any) => b.besked.beskedkuvert.filtreringsdata.objektRegistrering[0].objektId === org.json().uuid,
+      );
+      expect(mine).toHaveLength(1);
+      expect(mine[0].besked.beskedkuvert.filtreringsdata.objektRegistrering[0].objektAnsvarligMyndighed).toBe(`urn:oio:cvr-nr:${TEST_CVR}`);
+      expect((await pull(theirs, await elsewhere.token(t.platform.tokens, 'bfo', OTHER_CVR))).body.beskeder).toEqual([]);
     });
 
     it('lets a receiver without administrer read only its own dueslag', async () => {

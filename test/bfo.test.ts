@@ -462,7 +462,8 @@ for (const backend of backends) {
         expect(mine[0].besked.beskedkuvert.filtreringsdata.objektRegistrering[0]).toMatchObject({
           objektType: 'organisation.organisationenhed',
           objektHandling: 'opret',
-          objektAnsvarligMyndighed: orgUuid,
+          // The responsible municipality by the CVR number of the unit's organisation.
+          objektAnsvarligMyndighed: 'urn:oio:cvr-nr:55133018',
         });
         await ack(
           DEMO_MODTAGER.dueslag,

@@ -3,7 +3,7 @@ import type { AuditLog } from '../../platform/audit.ts';
 import type { ClientCertOptions } from '../../platform/auth/client-cert.ts';
 import type { ProtectedService } from '../../platform/auth/http.ts';
 import type { KeyProvider } from '../../platform/keys/key-provider.ts';
-import type { Store } from '../../platform/store/store.ts';
+import type { Queryable, Store } from '../../platform/store/store.ts';
 import { KOMMUNE, LEVERANDOER, OPERATOER, registerAdminRoutes } from './api/admin-routes.ts';
 import { JWKS_PATH, registerTokenRoutes, TOKEN_PATH } from './api/token-routes.ts';
 import { registry } from './store/registry.ts';
@@ -49,11 +49,11 @@ export interface AgreementInForce {
  * The agreements in force now of some IT systems for one service (FK Beskedfordeler asks this of
  * each receiving system). Names that are not UUIDs are IT systems nobody registered: none.
  */
-export function agreementsInForce(store: Store, service: string): (itSystems: readonly string[]) => Promise<AgreementInForce[]> {
+export function agreementsInForce(service: string): (db: Queryable, itSystems: readonly string[]) => Promise<AgreementInForce[]> {
   const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-  return (itSystems) =>
+  return (db, itSystems) =>
     registry.inForceFor(
-      store,
+      db,
       itSystems.filter((s) => uuid.test(s)),
       service,
     );

@@ -46,9 +46,10 @@ export function serviceOfTopic(topic: string): RegisterService | undefined {
  * An outbox event as a Haendelsesbesked. Filter data: ObjektType = the topic
  * (`organisation.organisationenhed`), ObjektHandling = the action (`opret`, `ret`, `passiver`,
  * `slet`, `importer`), ObjektId = the object's UUID, ObjektAnsvarligMyndighed = the responsible
- * organisation. The payload is the event as JSON.
+ * municipality (`ansvarlig`: the CVR URN of the responsible organisation, where it has one; else
+ * the organisation's UUID). The payload is the event as JSON.
  */
-export function besked(m: OutboxMessage, scope: string): Haendelsesbesked | undefined {
+export function besked(m: OutboxMessage, scope: string, ansvarlig = m.responsible): Haendelsesbesked | undefined {
   const service = serviceOfTopic(m.topic);
   if (!service) return undefined;
   const type = REGISTER_BESKEDTYPER[service];
@@ -67,7 +68,7 @@ export function besked(m: OutboxMessage, scope: string): Haendelsesbesked | unde
             objektRegistreringId: id,
             registreringsAktoer: type.ejer,
             registreringstidspunkt: m.recordedAt,
-            ...(m.responsible ? { objektAnsvarligMyndighed: m.responsible } : {}),
+            ...(ansvarlig ? { objektAnsvarligMyndighed: ansvarlig } : {}),
             ...(m.objectUuid ? { objektId: m.objectUuid } : {}),
             objektType: m.topic,
             objektHandling: m.action,

@@ -10,7 +10,8 @@ import type { AuditLog } from '../../platform/audit.ts';
 import type { HttpModule } from '../../platform/http/server.ts';
 import type { ProtectedService } from '../../platform/auth/http.ts';
 import type { OutboxRelay } from '../../platform/outbox.ts';
-import type { Store } from '../../platform/store/store.ts';
+import type { Queryable, Store } from '../../platform/store/store.ts';
+import { isUuid } from '../../oio/domain/validate.ts';
 import { registerAdminRoutes } from './api/admin-routes.ts';
 import { bfoCaller, requestCaller, type BfoCallerOf } from './api/common.ts';
 import type { Caller } from '../../platform/auth/caller.ts';
@@ -102,6 +103,11 @@ export interface BfoDeps {
    * Absent: AMQP senders are not checked (tests of routing mechanics only).
    */
   readonly verifyToken?: (token: string) => Promise<Caller>;
+  /**
+   * The CVR numbers of organisations, by UUID (FK Organisation's): the registers' events name the
+   * responsible municipality by CVR, so they reach only receivers entitled for it. Absent: by UUID.
+   */
+  readonly municipalitiesOf?: (db: Queryable, organisations: readonly string[]) => Promise<ReadonlyMap<string, readonly string[]>>;
   /** Largest message accepted, in bytes (default 1 MiB). */
   readonly maxMessageBytes?: number;
   readonly push?: PushOptions;
@@ -164,8 +170,11 @@ export async function createBfo(deps: BfoDeps): Promise<Bfo> {
   // Register events of FK Organisation and FK Klassifikation, inside the relay's transaction.
   const scope = 'stotte';
   await deps.relay.register(BFO_OUTBOX_CONSUMER, async (messages, tx) => {
+    const responsible = [...new Set(messages.flatMap((m) => (m.responsible && isUuid(m.responsible) ? [m.responsible] : [])))];
+    const cvrs = deps.municipalitiesOf && responsible.length ? await deps.municipalitiesOf(tx, responsible) : new Map();
     for (const m of messages) {
-      const b = besked(m, scope);
+      const cvr = m.responsible ? cvrs.get(m.responsible)?.[0] : undefined;
+      const b = besked(m, scope, cvr ? `urn:oio:cvr-nr:${cvr}` : m.responsible);
       if (!b) continue;
       await service.ingestIn(tx, b);
     }

@@ -148,6 +148,7 @@ export class Beskedfordeler {
 
   /** Matches a message and asks the entitlements: one delivery per dueslag, under its first matching subscription. */
   private async routeWith(
+    db: Queryable,
     prepared: { cache: IndexCache; data: FilterData; lists: Memberships },
     besked: Haendelsesbesked,
     beskedtype: BeskedtypeInfo,
@@ -167,6 +168,7 @@ export class Beskedfordeler {
         opgaveEmne: f.objektRegistrering.flatMap((r) => r.opgaveEmne ?? []),
         tilladtModtager: f.tilladtModtager,
       })),
+      db,
     );
     const out: Omit<NewDelivery, 'beskedSeq'>[] = [];
     matched.forEach((s, i) => {
@@ -201,7 +203,7 @@ export class Beskedfordeler {
       const may = await this.entitlements.maySend({ caller, beskedtype, besked });
       if (!may.allowed) throw bfoError('BFO_SENDER_NOT_ENTITLED', may.reason);
     }
-    return { beskedtype, routed: await this.routeWith(prepared, besked, beskedtype) };
+    return { beskedtype, routed: await this.routeWith(db, prepared, besked, beskedtype) };
   }
 
   /**
@@ -301,15 +303,18 @@ export class Beskedfordeler {
     const filter = explain(compiled, data, lists);
     const actual = besked.beskedkuvert.filtreringsdata.beskedtype;
     const f = besked.beskedkuvert.filtreringsdata;
-    const [decision] = await this.entitlements.mayReceive([
-      {
-        dueslag: { uuid: d.uuid, ejer: d.ejer },
-        beskedtype: bt,
-        ansvarligMyndighed: f.objektRegistrering.flatMap((r) => r.objektAnsvarligMyndighed ?? []),
-        opgaveEmne: f.objektRegistrering.flatMap((r) => r.opgaveEmne ?? []),
-        tilladtModtager: f.tilladtModtager,
-      },
-    ]);
+    const [decision] = await this.entitlements.mayReceive(
+      [
+        {
+          dueslag: { uuid: d.uuid, ejer: d.ejer },
+          beskedtype: bt,
+          ansvarligMyndighed: f.objektRegistrering.flatMap((r) => r.objektAnsvarligMyndighed ?? []),
+          opgaveEmne: f.objektRegistrering.flatMap((r) => r.opgaveEmne ?? []),
+          tilladtModtager: f.tilladtModtager,
+        },
+      ],
+      this.store,
+    );
     const typeMatches = actual === a.beskedtype;
     return {
       matched: typeMatches && filter.matched && decision?.allowed === true,

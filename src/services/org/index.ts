@@ -56,6 +56,6 @@ export function orgModule(deps: { oio: OioStore; audit: AuditLog; store: Store }
 }
 
 export { organisation };
-export { ownership } from './api/scope.ts';
+export { organisationCvrsOf, ownership } from './api/scope.ts';
 export { demoMunicipality, forImport, generateMunicipality } from './domain/generate.ts';
 export { importOrganisation } from './store/org-import.ts';

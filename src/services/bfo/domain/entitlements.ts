@@ -7,6 +7,7 @@
  * KLE subjects) live with FK Adgangsstyring for Systemer; {@link agreementEntitlements} answers
  * from them, {@link allowAll} entitles everyone (for tests of routing mechanics).
  */
+import type { Queryable } from '../../../platform/store/store.ts';
 import type { Haendelsesbesked } from './envelope.ts';
 
 /** The caller of a request, as the token service's Authenticator describes it. */
@@ -57,8 +58,10 @@ export interface BfoEntitlements {
    * For each matched dueslag, whether its owner has an approved agreement for the beskedtype,
    * sensitivity, sending municipality and KLE subject, and the municipalities it is entitled for
    * (the envelope's TilladtModtager is rewritten to those). One call per message, for all dueslag.
+   * `db` is where to read: the routing's own transaction when it runs in one (on a single-connection
+   * store a read elsewhere would wait for that transaction, and it for the read).
    */
-  mayReceive(questions: readonly ReceiveQuestion[]): Promise<ReceiveDecision[]>;
+  mayReceive(questions: readonly ReceiveQuestion[], db: Queryable): Promise<ReceiveDecision[]>;
   /** Whether the caller may administer (read, drain, redrive, replay) a dueslag owned by `ejer`. */
   mayManage(caller: BfoCaller | undefined, ejer: string): Promise<Decision>;
 }
@@ -114,7 +117,7 @@ function kleMatches(patterns: readonly string[], subject: string): boolean {
  *   `administrer` privilege (the operator's).
  */
 export function agreementEntitlements(
-  agreementsOf: (itSystems: readonly string[]) => Promise<readonly ReceiverAgreement[]>,
+  agreementsOf: (db: Queryable, itSystems: readonly string[]) => Promise<readonly ReceiverAgreement[]>,
 ): BfoEntitlements {
   return {
     async maySend({ caller, besked }) {
@@ -131,9 +134,9 @@ export function agreementEntitlements(
         };
       return { allowed: true };
     },
-    async mayReceive(questions) {
+    async mayReceive(questions, db) {
       const owners = [...new Set(questions.map((q) => q.dueslag.ejer))];
-      const all = await agreementsOf(owners);
+      const all = await agreementsOf(db, owners);
       return questions.map((q) => {
         const subjects = q.opgaveEmne;
         const entitled = new Set(

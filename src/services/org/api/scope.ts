@@ -93,6 +93,12 @@ async function ownersOfMany(db: Queryable, type: string, uuids: readonly string[
   return new Map(rows.map((r) => [r.uuid, { found: true, cvrs: r.cvrs.filter((c): c is string => c !== null) }]));
 }
 
+/** The CVR numbers of organisations (`virksomhed`), by organisation UUID: those found current. */
+export async function organisationCvrsOf(db: Queryable, organisations: readonly string[]): Promise<Map<string, readonly string[]>> {
+  const owners = await ownersOfMany(db, 'organisation', organisations);
+  return new Map([...owners].map(([uuid, owned]) => [uuid, owned.cvrs]));
+}
+
 /** How long a read reuses what it found about owners, in ms (writes always ask the database). */
 const OWNERS_REUSED_MS = 5_000;
 const OWNERS_KEPT = 50_000;
