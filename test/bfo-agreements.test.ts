@@ -113,6 +113,8 @@ for (const backend of backends) {
       );
       expect(mine).toHaveLength(1);
       expect(mine[0].besked.beskedkuvert.filtreringsdata.objektRegistrering[0].objektAnsvarligMyndighed).toBe(`urn:oio:cvr-nr:${TEST_CVR}`);
+      // It named no receivers: TilladtModtager is the municipality the receiver is entitled for.
+      expect(mine[0].besked.beskedkuvert.filtreringsdata.tilladtModtager).toEqual([`urn:oio:cvr-nr:${TEST_CVR}`]);
       expect((await pull(theirs, await elsewhere.token(t.platform.tokens, 'bfo', OTHER_CVR))).body.beskeder).toEqual([]);
     });
 

@@ -148,7 +148,8 @@ export function agreementEntitlements(
           const c = cvrOf(m);
           return c ? [c] : [];
         });
-        const wanted = q.tilladtModtager.length ? q.tilladtModtager : about;
+        // Named as the envelope names municipalities (CVR URNs) when the message named none.
+        const wanted = q.tilladtModtager.length ? q.tilladtModtager : about.map((c) => `urn:oio:cvr-nr:${c}`);
         const kept = wanted.filter((m) => {
           const c = cvrOf(m);
           return c !== undefined && entitled.has(c);
