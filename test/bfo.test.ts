@@ -108,12 +108,15 @@ for (const backend of backends) {
         expect((await c.post('/beskedfordeler/beskeder', asJson)).status).toBe(201);
         const ce = toCloudEvent({ ...asJson, beskedId: randomUUID() });
         expect((await c.post('/beskedfordeler/beskeder', ce, 'application/cloudevents+json')).status).toBe(201);
+        // Either may come first (on RabbitMQ two publishing lanes may pass each other): the first
+        // is taken as XML, the other as a CloudEvent.
         const asXml = await pull(s.dueslag, '&vent=5&format=xml&maks=1');
         expect(asXml[0].besked).toMatch(/^<\?xml/);
-        expect(envelopeFromXml(asXml[0].besked).beskedId).toBe(asJson.beskedId);
+        const first = envelopeFromXml(asXml[0].besked).beskedId;
+        expect([asJson.beskedId, ce.id]).toContain(first);
         let rest: any[] = [];
         for (let i = 0; i < 10 && rest.length === 0; i++) rest = await pull(s.dueslag, '&vent=2&format=cloudevent');
-        expect(rest[0].besked).toMatchObject({ specversion: '1.0', id: ce.id, type: s.type });
+        expect(rest[0].besked).toMatchObject({ specversion: '1.0', id: first === ce.id ? asJson.beskedId : ce.id, type: s.type });
         await ack(s.dueslag, [asXml[0].kvittering, rest[0].kvittering]);
       });
 
