@@ -104,8 +104,7 @@ export class OioWriter {
     const decl = this.decl(type);
     for (const item of items) {
       try {
-        validateContent(decl, item.content);
-        if (!hasValues(item.content)) throw oioError('EMPTY_REGISTRATION');
+        checkWhole(decl, item.content);
       } catch (err) {
         throw about(err, item);
       }
@@ -202,8 +201,7 @@ export class OioWriter {
   /** Creates an object (Opstaaet). Returns its UUID. */
   async opret(type: string, content: Content, ctx: WriteContext = {}, uuid: string = randomUUID()): Promise<string> {
     const decl = this.decl(type);
-    validateContent(decl, content);
-    if (!hasValues(content)) throw oioError('EMPTY_REGISTRATION');
+    checkWhole(decl, content);
     await this.write(decl, uuid, 'opret', ctx, () => ({ livscykluskode: 'Opstaaet', content }));
     return uuid;
   }
@@ -211,8 +209,7 @@ export class OioWriter {
   /** Creates an object with the given UUID, or overwrites it in full (Importeret, or Rettet when active). */
   async importer(type: string, uuid: string, content: Content, ctx: WriteContext = {}): Promise<void> {
     const decl = this.decl(type);
-    validateContent(decl, content);
-    if (!hasValues(content)) throw oioError('EMPTY_REGISTRATION');
+    checkWhole(decl, content);
     await this.write(decl, uuid, 'importer', ctx, (current) => {
       const next = importTransition(current?.livscykluskode);
       if (current) assertTransition(current.livscykluskode, next);
@@ -323,10 +320,15 @@ export class OioWriter {
  * it may not have.
  */
 export async function createAlone(db: Queryable, decl: ObjectTypeDecl, uuid: string, content: Content, ctx: WriteContext): Promise<void> {
-  validateContent(decl, content);
-  if (!hasValues(content)) throw oioError('EMPTY_REGISTRATION');
+  checkWhole(decl, content);
   const claimed = await runWrite(db, decl, uuid, 'opret', ctx, { livscykluskode: 'Opstaaet', content }, undefined, true);
   if (!claimed) throw oioError('OBJECT_TYPE_MISMATCH', 'An object with this UUID exists already');
+}
+
+/** The checks of a whole registration to write (a create, an import): valid, and not empty. */
+function checkWhole(decl: ObjectTypeDecl, content: Content): void {
+  validateContent(decl, content);
+  if (!hasValues(content)) throw oioError('EMPTY_REGISTRATION');
 }
 
 /** Runs WRITE_SQL; throws RELATION_TARGET_TYPE_NOT_ALLOWED; tells whether it claimed the UUID (when asked to). */

@@ -7,6 +7,7 @@ import type { Queryable, Store } from '../../platform/store/store.ts';
 import { KOMMUNE, LEVERANDOER, OPERATOER, registerAdminRoutes } from './api/admin-routes.ts';
 import { JWKS_PATH, registerTokenRoutes, TOKEN_PATH } from './api/token-routes.ts';
 import { registry } from './store/registry.ts';
+import { isUuid } from '../../oio/domain/validate.ts';
 import { TokenService } from './token-service.ts';
 import './errors.ts';
 
@@ -50,11 +51,10 @@ export interface AgreementInForce {
  * each receiving system). Names that are not UUIDs are IT systems nobody registered: none.
  */
 export function agreementsInForce(service: string): (db: Queryable, itSystems: readonly string[]) => Promise<AgreementInForce[]> {
-  const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
   return (db, itSystems) =>
     registry.inForceFor(
       db,
-      itSystems.filter((s) => uuid.test(s)),
+      itSystems.filter((s) => isUuid(s)),
       service,
     );
 }
