@@ -87,12 +87,36 @@ for (const backend of backends) {
         expect((await c.sendXml(m.xml)).status).toBe(201);
         const again = await c.sendXml(m.xml);
         expect(again).toMatchObject({ status: 200, body: { beskedId: m.beskedId, status: 'allerede-modtaget', modtagere: 0 } });
-        const rows = await t.store.query('SELECT 1 FROM bfo_levering l JOIN bfo_besked b ON b.seq = l.besked_seq WHERE b.besked_id = $1', [
-          m.beskedId,
-        ]);
-        expect(rows.rows).toHaveLength(1);
+        // One delivery, as a row (the store) or recorded on the message (RabbitMQ).
+        const rows = await t.store.query<{ n: number }>(
+          `SELECT ((SELECT count(*) FROM bfo_levering l WHERE l.besked_seq = b.seq) + COALESCE(jsonb_array_length(b.leveringer), 0))::int AS n
+           FROM bfo_besked b WHERE b.besked_id = $1`,
+          [m.beskedId],
+        );
+        expect(rows.rows).toEqual([{ n: 1 }]);
         const got = await pull(s.dueslag, '&vent=5');
         expect(got.map((g) => g.beskedId)).toEqual([m.beskedId]);
+        await ack(
+          s.dueslag,
+          got.map((g) => g.kvittering),
+        );
+      });
+
+      it('stores concurrent sends written together once each: the same BeskedId once, the others all', async () => {
+        const s = await setup();
+        const same = testbesked({ beskedtype: s.type });
+        const others = Array.from({ length: 6 }, () => testbesked({ beskedtype: s.type }));
+        const answers = await Promise.all([same, same, same, ...others].map((m) => c.sendXml(m.xml)));
+        const ofSame = answers.slice(0, 3).map((a) => a.body.status);
+        expect(ofSame.sort()).toEqual(['allerede-modtaget', 'allerede-modtaget', 'modtaget']);
+        expect(answers.slice(3).map((a) => a.status)).toEqual(Array(6).fill(201));
+        const stored = await t.store.query<{ n: number }>('SELECT count(*)::int AS n FROM bfo_besked WHERE besked_id = ANY($1::uuid[])', [
+          [same, ...others].map((m) => m.beskedId),
+        ]);
+        expect(stored.rows).toEqual([{ n: 7 }]);
+        const got: any[] = [];
+        for (let i = 0; i < 10 && got.length < 7; i++) got.push(...(await pull(s.dueslag, '&vent=2')));
+        expect(got.map((g) => g.beskedId).sort()).toEqual([same, ...others].map((m) => m.beskedId).sort());
         await ack(
           s.dueslag,
           got.map((g) => g.kvittering),

@@ -1,5 +1,6 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import type { Queryable, Store } from './store/store.ts';
+import { Grouped } from './grouped.ts';
 
 /** One record: who did what to which object about which person, and why. */
 export interface AuditEntry {
@@ -72,51 +73,21 @@ export class AuditLog {
  * never acts unaudited.
  */
 export class GroupedAudit {
-  private pending: { entry: AuditEntry; done: (err?: unknown) => void }[] = [];
-  private writing = 0;
-  private scheduled = false;
+  private readonly grouped: Grouped<AuditEntry, undefined>;
 
   constructor(
-    private readonly log: AuditLog,
-    private readonly store: Queryable,
+    log: AuditLog,
+    store: Queryable,
     /** Writes under way at most (1 on a single-connection store). */
-    private readonly lanes = 2,
-  ) {}
+    lanes = 2,
+  ) {
+    this.grouped = new Grouped(async (entries) => {
+      await log.record(store, entries);
+      return entries.map(() => undefined);
+    }, { lanes, max: 500 });
+  }
 
   record(entry: AuditEntry): Promise<void> {
-    return new Promise((resolve, reject) => {
-      this.pending.push({ entry, done: (err) => (err ? reject(err) : resolve()) });
-      this.schedule();
-    });
-  }
-
-  /** Starts a write after one turn of the event loop, so records arriving together share it. */
-  private schedule(): void {
-    if (this.scheduled || this.writing >= this.lanes || this.pending.length === 0) return;
-    this.scheduled = true;
-    setImmediate(() => {
-      this.scheduled = false;
-      void this.write();
-    });
-  }
-
-  private async write(): Promise<void> {
-    if (this.writing >= this.lanes || this.pending.length === 0) return;
-    const batch = this.pending.splice(0, 500);
-    this.writing++;
-    // A second write may start while this one is under way.
-    this.schedule();
-    try {
-      await this.log.record(
-        this.store,
-        batch.map((p) => p.entry),
-      );
-      batch.forEach((p) => p.done());
-    } catch (err) {
-      batch.forEach((p) => p.done(err));
-    } finally {
-      this.writing--;
-      this.schedule();
-    }
+    return this.grouped.add(entry);
   }
 }

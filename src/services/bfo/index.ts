@@ -54,6 +54,7 @@ export function amqpTransport(options: {
   url: string;
   batchSize?: number;
   pollMs?: number;
+  republishAfterMs?: number;
   onError?: (err: unknown) => void;
   senders?: { exchange?: string; queue?: string } | false;
 }): TransportFactory {

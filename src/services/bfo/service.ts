@@ -4,6 +4,7 @@
  * ingest transaction commits, before the sender hears back; a BeskedId seen before is
  * acknowledged again and not distributed twice.
  */
+import { Grouped } from '../../platform/grouped.ts';
 import type { Queryable, Store } from '../../platform/store/store.ts';
 import { normaliseId, type Haendelsesbesked } from './domain/envelope.ts';
 import { type BfoCaller, type BfoEntitlements, type BeskedtypeInfo } from './domain/entitlements.ts';
@@ -11,7 +12,7 @@ import { compileFilter, explain, filterData, listsOf, type Explanation, type Fil
 import { SubscriptionIndex, type Subscription } from './domain/matcher.ts';
 import { bfoError } from './errors.ts';
 import { getAbonnement, getBeskedtype, getDueslag, type Dueslag } from './store/admin.ts';
-import type { BfoTransport, NewDelivery } from './transport/transport.ts';
+import type { BfoTransport, CommittedMessage, NewDelivery } from './transport/transport.ts';
 
 export interface SendResult {
   readonly beskedId: string;
@@ -28,6 +29,29 @@ function objectOf(b: Haendelsesbesked): string | undefined {
   return id === undefined ? undefined : normaliseId(id);
 }
 
+/** A message admitted and routed, to be written. */
+interface Ingest {
+  readonly besked: Haendelsesbesked;
+  readonly beskedtype: BeskedtypeInfo;
+  readonly routed: readonly Omit<NewDelivery, 'beskedSeq'>[];
+}
+
+/** What writing a message did: nothing (a BeskedId seen before), or stored it with its deliveries. */
+interface Written {
+  readonly duplicate: boolean;
+  /** Deliveries (0 for a duplicate), and how many of them are push. */
+  readonly modtagere: number;
+  readonly push: number;
+  readonly committed?: CommittedMessage;
+}
+
+interface Failed {
+  readonly failed: unknown;
+}
+
+/** A routed delivery as the ingest statement and the message's `leveringer` hold it. */
+const routedJson = (d: Omit<NewDelivery, 'beskedSeq'>) => ({ dueslag: d.dueslag, abonnement: d.abonnement, tilladt: d.tilladtModtager ?? null });
+
 interface IndexCache {
   readonly version: string;
   readonly index: SubscriptionIndex;
@@ -42,11 +66,16 @@ export class Beskedfordeler {
   /** Called when a send created push deliveries (wakes the push worker). */
   onPushDue: (() => void) | undefined;
 
+  /** Sends that arrive together are written in one statement (group commit). */
+  private readonly sends: Grouped<Ingest, Written | Failed>;
+
   constructor(
     private readonly store: Store,
     readonly transport: BfoTransport,
     readonly entitlements: BfoEntitlements,
-  ) {}
+  ) {
+    this.sends = new Grouped((items) => this.writeSends(items), { lanes: store.profile.connections === 'pool' ? 3 : 1, max: 200 });
+  }
 
   private loading: { version: string; db: Queryable; promise: Promise<IndexCache> } | undefined;
 
@@ -207,70 +236,116 @@ export class Beskedfordeler {
   }
 
   /**
-   * Stores the message and its deliveries in one statement (atomic on its own, or part of the
-   * caller's transaction). Nothing is written for a BeskedId seen before.
+   * Stores messages and their deliveries in one statement (atomic on its own, or part of the
+   * caller's transaction). Nothing is written for a BeskedId seen before (or earlier in the same
+   * batch). Where the transport records deliveries on the message, they are written there, with the
+   * row that stands until the broker confirmed them: the forwarder may publish it `republishAfter`
+   * seconds on.
    */
-  private async write(
-    db: Queryable,
-    besked: Haendelsesbesked,
-    beskedtype: BeskedtypeInfo,
-    routed: readonly Omit<NewDelivery, 'beskedSeq'>[],
-  ): Promise<{ duplicate: boolean; deliveries: NewDelivery[] }> {
-    const { rows } = await db.query<{ seq: string | null }>(
-      `WITH b AS (
-         INSERT INTO bfo_besked (besked_id, beskedtype, afsender, kuvert) VALUES ($1, $2, $3, $4::json)
-         ON CONFLICT (besked_id) DO NOTHING RETURNING seq
+  private async write(db: Queryable, items: readonly Ingest[], republishAfter: number): Promise<Written[]> {
+    const onMessage = this.transport.records === 'message';
+    const first = new Map<string, number>();
+    items.forEach((it, i) => {
+      if (!first.has(it.besked.beskedId)) first.set(it.besked.beskedId, i);
+    });
+    const unique = items.filter((it, i) => first.get(it.besked.beskedId) === i);
+    // Push dueslag are served from the store whatever the transport (see transport/push.ts).
+    const asRows = unique.map((it) => (onMessage ? it.routed.filter((d) => d.push) : it.routed).map(routedJson));
+    const published = unique.map((it) => (onMessage ? it.routed.filter((d) => !d.push) : []));
+    const { rows } = await db.query<{ besked_id: string; seq: string; modtaget: string }>(
+      `WITH input AS (
+         SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[])
+                WITH ORDINALITY AS x(besked_id, beskedtype, afsender, kuvert, leveringer, objekt, i)
+       ), b AS (
+         INSERT INTO bfo_besked (besked_id, beskedtype, afsender, kuvert, leveringer)
+         SELECT besked_id, beskedtype, afsender, kuvert::json, leveringer::jsonb FROM input ORDER BY i
+         ON CONFLICT (besked_id) DO NOTHING RETURNING seq, besked_id, modtaget, leveringer IS NOT NULL AS udgives
        ), l AS (
          INSERT INTO bfo_levering (dueslag, besked_seq, abonnement, tilladt_modtager, tilstand, objekt)
          SELECT d.dueslag, b.seq, d.abonnement,
-                CASE WHEN d.tilladt IS NULL THEN NULL ELSE ARRAY(SELECT jsonb_array_elements_text(d.tilladt)) END, d.tilstand, $6
-         FROM b CROSS JOIN jsonb_to_recordset($5::jsonb) AS d(dueslag uuid, abonnement uuid, tilladt jsonb, tilstand text)
-         RETURNING 1
+                CASE WHEN d.tilladt IS NULL THEN NULL ELSE ARRAY(SELECT jsonb_array_elements_text(d.tilladt)) END, 'klar', input.objekt
+         FROM b JOIN input ON input.besked_id = b.besked_id
+         CROSS JOIN LATERAL jsonb_to_recordset($7::jsonb -> (input.i::int - 1)) AS d(dueslag uuid, abonnement uuid, tilladt jsonb)
+       ), u AS (
+         INSERT INTO bfo_udgivelse (seq, udgiv_efter)
+         SELECT b.seq, clock_timestamp() + make_interval(secs => $8) FROM b WHERE b.udgives
        )
-       SELECT (SELECT seq::text FROM b) AS seq, (SELECT count(*) FROM l) AS n`,
+       SELECT besked_id::text AS besked_id, seq::text AS seq, to_json(modtaget)#>>'{}' AS modtaget FROM b`,
       [
-        besked.beskedId,
-        beskedtype.uuid,
-        besked.beskedkuvert.filtreringsdata.beskedAnsvarligAktoer ?? null,
-        JSON.stringify(besked),
-        JSON.stringify(
-          routed.map((d) => ({
-            dueslag: d.dueslag,
-            abonnement: d.abonnement,
-            tilladt: d.tilladtModtager ?? null,
-            // Push dueslag are served from the store whatever the transport (see transport/push.ts).
-            tilstand: d.push ? 'klar' : this.transport.initialState,
-          })),
-        ),
-        objectOf(besked) ?? null,
+        unique.map((it) => it.besked.beskedId),
+        unique.map((it) => it.beskedtype.uuid),
+        unique.map((it) => it.besked.beskedkuvert.filtreringsdata.beskedAnsvarligAktoer ?? null),
+        unique.map((it) => JSON.stringify(it.besked)),
+        published.map((p) => (p.length ? JSON.stringify(p.map(routedJson)) : null)),
+        unique.map((it) => objectOf(it.besked) ?? null),
+        JSON.stringify(asRows),
+        republishAfter,
       ],
     );
-    const seq = rows[0]!.seq;
-    if (seq === null) return { duplicate: true, deliveries: [] };
-    return { duplicate: false, deliveries: routed.map((d) => ({ ...d, beskedSeq: seq })) };
+    const stored = new Map(rows.map((r) => [normaliseId(r.besked_id), r]));
+    return items.map((it, i) => {
+      const row = first.get(it.besked.beskedId) === i ? stored.get(normaliseId(it.besked.beskedId)) : undefined;
+      if (!row) return { duplicate: true, push: 0, modtagere: 0 };
+      return {
+        duplicate: false,
+        push: it.routed.filter((d) => d.push).length,
+        modtagere: it.routed.length,
+        committed: {
+          seq: row.seq,
+          beskedId: it.besked.beskedId,
+          modtaget: row.modtaget,
+          besked: it.besked,
+          deliveries: it.routed.filter((d) => !d.push).map((d) => ({ ...d, beskedSeq: row.seq })),
+        },
+      };
+    });
+  }
+
+  /**
+   * Writes the sends that arrived together in one statement; when that fails, each on its own, so
+   * one message's failure is its own.
+   */
+  private async writeSends(items: Ingest[]): Promise<(Written | Failed)[]> {
+    const after = this.transport.republishAfterSeconds ?? 0;
+    try {
+      return await this.write(this.store, items, after);
+    } catch (err) {
+      if (items.length === 1) return [{ failed: err }];
+      return Promise.all(
+        items.map((it) =>
+          this.write(this.store, [it], after).then(
+            (r) => r[0]!,
+            (e: unknown) => ({ failed: e }),
+          ),
+        ),
+      );
+    }
   }
 
   /**
    * Stores a message from one of the platform's own registers with the caller's transaction (the
    * outbox relay's): routed and written through it, so it commits with the outbox acknowledgement.
+   * On RabbitMQ the forwarder publishes it (nothing here knows when the caller commits).
    */
-  async ingestIn(tx: Queryable, besked: Haendelsesbesked): Promise<{ duplicate: boolean; deliveries: NewDelivery[] }> {
+  async ingestIn(tx: Queryable, besked: Haendelsesbesked): Promise<{ duplicate: boolean; modtagere: number }> {
     const { beskedtype, routed } = await this.admitAndRoute(tx, besked, undefined, false);
-    return this.write(tx, besked, beskedtype, routed);
+    const [r] = await this.write(tx, [{ besked, beskedtype, routed }], 0);
+    return { duplicate: r!.duplicate, modtagere: r!.modtagere };
   }
 
   /**
    * Receives a message from a sender: admitted, routed, durable (one read and one atomic write),
-   * then acknowledged.
+   * then acknowledged; the transport is told as soon as it is durable (RabbitMQ publishes it then).
    */
   async send(besked: Haendelsesbesked, caller: BfoCaller | undefined): Promise<SendResult> {
     const { beskedtype, routed } = await this.admitAndRoute(this.store, besked, caller, true);
-    const result = await this.write(this.store, besked, beskedtype, routed);
-    if (!result.duplicate) {
-      await this.transport.committed(result.deliveries.filter((d) => !d.push));
-      if (result.deliveries.some((d) => d.push)) this.onPushDue?.();
+    const result = await this.sends.add({ besked, beskedtype, routed });
+    if ('failed' in result) throw result.failed;
+    if (result.committed) {
+      await this.transport.committed(result.committed);
+      if (result.push) this.onPushDue?.();
     }
-    return { beskedId: besked.beskedId, duplicate: result.duplicate, modtagere: result.deliveries.length };
+    return { beskedId: besked.beskedId, duplicate: result.duplicate, modtagere: result.modtagere };
   }
 
   /** A stored message, by BeskedId. */
@@ -352,7 +427,11 @@ export class Beskedfordeler {
     if (from.beskedId) {
       const { rows } = await this.store.query<{ seq: string; inside: boolean }>(
         `SELECT b.seq::text AS seq, b.modtaget >= clock_timestamp() - make_interval(secs => $3) AS inside
-         FROM bfo_besked b JOIN bfo_levering l ON l.besked_seq = b.seq AND l.dueslag = $2 WHERE b.besked_id = $1`,
+         FROM bfo_besked b
+         WHERE b.besked_id = $1
+           AND (EXISTS (SELECT 1 FROM bfo_levering l WHERE l.besked_seq = b.seq AND l.dueslag = $2)
+                OR (b.leveringer @> jsonb_build_array(jsonb_build_object('dueslag', $2::text))
+                    AND b.modtaget >= clock_timestamp() - make_interval(secs => $3)))`,
         [from.beskedId, d.uuid, d.opbevaringSekunder],
       );
       if (!rows[0]) throw bfoError('BFO_BESKED_NOT_FOUND', `Message ${from.beskedId} was not delivered to this dueslag within retention`);
@@ -382,7 +461,8 @@ export class Beskedfordeler {
     const b = await this.store.query(
       `DELETE FROM bfo_besked b
        WHERE b.modtaget < clock_timestamp() - make_interval(secs => COALESCE((SELECT max(opbevaring_sekunder) FROM bfo_dueslag), 604800))
-         AND NOT EXISTS (SELECT 1 FROM bfo_levering l WHERE l.besked_seq = b.seq)`,
+         AND NOT EXISTS (SELECT 1 FROM bfo_levering l WHERE l.besked_seq = b.seq)
+         AND NOT EXISTS (SELECT 1 FROM bfo_udgivelse u WHERE u.seq = b.seq)`,
     );
     return { leveringer: l.rowCount, beskeder: b.rowCount };
   }

@@ -5,11 +5,14 @@
  *   directly (manual ack; they de-duplicate on BeskedId, as delivery is at least once). Its
  *   delivery limit is the queue's `x-delivery-limit`; a message over it is dead-lettered to the
  *   classic durable queue `<uuid>.doede`, which the owner inspects and redrives over HTTP.
- * - Durable before the sender's acknowledgement: routing records the deliveries in the store
- *   (`publiceres`) in the ingest transaction. A forwarder publishes them with publisher confirms
- *   (persistent, mandatory) and marks them `publiceret` in the same transaction that took them with
- *   `FOR UPDATE SKIP LOCKED`; a crash between the broker's confirm and that commit publishes again
- *   (a duplicate, never a loss). Replay republishes retained rows the same way.
+ * - Durable before the sender's acknowledgement: the ingest records the message's deliveries on the
+ *   message, with a `bfo_udgivelse` row, in one statement. Right after that commits, the taking
+ *   process publishes each receiver's copy (persistent, mandatory, publisher confirms) and, once
+ *   the broker confirmed them all, deletes the row (batched with other messages). What is not
+ *   confirmed within `republishAfterMs` of the ingest (a crash, a broker away) a forwarder on any
+ *   instance publishes and marks in the transaction that took it with `FOR UPDATE SKIP LOCKED`; a
+ *   crash between a confirm and the mark publishes again (a duplicate, never a loss). A replay puts
+ *   delivery rows (`publiceres`) in the store, which the forwarder publishes the same way.
  * - Reconnection: a lost connection is re-opened with backoff (100 ms doubling to 30 s); queues are
  *   re-declared; publishing resumes from the store. HTTP pulls during an outage answer
  *   BFO_TRANSPORT_UNAVAILABLE.
@@ -18,20 +21,32 @@
  *   queue). Receipts name this process's connection; after a reconnect they are stale.
  */
 import { randomUUID } from 'node:crypto';
+import type { Duplex } from 'node:stream';
 import amqp, { type Channel, type ChannelModel, type ConfirmChannel, type GetMessage } from 'amqplib';
-import type { Store } from '../../../platform/store/store.ts';
+import type { Queryable, Store } from '../../../platform/store/store.ts';
 import type { Haendelsesbesked } from '../domain/envelope.ts';
 import { envelopeFromXml } from '../domain/xml.ts';
 import { bfoError } from '../errors.ts';
-import { dueslagFacts, markForReplay, markPublished, takePublishable, waitingToPublish } from './broker-outbox.ts';
+import {
+  bodiesFor,
+  dueslagFacts,
+  markConfirmed,
+  markForReplay,
+  markPublished,
+  takePublishable,
+  takeUnconfirmed,
+  waitingToPublish,
+  type Batch,
+} from './broker-outbox.ts';
 import type {
   AuditDeliveries,
   BfoTransport,
+  CommittedMessage,
   DeadLetter,
+  DeliveryAudit,
   Delivery,
   DueslagRef,
   DueslagStats,
-  NewDelivery,
   ReceiveOptions,
 } from './transport.ts';
 
@@ -39,6 +54,11 @@ export interface AmqpOptions {
   readonly url: string;
   /** Rows published per confirm round. */
   readonly batchSize?: number;
+  /**
+   * How long after its ingest a message whose deliveries this process has not had confirmed is
+   * left to it before any instance's forwarder publishes it (default 5,000 ms).
+   */
+  readonly republishAfterMs?: number;
   /** How often the forwarder looks for rows to publish when nothing woke it, in ms. */
   readonly pollMs?: number;
   readonly onError?: (err: unknown) => void;
@@ -76,6 +96,44 @@ export function standardRetur(a: SenderAnswer): string {
   );
 }
 
+/**
+ * amqplib hands every frame to the socket on its own: a 5 KB publish is two writes, each a system
+ * call that, with the broker on the same host, also does the broker's receiving. Writes made in
+ * one turn of the event loop are held (corked) and leave together at its end, in one writev.
+ * (`connection.stream` is amqplib's socket; without it writes are left as they are.)
+ */
+function coalesceWrites(model: ChannelModel): void {
+  const socket = (model as unknown as { connection?: { stream?: Duplex } }).connection?.stream;
+  if (!socket || typeof socket.cork !== 'function') return;
+  const write = socket.write.bind(socket) as (...args: unknown[]) => boolean;
+  let corked = false;
+  const uncork = () => {
+    corked = false;
+    socket.uncork();
+  };
+  socket.write = ((...args: unknown[]) => {
+    if (!corked) {
+      corked = true;
+      socket.cork();
+      process.nextTick(uncork);
+    }
+    return write(...args);
+  }) as Duplex['write'];
+}
+
+/** Resolves when the channel can take more, or is gone (its unconfirmed messages fail then). */
+function drained(ch: ConfirmChannel): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      ch.off('drain', done);
+      ch.off('close', done);
+      resolve();
+    };
+    ch.once('drain', done);
+    ch.once('close', done);
+  });
+}
+
 interface Lease {
   readonly msg: GetMessage;
   readonly channel: Channel;
@@ -100,7 +158,13 @@ export class AmqpTransport implements BfoTransport {
   private forwarding: Promise<unknown> | undefined;
   private forwardAgain = false;
   private readonly batchSize: number;
+  private readonly republishAfterMs: number;
   private readonly pollMs: number;
+  /** Messages whose copies the broker confirmed, to be marked. */
+  private readonly confirmed: { seq: string; audit: DeliveryAudit[] }[] = [];
+  private marking: Promise<void> | undefined;
+  /** Copies the broker returned as unroutable (`<BeskedId> <queue>`); their confirm follows. */
+  private readonly returned = new Set<string>();
   private readonly onError: (err: unknown) => void;
 
   constructor(
@@ -109,6 +173,7 @@ export class AmqpTransport implements BfoTransport {
     private readonly options: AmqpOptions,
   ) {
     this.batchSize = options.batchSize ?? 500;
+    this.republishAfterMs = options.republishAfterMs ?? 5000;
     this.pollMs = options.pollMs ?? 250;
     this.onError = options.onError ?? (() => {});
   }
@@ -117,6 +182,7 @@ export class AmqpTransport implements BfoTransport {
 
   private async connect(): Promise<void> {
     const model = await amqp.connect(this.options.url);
+    coalesceWrites(model);
     const publisher = await model.createConfirmChannel();
     const getter = await model.createChannel();
     const generation = ++this.generation;
@@ -135,6 +201,10 @@ export class AmqpTransport implements BfoTransport {
     model.on('close', () => lost());
     // A channel error (e.g. a queue declared with other arguments) closes that channel only.
     publisher.on('error', (err: Error) => this.onError(err));
+    // The broker returns an unroutable copy (its queue is gone) before confirming it.
+    publisher.on('return', (msg: { fields: { routingKey: string }; properties: { messageId?: string } }) =>
+      this.returned.add(`${String(msg.properties.messageId)} ${msg.fields.routingKey}`),
+    );
     publisher.on('close', () => lost());
     getter.on('error', (err: Error) => this.onError(err));
     getter.on('close', () => lost());
@@ -273,10 +343,99 @@ export class AmqpTransport implements BfoTransport {
 
   // --- publishing ------------------------------------------------------------------------------
 
-  readonly initialState = 'publiceres' as const;
+  readonly records = 'message' as const;
 
-  async committed(deliveries: readonly NewDelivery[]): Promise<void> {
-    if (deliveries.length) this.kick();
+  get republishAfterSeconds(): number {
+    return this.republishAfterMs / 1000;
+  }
+
+  /**
+   * Publishes a message the ingest just committed, from this process and without reading it back:
+   * each receiver's copy is written to the publishing channel before the sender hears back (so
+   * messages from one sender reach a queue in the order sent), and the broker's confirms are
+   * awaited in the background. Once every copy is confirmed the message is marked, with others, in
+   * one statement. Whatever is not confirmed (no connection, a nack, a queue gone, a crash) stays
+   * recorded, and the forwarder publishes it `republishAfterSeconds` after the ingest.
+   */
+  async committed(m: CommittedMessage): Promise<void> {
+    const publisher = this.publisher;
+    if (!m.deliveries.length || !publisher) return;
+    for (const uuid of new Set(m.deliveries.map((d) => d.dueslag))) {
+      if (this.declared.has(uuid)) continue;
+      try {
+        await this.declareFromStore(publisher, uuid);
+      } catch (err) {
+        this.onError(err);
+        return;
+      }
+    }
+    const routed = m.deliveries.map((d) => ({ dueslag: d.dueslag, abonnement: d.abonnement, tilladt: d.tilladtModtager }));
+    const bodies = bodiesFor(m.besked, m.modtaget, new Date().toISOString(), routed);
+    let left = bodies.length;
+    let failed = false;
+    let blocked = false;
+    routed.forEach((r, i) => {
+      const key = `${m.beskedId} ${r.dueslag}`;
+      const ok = publisher.publish('', r.dueslag, bodies[i]!, this.properties(m.beskedId, r.abonnement), (err: unknown) => {
+        if (err || this.returned.delete(key)) failed = true;
+        if (--left > 0 || failed) return;
+        this.confirmed.push({
+          seq: m.seq,
+          audit: routed.map((x) => ({ dueslag: x.dueslag, ejer: this.declared.get(x.dueslag)?.ejer ?? '', beskedId: m.beskedId, forsoeg: 1, via: 'amqp' as const })),
+        });
+        this.markConfirmed();
+      });
+      if (!ok) blocked = true;
+    });
+    // The broker (or the socket) is behind: the sender waits, rather than the process buffering.
+    if (blocked) await drained(publisher);
+  }
+
+  /** Marks the messages confirmed so far, one statement for all of them (and their audit records). */
+  private markConfirmed(): void {
+    if (this.marking || !this.confirmed.length) return;
+    this.marking = (async () => {
+      while (this.confirmed.length) {
+        const batch = this.confirmed.splice(0, 1000);
+        try {
+          await this.store.transaction(async (tx) => {
+            await markConfirmed(
+              tx,
+              batch.map((b) => b.seq),
+            );
+            await this.audit(
+              tx,
+              batch.flatMap((b) => b.audit),
+            );
+          });
+        } catch (err) {
+          // Left recorded: the forwarder publishes them again (a duplicate, never a loss).
+          this.onError(err);
+        }
+      }
+    })().finally(() => {
+      this.marking = undefined;
+      // Confirmed while the last statement was finishing.
+      this.markConfirmed();
+    });
+  }
+
+  private properties(beskedId: string, abonnement: string) {
+    return {
+      persistent: true,
+      mandatory: true,
+      messageId: beskedId,
+      contentType: 'application/xml',
+      timestamp: Math.floor(Date.now() / 1000),
+      headers: { 'x-bfo-abonnement': abonnement },
+    };
+  }
+
+  /** Declares the queues of a dueslag this process has not declared (another instance created it). */
+  private async declareFromStore(publisher: ConfirmChannel, uuid: string): Promise<void> {
+    const ref = { uuid, ...(await dueslagFacts(this.store, uuid)), synlighedSekunder: 30, opbevaringSekunder: 604800 };
+    await this.assertQueues(publisher, ref);
+    this.declared.set(uuid, ref);
   }
 
   /** Asks the forwarder for a round now. */
@@ -302,65 +461,56 @@ export class AmqpTransport implements BfoTransport {
   }
 
   /**
-   * Publishes every recorded delivery, batch by batch. Where the store has a pool, two batches are
-   * in flight at once (each locks its own rows), so one batch's confirm wait overlaps the next
-   * batch's reading and publishing.
+   * Publishes what is due to the forwarder, batch by batch: delivery rows a replay put back, and
+   * messages not confirmed in time. Where the store has a pool, two batches are in flight at once
+   * (each locks its own rows), so one batch's confirm wait overlaps the next batch's reading and
+   * publishing.
    */
   async forwardAll(): Promise<number> {
     const lane = async () => {
       let total = 0;
-      for (;;) {
-        const n = await this.forwardBatch();
-        total += n;
-        if (n < this.batchSize) return total;
+      for (const [take, mark] of [
+        [takePublishable, markPublished],
+        [takeUnconfirmed, markConfirmed],
+      ] as const) {
+        for (;;) {
+          const n = await this.forwardBatch(take, mark);
+          total += n;
+          if (n < this.batchSize) break;
+        }
       }
+      return total;
     };
     const lanes = this.store.profile.connections === 'pool' ? 2 : 1;
     return (await Promise.all(Array.from({ length: lanes }, lane))).reduce((a, b) => a + b, 0);
   }
 
-  private async forwardBatch(): Promise<number> {
+  private async forwardBatch(
+    take: (tx: Queryable, limit: number) => Promise<Batch>,
+    mark: (tx: Queryable, keys: readonly string[]) => Promise<void>,
+  ): Promise<number> {
     if (!this.model) {
       await this.ensure().catch(() => undefined);
       if (!this.model) return 0;
     }
     return this.store.transaction(async (tx) => {
-      const rows = await takePublishable(tx, this.batchSize);
-      if (!rows.length) return 0;
+      const batch = await take(tx, this.batchSize);
+      if (!batch.keys.length) return 0;
       const { publisher } = await this.ensure();
-      for (const uuid of new Set(rows.map((r) => r.dueslag))) {
-        if (this.declared.has(uuid)) continue;
-        const ref = { uuid, ...(await dueslagFacts(tx, uuid)), synlighedSekunder: 30, opbevaringSekunder: 604800 };
-        this.declared.set(uuid, ref);
-        await this.assertQueues(publisher, ref);
+      for (const uuid of new Set(batch.publish.map((r) => r.dueslag))) {
+        if (!this.declared.has(uuid)) await this.declareFromStore(publisher, uuid);
       }
-      const returned: string[] = [];
-      const onReturn = (m: { properties: { messageId?: string } }) => returned.push(String(m.properties.messageId));
-      publisher.on('return', onReturn);
-      try {
-        for (const r of rows) {
-          const ok = publisher.publish('', r.dueslag, r.body, {
-            persistent: true,
-            mandatory: true,
-            messageId: r.beskedId,
-            contentType: 'application/xml',
-            timestamp: Math.floor(Date.now() / 1000),
-            headers: { 'x-bfo-abonnement': r.abonnement },
-          });
-          if (!ok) await new Promise((resolve) => publisher.once('drain', resolve));
-        }
-        await publisher.waitForConfirms();
-      } finally {
-        publisher.off('return', onReturn);
+      for (const r of batch.publish) {
+        const ok = publisher.publish('', r.dueslag, r.body, this.properties(r.beskedId, r.abonnement));
+        if (!ok) await drained(publisher);
       }
+      await publisher.waitForConfirms();
+      const returned = batch.publish.filter((r) => this.returned.delete(`${r.beskedId} ${r.dueslag}`));
       if (returned.length) throw new Error(`RabbitMQ could not route ${returned.length} messages (queue missing)`);
-      await markPublished(
-        tx,
-        rows.map((r) => r.id),
-      );
+      await mark(tx, [...new Set(batch.keys)]);
       await this.audit(
         tx,
-        rows.map((r) => ({
+        batch.publish.map((r) => ({
           dueslag: r.dueslag,
           ejer: this.declared.get(r.dueslag)?.ejer ?? '',
           beskedId: r.beskedId,
@@ -368,7 +518,7 @@ export class AmqpTransport implements BfoTransport {
           via: 'amqp' as const,
         })),
       );
-      return rows.length;
+      return batch.keys.length;
     });
   }
 
@@ -511,7 +661,7 @@ export class AmqpTransport implements BfoTransport {
   }
 
   async replay(d: DueslagRef, fromSeq: string): Promise<number> {
-    const n = await markForReplay(this.store, d.uuid, fromSeq);
+    const n = await markForReplay(this.store, d.uuid, fromSeq, d.opbevaringSekunder);
     this.kick();
     return n;
   }
@@ -537,6 +687,9 @@ export class AmqpTransport implements BfoTransport {
     this.closed = true;
     clearTimeout(this.forwardTimer);
     await this.forwarding;
+    // Copies already written are confirmed and marked, not left to another instance's forwarder.
+    await this.publisher?.waitForConfirms().catch(() => undefined);
+    while (this.marking) await this.marking;
     for (const r of [...this.leases.keys()]) this.release(r, true);
     const model = this.model;
     this.model = this.publisher = this.getter = undefined;

@@ -11,11 +11,11 @@ import {
   parseReceipt,
   type AuditDeliveries,
   type BfoTransport,
+  type CommittedMessage,
   type DeadLetter,
   type Delivery,
   type DueslagRef,
   type DueslagStats,
-  type NewDelivery,
   type ReceiveOptions,
 } from './transport.ts';
 
@@ -124,10 +124,10 @@ export class StoreTransport implements BfoTransport {
 
   async start(): Promise<void> {}
 
-  readonly initialState = 'klar' as const;
+  readonly records = 'rows' as const;
 
-  async committed(deliveries: readonly NewDelivery[]): Promise<void> {
-    for (const uuid of new Set(deliveries.map((d) => d.dueslag))) this.wake(uuid);
+  async committed(message: CommittedMessage): Promise<void> {
+    for (const uuid of new Set(message.deliveries.map((d) => d.dueslag))) this.wake(uuid);
   }
 
   /** Wakes long-polls waiting on a dueslag in this process. */

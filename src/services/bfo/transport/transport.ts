@@ -31,6 +31,16 @@ export interface NewDelivery {
   readonly push?: boolean | undefined;
 }
 
+/** A message the ingest committed, with the deliveries that are not push. */
+export interface CommittedMessage {
+  readonly seq: string;
+  readonly beskedId: string;
+  /** When it was received, as the store wrote it. */
+  readonly modtaget: string;
+  readonly besked: Haendelsesbesked;
+  readonly deliveries: readonly NewDelivery[];
+}
+
 /** A message handed to a receiver. */
 export interface Delivery {
   /** Acknowledges (or refuses) this hand-out; stale once the message is handed out again. */
@@ -70,12 +80,18 @@ export interface BfoTransport {
   /** Called once before use (connects, declares what exists). */
   start(dueslag: readonly DueslagRef[]): Promise<void>;
   /**
-   * The state delivery rows are written in by the ingest (with the message, in one statement):
-   * `klar` where the rows are the queue, `publiceres` where they wait to be published.
+   * Where the ingest records the deliveries that are not push: `rows`, one `bfo_levering` row
+   * each, which are the queue (the store); or `message`, on the message itself with a
+   * `bfo_udgivelse` row until the broker has confirmed them all (RabbitMQ).
    */
-  readonly initialState: 'klar' | 'publiceres';
+  readonly records: 'rows' | 'message';
+  /**
+   * For `message`: seconds after the ingest from which any instance's forwarder publishes a
+   * message the taking process has not had confirmed (it crashed, or the broker was away).
+   */
+  readonly republishAfterSeconds?: number;
   /** After the ingest committed: wake receivers / publish to the broker. */
-  committed(deliveries: readonly NewDelivery[]): Promise<void>;
+  committed(message: CommittedMessage): Promise<void>;
   declare(d: DueslagRef): Promise<void>;
   remove(uuid: string): Promise<void>;
   receive(d: DueslagRef, options: ReceiveOptions): Promise<Delivery[]>;
