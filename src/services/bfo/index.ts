@@ -67,6 +67,9 @@ export function amqpTransport(options: {
 /** The name under which the Beskedfordeler consumes the platform outbox. */
 export const BFO_OUTBOX_CONSUMER = 'bfo';
 
+/** The privilege to send, over HTTP and over AMQP alike. */
+const SEND = 'send';
+
 /**
  * FK Beskedfordeler as a protected service: sending needs `send`; pulling, acknowledging and
  * refusing a dueslag's messages need `modtag`; reading the administration needs `modtag` or
@@ -76,9 +79,9 @@ export const bfoService: ProtectedService = {
   name: 'bfo',
   entityId: 'http://stoettesystemerne.dk/service/beskedfordeler/1',
   prefix: '/beskedfordeler',
-  privileges: ['send', 'modtag', 'administrer'],
+  privileges: [SEND, 'modtag', 'administrer'],
   privilegeOf(method, url) {
-    if (url === '/beskedfordeler/beskeder' || url.startsWith('/beskedfordeler/beskeder/')) return 'send';
+    if (url === '/beskedfordeler/beskeder' || url.startsWith('/beskedfordeler/beskeder/')) return SEND;
     if (/^\/beskedfordeler\/dueslag\/:uuid\/(beskeder|kvitteringer|afvisninger)$/.test(url)) return 'modtag';
     if (method === 'GET' || method === 'HEAD') return ['modtag', 'administrer'];
     return 'administrer';
@@ -297,6 +300,6 @@ async function amqpSender(verify: (token: string) => Promise<Caller>, header: st
   const token = header?.trim().split(/\s+/).pop();
   if (!token) throw authError('TOKEN_MISSING');
   const caller = await verify(token);
-  if (!caller.privileges.includes('send')) throw authError('PRIVILEGE_MISSING', 'Sending needs the privilege send');
+  if (!caller.privileges.includes(SEND)) throw authError('PRIVILEGE_MISSING', `Sending needs the privilege ${SEND}`);
   return bfoCaller(caller);
 }
