@@ -374,19 +374,33 @@ export class AmqpTransport implements BfoTransport {
     let left = bodies.length;
     let failed = false;
     let blocked = false;
-    routed.forEach((r, i) => {
-      const key = `${m.beskedId} ${r.dueslag}`;
-      const ok = publisher.publish('', r.dueslag, bodies[i]!, this.properties(m.beskedId, r.abonnement), (err: unknown) => {
-        if (err || this.returned.delete(key)) failed = true;
-        if (--left > 0 || failed) return;
-        this.confirmed.push({
-          seq: m.seq,
-          audit: routed.map((x) => ({ dueslag: x.dueslag, ejer: this.declared.get(x.dueslag)?.ejer ?? '', beskedId: m.beskedId, forsoeg: 1, via: 'amqp' as const })),
-        });
-        this.markConfirmed();
+    const done = () => {
+      this.confirmed.push({
+        seq: m.seq,
+        audit: routed.map((x) => ({
+          dueslag: x.dueslag,
+          ejer: this.declared.get(x.dueslag)?.ejer ?? '',
+          beskedId: m.beskedId,
+          forsoeg: 1,
+          via: 'amqp' as const,
+        })),
       });
-      if (!ok) blocked = true;
-    });
+      this.markConfirmed();
+    };
+    try {
+      routed.forEach((r, i) => {
+        const key = `${m.beskedId} ${r.dueslag}`;
+        const ok = publisher.publish('', r.dueslag, bodies[i]!, this.properties(m.beskedId, r.abonnement), (err: unknown) => {
+          if (err || this.returned.delete(key)) failed = true;
+          if (--left === 0 && !failed) done();
+        });
+        if (!ok) blocked = true;
+      });
+    } catch (err) {
+      // The channel closed under us: the message is stored, and the forwarder publishes it.
+      this.onError(err);
+      return;
+    }
     // The broker (or the socket) is behind: the sender waits, rather than the process buffering.
     if (blocked) await drained(publisher);
   }
