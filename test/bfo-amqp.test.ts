@@ -121,6 +121,36 @@ describe.runIf(AMQP_URL)('FK Beskedfordeler on RabbitMQ', () => {
     }
   });
 
+  it('publishes a message the taking process left unpublished once its time is up, from the store', async () => {
+    const s = await setup();
+    const transport = t.platform.bfo!.transport;
+    // The process "dies" between the commit and its own publishing: nothing reaches the broker then.
+    const own = transport.committed.bind(transport);
+    transport.committed = async () => {};
+    const m = testbesked({ beskedtype: s.type });
+    const sentAt = Date.now();
+    try {
+      expect((await c.sendXml(m.xml)).status).toBe(201);
+    } finally {
+      transport.committed = own;
+    }
+    const waiting = await t.store.query<{ n: number }>(
+      'SELECT count(*)::int AS n FROM bfo_udgivelse u JOIN bfo_besked b ON b.seq = u.seq WHERE b.besked_id = $1',
+      [m.beskedId],
+    );
+    expect(waiting.rows).toEqual([{ n: 1 }]);
+    let got: any[] = [];
+    for (let i = 0; i < 20 && got.length === 0; i++) got = (await c.get(`/beskedfordeler/dueslag/${s.dueslag}/beskeder?vent=1`)).body.beskeder;
+    expect(got.map((g) => g.beskedId)).toEqual([m.beskedId]);
+    // Not before the taking process's time was up (republishAfterMs is 1 s here).
+    expect(Date.now() - sentAt).toBeGreaterThanOrEqual(1000);
+    await c.post(`/beskedfordeler/dueslag/${s.dueslag}/kvitteringer`, { kvitteringer: got.map((g) => g.kvittering) });
+    const left = await t.store.query('SELECT 1 FROM bfo_udgivelse u JOIN bfo_besked b ON b.seq = u.seq WHERE b.besked_id = $1', [
+      m.beskedId,
+    ]);
+    expect(left.rows).toHaveLength(0);
+  });
+
   it('moves a message it cannot read, published to a dueslag by hand, to the dead letters', async () => {
     const s = await setup();
     const conn = await amqp.connect(AMQP_URL!);
