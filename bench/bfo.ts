@@ -399,7 +399,8 @@ async function rawFanoutRate(o: BfoBenchOptions, fanout: number): Promise<number
   while (sent < o.messages && performance.now() - started < o.seconds * 1000) {
     for (let i = 0; i < o.concurrency && sent < o.messages; i++, sent++) {
       const copies = Math.floor(fanout) + (rand() < fanout - Math.floor(fanout) ? 1 : 0);
-      for (let c = 0; c < copies; c++) ch.publish('', queues[pick(rand, queues.length)]!, body, { persistent: true, messageId: String(sent) });
+      for (let c = 0; c < copies; c++)
+        ch.publish('', queues[pick(rand, queues.length)]!, body, { persistent: true, messageId: String(sent) });
     }
     await ch.waitForConfirms();
   }

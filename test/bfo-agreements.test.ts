@@ -118,6 +118,30 @@ for (const backend of backends) {
       expect((await pull(theirs, await elsewhere.token(t.platform.tokens, 'bfo', OTHER_CVR))).body.beskeder).toEqual([]);
     });
 
+    it("delivers an organisation's events to nobody while it has no CVR number: no agreement can cover them", async () => {
+      const { REGISTER_BESKEDTYPER } = await import('../src/services/bfo/index.ts');
+      const ours = await dueslagOf(receiver.itSystem, REGISTER_BESKEDTYPER.organisation.uuid);
+      const body = organisationBody('uden-cvr');
+      const org = await t.platform.http.inject({
+        method: 'POST',
+        url: '/organisation/organisation',
+        payload: { ...body, relationer: {} },
+      });
+      expect(org.statusCode, org.body).toBe(201);
+      await t.platform.relay.drain();
+      // The event is stored, naming the organisation itself, and routed to no dueslag.
+      const { rows } = await t.store.query<{ myndighed: string; n: number }>(
+        `SELECT b.kuvert #>> '{beskedkuvert,filtreringsdata,objektRegistrering,0,objektAnsvarligMyndighed}' AS myndighed,
+                ((SELECT count(*) FROM bfo_levering l WHERE l.besked_seq = b.seq) + COALESCE(jsonb_array_length(b.leveringer), 0))::int AS n
+         FROM bfo_besked b WHERE b.kuvert #>> '{beskedkuvert,filtreringsdata,objektRegistrering,0,objektId}' = $1`,
+        [org.json().uuid],
+      );
+      expect(rows).toEqual([{ myndighed: org.json().uuid, n: 0 }]);
+      const got = await pull(ours, receiverToken);
+      const about = (b: any) => b.besked.beskedkuvert.filtreringsdata.objektRegistrering[0].objektId === org.json().uuid;
+      expect(got.body.beskeder.filter(about)).toEqual([]);
+    });
+
     it('lets a receiver without administrer read only its own dueslag', async () => {
       const type = (await admin().post('/beskedfordeler/beskedtyper', { navn: 'c', ejer: t.client.itSystem, sensitivitet: 'fortrolig' }))
         .body.uuid;

@@ -68,7 +68,12 @@ describe.runIf(AMQP_URL)('FK Beskedfordeler on RabbitMQ', () => {
     // A send exchange and queue of this test's own, so no other test's platform takes its sends.
     t = await startPlatform(backend, ['bfo'], {
       entitlements: allowAll,
-      transport: amqpTransport({ url: url.toString(), pollMs: 50, republishAfterMs: 1000, senders: { exchange: SEND_EXCHANGE, queue: `${SEND_EXCHANGE}.q` } }),
+      transport: amqpTransport({
+        url: url.toString(),
+        pollMs: 50,
+        republishAfterMs: 1000,
+        senders: { exchange: SEND_EXCHANGE, queue: `${SEND_EXCHANGE}.q` },
+      }),
     });
     c = client(t.platform.http);
   });
@@ -140,7 +145,8 @@ describe.runIf(AMQP_URL)('FK Beskedfordeler on RabbitMQ', () => {
     );
     expect(waiting.rows).toEqual([{ n: 1 }]);
     let got: any[] = [];
-    for (let i = 0; i < 20 && got.length === 0; i++) got = (await c.get(`/beskedfordeler/dueslag/${s.dueslag}/beskeder?vent=1`)).body.beskeder;
+    for (let i = 0; i < 20 && got.length === 0; i++)
+      got = (await c.get(`/beskedfordeler/dueslag/${s.dueslag}/beskeder?vent=1`)).body.beskeder;
     expect(got.map((g) => g.beskedId)).toEqual([m.beskedId]);
     // Not before the taking process's time was up (republishAfterMs is 1 s here).
     expect(Date.now() - sentAt).toBeGreaterThanOrEqual(1000);

@@ -81,10 +81,13 @@ export class GroupedAudit {
     /** Writes under way at most (1 on a single-connection store). */
     lanes = 2,
   ) {
-    this.grouped = new Grouped(async (entries) => {
-      await log.record(store, entries);
-      return entries.map(() => undefined);
-    }, { lanes, max: 500 });
+    this.grouped = new Grouped(
+      async (entries) => {
+        await log.record(store, entries);
+        return entries.map(() => undefined);
+      },
+      { lanes, max: 500 },
+    );
   }
 
   record(entry: AuditEntry): Promise<void> {

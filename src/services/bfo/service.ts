@@ -50,7 +50,11 @@ interface Failed {
 }
 
 /** A routed delivery as the ingest statement and the message's `leveringer` hold it. */
-const routedJson = (d: Omit<NewDelivery, 'beskedSeq'>) => ({ dueslag: d.dueslag, abonnement: d.abonnement, tilladt: d.tilladtModtager ?? null });
+const routedJson = (d: Omit<NewDelivery, 'beskedSeq'>) => ({
+  dueslag: d.dueslag,
+  abonnement: d.abonnement,
+  tilladt: d.tilladtModtager ?? null,
+});
 
 interface IndexCache {
   readonly version: string;

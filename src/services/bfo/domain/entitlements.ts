@@ -112,7 +112,9 @@ function kleMatches(patterns: readonly string[], subject: string): boolean {
  *   agreement in force for FK Beskedfordeler with the privilege `modtag`, for a municipality the
  *   message is about, whose KLE restriction (if any) covers every KLE subject of the message.
  *   TilladtModtager is rewritten to the municipalities the owner is entitled for (of those the
- *   message named, or of the municipalities it is about when it named none).
+ *   message named, or of the municipalities it is about when it named none). A message naming no
+ *   responsible authority goes to owners entitled for any municipality; one naming authorities
+ *   none of which is a CVR number (an organisation without one) goes to nobody.
  * - **manage**: a dueslag or value list is administered by its owner, or by a caller with the
  *   `administrer` privilege (the operator's).
  */
@@ -154,12 +156,19 @@ export function agreementEntitlements(
           const c = cvrOf(m);
           return c !== undefined && entitled.has(c);
         });
-        // A message about no municipality goes to a receiver entitled for any one.
-        if (about.length === 0 && q.tilladtModtager.length === 0 && entitled.size) return { allowed: true, tilladtModtager: [] };
+        // A message that names no responsible authority at all goes to a receiver entitled for
+        // any municipality. One that names only authorities that are not municipalities by CVR
+        // (an organisation without one) goes to nobody: no agreement can be shown to cover it.
+        const namesNone = q.ansvarligMyndighed.length === 0 && q.tilladtModtager.length === 0;
+        if (namesNone && entitled.size) return { allowed: true, tilladtModtager: [] };
         if (kept.length === 0)
           return {
             allowed: false,
-            reason: `${q.dueslag.ejer} has no agreement to receive this message for ${wanted.join(', ') || 'any municipality'}`,
+            reason: wanted.length
+              ? `${q.dueslag.ejer} has no agreement to receive this message for ${wanted.join(', ')}`
+              : namesNone
+                ? `${q.dueslag.ejer} has no agreement to receive this message for any municipality`
+                : `The message names no municipality by CVR (${q.ansvarligMyndighed.join(', ')}); no agreement covers it`,
           };
         return { allowed: true, tilladtModtager: kept };
       });

@@ -47,7 +47,8 @@ export function bodiesFor(kuvert: Haendelsesbesked, modtaget: string, leveret: s
   const facts = { modtaget, leveret, forsoeg: 1 };
   let shared: string | undefined;
   return routed.map((l) => {
-    if (l.tilladt) return Buffer.from(envelopeToXml(forReceiver(kuvert, { ...facts, abonnement: l.abonnement, tilladtModtager: l.tilladt })));
+    if (l.tilladt)
+      return Buffer.from(envelopeToXml(forReceiver(kuvert, { ...facts, abonnement: l.abonnement, tilladtModtager: l.tilladt })));
     shared ??= envelopeToXml(forReceiver(kuvert, { ...facts, abonnement: ABONNEMENT_MARK }));
     return Buffer.from(shared.replace(ABONNEMENT_MARK, l.abonnement));
   });
@@ -66,7 +67,13 @@ function publishables(rows: readonly MessageRow[]): Publishable[] {
   return rows.flatMap((r) => {
     const routed = r.leveringer ?? [];
     const bodies = bodiesFor(r.kuvert, r.modtaget, r.nu, routed);
-    return routed.map((l, i) => ({ key: l.key ?? r.key, dueslag: l.dueslag, abonnement: l.abonnement, beskedId: r.besked_id, body: bodies[i]! }));
+    return routed.map((l, i) => ({
+      key: l.key ?? r.key,
+      dueslag: l.dueslag,
+      abonnement: l.abonnement,
+      beskedId: r.besked_id,
+      body: bodies[i]!,
+    }));
   });
 }
 
