@@ -248,11 +248,12 @@ export class Beskedfordeler {
    */
   private async write(db: Queryable, items: readonly Ingest[], republishAfter: number): Promise<Written[]> {
     const onMessage = this.transport.records === 'message';
+    const idOf = (it: Ingest) => normaliseId(it.besked.beskedId);
     const first = new Map<string, number>();
     items.forEach((it, i) => {
-      if (!first.has(it.besked.beskedId)) first.set(it.besked.beskedId, i);
+      if (!first.has(idOf(it))) first.set(idOf(it), i);
     });
-    const unique = items.filter((it, i) => first.get(it.besked.beskedId) === i);
+    const unique = items.filter((it, i) => first.get(idOf(it)) === i);
     // Push dueslag are served from the store whatever the transport (see transport/push.ts).
     const asRows = unique.map((it) => (onMessage ? it.routed.filter((d) => d.push) : it.routed).map(routedJson));
     const published = unique.map((it) => (onMessage ? it.routed.filter((d) => !d.push) : []));
@@ -288,7 +289,7 @@ export class Beskedfordeler {
     );
     const stored = new Map(rows.map((r) => [normaliseId(r.besked_id), r]));
     return items.map((it, i) => {
-      const row = first.get(it.besked.beskedId) === i ? stored.get(normaliseId(it.besked.beskedId)) : undefined;
+      const row = first.get(idOf(it)) === i ? stored.get(idOf(it)) : undefined;
       if (!row) return { duplicate: true, push: 0, modtagere: 0 };
       return {
         duplicate: false,
