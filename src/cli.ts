@@ -121,7 +121,13 @@ async function serve(config: Config): Promise<void> {
     ...(config.tls
       ? { tls: { cert: readFileSync(config.tls.cert), key: readFileSync(config.tls.key), requestCert: config.tls.clientCert } }
       : {}),
-    ...(config.bfoTransport.kind === 'amqp' ? { bfo: { transport: amqpTransport({ url: config.bfoTransport.url }) } } : {}),
+    ...(config.bfoTransport.kind === 'amqp'
+      ? {
+          bfo: {
+            transport: amqpTransport({ url: config.bfoTransport.url, republishAfterMs: config.bfoTransport.republishAfterMs }),
+          },
+        }
+      : {}),
   });
   if (config.demoSeed) {
     if (config.store.backend === 'pglite' && !config.production) {

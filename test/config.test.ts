@@ -62,7 +62,10 @@ describe('configuration', () => {
     expect(loadConfig({}, { STOTTE_BFO_TRANSPORT: 'amqp', STOTTE_AMQP_URL: 'amqp://u:p@mq:5672/BF' }).bfoTransport).toEqual({
       kind: 'amqp',
       url: 'amqp://u:p@mq:5672/BF',
+      republishAfterMs: 5000,
     });
+    const slow = { STOTTE_BFO_TRANSPORT: 'amqp', STOTTE_AMQP_URL: 'amqp://mq', STOTTE_BFO_REPUBLISH_AFTER_MS: '30000' };
+    expect(loadConfig({}, slow).bfoTransport).toMatchObject({ republishAfterMs: 30000 });
   });
 
   const bad: [string, Parameters<typeof loadConfig>[0], Record<string, string>, RegExp][] = [
@@ -76,6 +79,12 @@ describe('configuration', () => {
     ['a public URL that is not http(s)', {}, { STOTTE_PUBLIC_URL: 'ftp://x' }, /^STOTTE_PUBLIC_URL: is not an http\(s\) URL/],
     ['an unknown Beskedfordeler transport', {}, { STOTTE_BFO_TRANSPORT: 'kafka' }, /^STOTTE_BFO_TRANSPORT: must be store or amqp/],
     ['amqp without a URL', {}, { STOTTE_BFO_TRANSPORT: 'amqp' }, /^STOTTE_AMQP_URL: is required/],
+    [
+      'a republishing wait shorter than a second',
+      {},
+      { STOTTE_BFO_TRANSPORT: 'amqp', STOTTE_AMQP_URL: 'amqp://mq', STOTTE_BFO_REPUBLISH_AFTER_MS: '10' },
+      /^STOTTE_BFO_REPUBLISH_AFTER_MS: must be between 1000 and 600000/,
+    ],
     [
       'an AMQP URL of another scheme',
       {},

@@ -58,7 +58,14 @@ export interface Config {
   /** Run the outbox relay in this instance. */
   readonly relay: boolean;
   /** The Beskedfordeler's message transport: the store (default) or RabbitMQ at a URL. */
-  readonly bfoTransport: { readonly kind: 'store' } | { readonly kind: 'amqp'; readonly url: string };
+  readonly bfoTransport:
+    | { readonly kind: 'store' }
+    | {
+        readonly kind: 'amqp';
+        readonly url: string;
+        /** How long after its ingest an instance's own publishing of a message is waited for before any forwarder publishes it. */
+        readonly republishAfterMs: number;
+      };
 }
 
 /** A configuration value that cannot be used; the message names the flag or variable. */
@@ -250,7 +257,11 @@ export function loadConfig(flags: ConfigFlags = {}, env: Env = process.env): Con
     }
     if (url.protocol !== 'amqp:' && url.protocol !== 'amqps:')
       throw new ConfigError('STOTTE_AMQP_URL', `must start with amqp:// or amqps://, got ${url.protocol}//`);
-    bfoTransport = Object.freeze({ kind: 'amqp', url: raw });
+    bfoTransport = Object.freeze({
+      kind: 'amqp',
+      url: raw,
+      republishAfterMs: integer('STOTTE_BFO_REPUBLISH_AFTER_MS', env.STOTTE_BFO_REPUBLISH_AFTER_MS ?? '5000', 1000, 600_000),
+    });
   }
 
   return Object.freeze({
