@@ -242,7 +242,7 @@ export async function benchBfo(o: BfoBenchOptions): Promise<void> {
     const rate = Math.max(10, s.rate / 2);
     const latency = await measureLatency(o, bfo, rate, () => message(CVRS[0]!, `${GROUPS[0]}.01`, 'urn:oio:cpr-nr:0101010101'));
     const baseline = o.transport === 'amqp' ? await rawPublishRate(o) : await rawInsertRate(o);
-    const fanoutBaseline = o.transport === 'amqp' ? await rawFanoutRate(o, fan[0]!.f) : undefined;
+    const fanoutBaseline = o.transport === 'amqp' ? await rawPublishRate(o, fan[0]!.f, o.dueslag) : undefined;
     o.print(
       `bfo.ingest ${o.backend} transport=${o.transport} messages=${s.ops} rate=${perSecond(s.rate)} p50=${ms(s.p50)} p99=${ms(s.p99)} ` +
         `fanout=${fan[0]!.f.toFixed(2)}${published} baseline_${o.transport === 'amqp' ? 'raw_publish_confirm' : 'raw_insert'}=${perSecond(baseline)} ` +
@@ -360,42 +360,23 @@ async function measureLatency(
   return { p50: q(sorted, 0.5), p99: q(sorted, 0.99), count: lat.length, sent: total, copies: targets.length };
 }
 
-/** Raw amqplib: publish 5 KB persistent messages to a quorum queue with confirms, at the same concurrency. */
-async function rawPublishRate(o: BfoBenchOptions): Promise<number> {
-  const conn = await amqp.connect(o.amqpUrl);
-  const ch = await conn.createConfirmChannel();
-  const queue = `bench-baseline-${randomUUID()}`;
-  await ch.assertQueue(queue, { durable: true, arguments: { 'x-queue-type': 'quorum' } });
-  const body = Buffer.alloc(5 * 1024, 'x');
-  const n = o.messages;
-  const started = performance.now();
-  let sent = 0;
-  // Confirm windows the size of the concurrency: as many messages in flight as senders.
-  while (sent < n && performance.now() - started < o.seconds * 1000) {
-    for (let i = 0; i < o.concurrency && sent < n; i++, sent++) ch.publish('', queue, body, { persistent: true, messageId: String(sent) });
-    await ch.waitForConfirms();
-  }
-  const rate = sent / ((performance.now() - started) / 1000);
-  await ch.deleteQueue(queue);
-  await conn.close();
-  return rate;
-}
-
 /**
- * Raw amqplib with the ingest's fan-out: each 5 KB message published (persistent, with confirms)
- * to `fanout` quorum queues on average, chosen at random among as many queues as the run has
- * dueslag, with as many messages in flight as senders. No database, no parsing or routing: what
- * the broker alone does with the same deliveries on the same machine. Messages per second.
+ * Raw amqplib: each 5 KB message published (persistent, with confirms) to `fanout` quorum queues on
+ * average, chosen at random among `queueCount`, with as many messages in flight as senders. No
+ * database, no parsing or routing. With the ingest's fan-out over as many queues as the run has
+ * dueslag, it is what the broker alone does with the same deliveries on the same machine; with
+ * the defaults, plain publishing to one queue. Messages per second.
  */
-async function rawFanoutRate(o: BfoBenchOptions, fanout: number): Promise<number> {
+async function rawPublishRate(o: BfoBenchOptions, fanout = 1, queueCount = 1): Promise<number> {
   const conn = await amqp.connect(o.amqpUrl);
   const ch = await conn.createConfirmChannel();
-  const queues = Array.from({ length: o.dueslag }, () => `bench-fanout-${randomUUID()}`);
+  const queues = Array.from({ length: queueCount }, () => `bench-baseline-${randomUUID()}`);
   for (const q of queues) await ch.assertQueue(q, { durable: true, arguments: { 'x-queue-type': 'quorum' } });
   const body = Buffer.alloc(5 * 1024, 'x');
   const rand = prng(o.seed + 1);
   const started = performance.now();
   let sent = 0;
+  // Confirm windows the size of the concurrency: as many messages in flight as senders.
   while (sent < o.messages && performance.now() - started < o.seconds * 1000) {
     for (let i = 0; i < o.concurrency && sent < o.messages; i++, sent++) {
       const copies = Math.floor(fanout) + (rand() < fanout - Math.floor(fanout) ? 1 : 0);

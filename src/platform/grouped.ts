@@ -27,6 +27,14 @@ export class Grouped<I, O> {
     });
   }
 
+  /** Resolves once every item added so far has been written (or has failed). */
+  async idle(): Promise<void> {
+    while (this.pending.length || this.writing || this.scheduled) await new Promise<void>((r) => (this.wakeIdle ??= []).push(r));
+  }
+
+  /** Callers of `idle`, woken after each write. */
+  private wakeIdle: (() => void)[] | undefined;
+
   /** Starts a write after one turn of the event loop, so items arriving together share it. */
   private schedule(): void {
     if (this.scheduled || this.writing >= this.options.lanes || this.pending.length === 0) return;
@@ -51,6 +59,9 @@ export class Grouped<I, O> {
     } finally {
       this.writing--;
       this.schedule();
+      const waiting = this.wakeIdle;
+      this.wakeIdle = undefined;
+      waiting?.forEach((r) => r());
     }
   }
 }

@@ -23,6 +23,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Duplex } from 'node:stream';
 import amqp, { type Channel, type ChannelModel, type ConfirmChannel, type GetMessage } from 'amqplib';
+import { Grouped } from '../../../platform/grouped.ts';
 import type { Queryable, Store } from '../../../platform/store/store.ts';
 import type { Haendelsesbesked } from '../domain/envelope.ts';
 import { envelopeFromXml } from '../domain/xml.ts';
@@ -121,6 +122,9 @@ function coalesceWrites(model: ChannelModel): void {
   }) as Duplex['write'];
 }
 
+/** Names one copy of a message: the broker returns an unroutable copy by its messageId and queue. */
+const copyKey = (beskedId: string, queue: string) => `${beskedId} ${queue}`;
+
 /** Resolves when the channel can take more, or is gone (its unconfirmed messages fail then). */
 function drained(ch: ConfirmChannel): Promise<void> {
   return new Promise((resolve) => {
@@ -160,9 +164,11 @@ export class AmqpTransport implements BfoTransport {
   private readonly batchSize: number;
   private readonly republishAfterMs: number;
   private readonly pollMs: number;
-  /** Messages whose copies the broker confirmed, to be marked. */
-  private readonly confirmed: { seq: string; audit: DeliveryAudit[] }[] = [];
-  private marking: Promise<void> | undefined;
+  /**
+   * Messages whose copies the broker confirmed: marked, with their audit records, many in one
+   * transaction. A failed mark leaves them to the forwarder (a duplicate, never a loss).
+   */
+  private readonly confirmations: Grouped<{ seq: string; audit: DeliveryAudit[] }, undefined>;
   /** Copies the broker returned as unroutable (`<BeskedId> <queue>`); their confirm follows. */
   private readonly returned = new Set<string>();
   private readonly onError: (err: unknown) => void;
@@ -174,6 +180,26 @@ export class AmqpTransport implements BfoTransport {
   ) {
     this.batchSize = options.batchSize ?? 500;
     this.republishAfterMs = options.republishAfterMs ?? 5000;
+    this.confirmations = new Grouped(
+      async (confirmed) => {
+        try {
+          await this.store.transaction(async (tx) => {
+            await markConfirmed(
+              tx,
+              confirmed.map((c) => c.seq),
+            );
+            await this.audit(
+              tx,
+              confirmed.flatMap((c) => c.audit),
+            );
+          });
+        } catch (err) {
+          this.onError(err);
+        }
+        return confirmed.map(() => undefined);
+      },
+      { lanes: 1, max: 1000 },
+    );
     this.pollMs = options.pollMs ?? 250;
     this.onError = options.onError ?? (() => {});
   }
@@ -203,7 +229,7 @@ export class AmqpTransport implements BfoTransport {
     publisher.on('error', (err: Error) => this.onError(err));
     // The broker returns an unroutable copy (its queue is gone) before confirming it.
     publisher.on('return', (msg: { fields: { routingKey: string }; properties: { messageId?: string } }) =>
-      this.returned.add(`${String(msg.properties.messageId)} ${msg.fields.routingKey}`),
+      this.returned.add(copyKey(String(msg.properties.messageId), msg.fields.routingKey)),
     );
     publisher.on('close', () => lost());
     getter.on('error', (err: Error) => this.onError(err));
@@ -374,24 +400,11 @@ export class AmqpTransport implements BfoTransport {
     let left = bodies.length;
     let failed = false;
     let blocked = false;
-    const done = () => {
-      this.confirmed.push({
-        seq: m.seq,
-        audit: routed.map((x) => ({
-          dueslag: x.dueslag,
-          ejer: this.declared.get(x.dueslag)?.ejer ?? '',
-          beskedId: m.beskedId,
-          forsoeg: 1,
-          via: 'amqp' as const,
-        })),
-      });
-      this.markConfirmed();
-    };
+    const done = () => void this.confirmations.add({ seq: m.seq, audit: routed.map((r) => this.publishedAudit(r.dueslag, m.beskedId)) });
     try {
       routed.forEach((r, i) => {
-        const key = `${m.beskedId} ${r.dueslag}`;
         const ok = publisher.publish('', r.dueslag, bodies[i]!, this.properties(m.beskedId, r.abonnement), (err: unknown) => {
-          if (err || this.returned.delete(key)) failed = true;
+          if (err || this.returned.delete(copyKey(m.beskedId, r.dueslag))) failed = true;
           if (--left === 0 && !failed) done();
         });
         if (!ok) blocked = true;
@@ -405,33 +418,9 @@ export class AmqpTransport implements BfoTransport {
     if (blocked) await drained(publisher);
   }
 
-  /** Marks the messages confirmed so far, one statement for all of them (and their audit records). */
-  private markConfirmed(): void {
-    if (this.marking || !this.confirmed.length) return;
-    this.marking = (async () => {
-      while (this.confirmed.length) {
-        const batch = this.confirmed.splice(0, 1000);
-        try {
-          await this.store.transaction(async (tx) => {
-            await markConfirmed(
-              tx,
-              batch.map((b) => b.seq),
-            );
-            await this.audit(
-              tx,
-              batch.flatMap((b) => b.audit),
-            );
-          });
-        } catch (err) {
-          // Left recorded: the forwarder publishes them again (a duplicate, never a loss).
-          this.onError(err);
-        }
-      }
-    })().finally(() => {
-      this.marking = undefined;
-      // Confirmed while the last statement was finishing.
-      this.markConfirmed();
-    });
+  /** The audit record of a copy the broker confirmed. */
+  private publishedAudit(dueslag: string, beskedId: string): DeliveryAudit {
+    return { dueslag, ejer: this.declared.get(dueslag)?.ejer ?? '', beskedId, forsoeg: 1, via: 'amqp' };
   }
 
   private properties(beskedId: string, abonnement: string) {
@@ -519,18 +508,12 @@ export class AmqpTransport implements BfoTransport {
         if (!ok) await drained(publisher);
       }
       await publisher.waitForConfirms();
-      const returned = batch.publish.filter((r) => this.returned.delete(`${r.beskedId} ${r.dueslag}`));
+      const returned = batch.publish.filter((r) => this.returned.delete(copyKey(r.beskedId, r.dueslag)));
       if (returned.length) throw new Error(`RabbitMQ could not route ${returned.length} messages (queue missing)`);
       await mark(tx, [...new Set(batch.keys)]);
       await this.audit(
         tx,
-        batch.publish.map((r) => ({
-          dueslag: r.dueslag,
-          ejer: this.declared.get(r.dueslag)?.ejer ?? '',
-          beskedId: r.beskedId,
-          forsoeg: 1,
-          via: 'amqp' as const,
-        })),
+        batch.publish.map((r) => this.publishedAudit(r.dueslag, r.beskedId)),
       );
       return batch.keys.length;
     });
@@ -703,7 +686,7 @@ export class AmqpTransport implements BfoTransport {
     await this.forwarding;
     // Copies already written are confirmed and marked, not left to another instance's forwarder.
     await this.publisher?.waitForConfirms().catch(() => undefined);
-    while (this.marking) await this.marking;
+    await this.confirmations.idle();
     for (const r of [...this.leases.keys()]) this.release(r, true);
     const model = this.model;
     this.model = this.publisher = this.getter = undefined;
