@@ -34,6 +34,7 @@ function postgres(url: string): TestBackend {
         profile: store.profile,
         query: store.query.bind(store),
         transaction: store.transaction.bind(store),
+        ...(store.rawRows ? { rawRows: store.rawRows.bind(store) } : {}),
         ...(store.listen ? { listen: store.listen.bind(store) } : {}),
         async close() {
           await store.close();

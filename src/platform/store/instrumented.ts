@@ -8,19 +8,26 @@ function kind(sql: string): string {
 }
 
 function timed(inner: Queryable, backend: string, histogram: Histogram<'backend' | 'statement' | 'outcome'>): Queryable {
-  return {
-    async query<R extends Row = Row>(sql: string, params?: readonly unknown[], options?: QueryOptions): Promise<QueryResult<R>> {
-      const end = histogram.startTimer({ backend, statement: kind(sql) });
-      try {
-        const res = await inner.query<R>(sql, params, options);
-        end({ outcome: 'ok' });
-        return res;
-      } catch (err) {
-        end({ outcome: 'error' });
-        throw err;
-      }
-    },
+  const time = async <T>(sql: string, run: () => Promise<T>): Promise<T> => {
+    const end = histogram.startTimer({ backend, statement: kind(sql) });
+    try {
+      const res = await run();
+      end({ outcome: 'ok' });
+      return res;
+    } catch (err) {
+      end({ outcome: 'error' });
+      throw err;
+    }
   };
+  const out: Queryable = {
+    query: <R extends Row = Row>(sql: string, params?: readonly unknown[], options?: QueryOptions): Promise<QueryResult<R>> =>
+      time(sql, () => inner.query<R>(sql, params, options)),
+  };
+  if (inner.rawRows) {
+    const raw = inner.rawRows.bind(inner);
+    out.rawRows = (sql, params, width) => time(sql, () => raw(sql, params, width));
+  }
+  return out;
 }
 
 /** Wraps a store so every statement's duration lands in the store histogram. */
@@ -30,6 +37,7 @@ export function instrumentStore(store: Store, histogram: Histogram<'backend' | '
   const wrapped: Store = {
     profile: store.profile,
     query: direct.query,
+    ...(direct.rawRows ? { rawRows: direct.rawRows } : {}),
     transaction: (fn) => store.transaction((tx) => fn(timed(tx, backend, histogram))),
     close: () => store.close(),
   };

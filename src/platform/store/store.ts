@@ -1,3 +1,5 @@
+import { RawRows } from './raw-rows.ts';
+
 /** One row as an object keyed by column name. */
 export type Row = Record<string, unknown>;
 
@@ -19,6 +21,25 @@ export interface QueryOptions {
 /** What a query runs on: the store itself, or a transaction inside it. */
 export interface Queryable {
   query<R extends Row = Row>(sql: string, params?: readonly unknown[], options?: QueryOptions): Promise<QueryResult<R>>;
+  /**
+   * The rows of a statement whose `width` columns are all text or bytea, as the bytes the database sent,
+   * never decoded into strings (see {@link RawRows}). Absent where the backend has nothing cheaper
+   * than `query`; callers use {@link queryRaw}, which falls back to it.
+   */
+  rawRows?(sql: string, params: readonly unknown[], width: number): Promise<RawRows>;
+}
+
+/**
+ * A statement's rows as bytes (see {@link Queryable.rawRows}); every column must be text or bytea,
+ * with distinct names that are not numbers (the fallback takes a row's values in column order).
+ */
+export async function queryRaw(db: Queryable, sql: string, params: readonly unknown[], width: number): Promise<RawRows> {
+  if (db.rawRows) return db.rawRows(sql, params, width);
+  const { rows } = await db.query(sql, params);
+  return RawRows.fromValues(
+    rows.map((r) => Object.values(r)),
+    width,
+  );
 }
 
 /**
