@@ -88,6 +88,40 @@ for (const backend of backends) {
       expect(audit.personRef('710190-1234')).toBe(audit.personRef(SYNTHETIC_CPR));
     });
 
+    it('records a bulk read as one record per object, with what they share', async () => {
+      const objects = [
+        { uuid: '00000000-0000-4000-8000-0000000000a1', cpr: SYNTHETIC_CPR },
+        { uuid: '00000000-0000-4000-8000-0000000000a2', cpr: undefined },
+      ];
+      const base = {
+        actor: 'itsystem:demo',
+        actorCvr: '55133018',
+        action: 'laes',
+        objectType: 'person',
+        purpose: 'hierarki',
+        requestId: 'req-bulk',
+      };
+      await audit.recordReads(store, base, objects);
+      const { rows } = await store.query<Record<string, unknown>>(
+        `SELECT actor, actor_cvr, action, object_type, object_uuid::text, person_ref, purpose, details FROM audit_log
+         WHERE request_id = 'req-bulk' ORDER BY object_uuid`,
+      );
+      const shared = {
+        actor: 'itsystem:demo',
+        actor_cvr: '55133018',
+        action: 'laes',
+        object_type: 'person',
+        purpose: 'hierarki',
+        details: null,
+      };
+      expect(rows).toEqual([
+        { ...shared, object_uuid: objects[0]!.uuid, person_ref: audit.personRef(SYNTHETIC_CPR) },
+        { ...shared, object_uuid: objects[1]!.uuid, person_ref: null },
+      ]);
+      await audit.recordReads(store, base, []);
+      expect((await store.query(`SELECT 1 FROM audit_log WHERE request_id = 'req-bulk'`)).rows).toHaveLength(2);
+    });
+
     it('keeps the hashing key across openings', async () => {
       const again = await AuditLog.open(store);
       expect(again.personRef(SYNTHETIC_CPR)).toBe(audit.personRef(SYNTHETIC_CPR));

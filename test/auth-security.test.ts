@@ -302,6 +302,30 @@ for (const backend of backends) {
         };
       };
 
+      it('audits each person the hierarchy hands out under the calling IT system and its CVR', async () => {
+        const org = (await app.inject({ method: 'POST', url: '/organisation/organisation', payload: organisationBody('revideret') })).json()
+          .uuid as string;
+        const virkning = { from: '2020-01-01', to: 'infinity' };
+        const person = await app.inject({
+          method: 'POST',
+          url: '/organisation/person',
+          payload: {
+            attributter: { personegenskaber: [{ brugervendtnoegle: 'p', navn: 'Person', virkning }] },
+            relationer: { tilhoerer: [{ uuid: org, virkning }] },
+          },
+        });
+        expect(person.statusCode, person.body).toBe(201);
+        const uuid = person.json().uuid as string;
+        const read = await app.inject({ method: 'GET', url: `/organisation/organisation/${org}/hierarki` });
+        expect(read.statusCode).toBe(200);
+        expect(read.body).toContain(uuid);
+        const { rows } = await t.platform.store.query<{ actor: string; actor_cvr: string }>(
+          `SELECT actor, actor_cvr FROM audit_log WHERE object_uuid = $1 AND purpose = 'organisationens hierarki'`,
+          [uuid],
+        );
+        expect(rows).toEqual([{ actor: expect.stringMatching(/^itsystem:[0-9a-f-]{36}$/), actor_cvr: TEST_CVR }]);
+      });
+
       it('refuses organisation data of another municipality, on reads and writes', async () => {
         const ours = (await app.inject({ method: 'POST', url: '/organisation/organisation', payload: organisationBody('vores') })).json()
           .uuid as string;

@@ -90,7 +90,12 @@ for (const backend of backends) {
       await put('adresse', ADR, {
         attributter: { adresseegenskaber: [{ brugervendtnoegle: 'b-mail', adressetekst: 'b@kommune.dk', virkning: V }] },
       });
-      await put('person', P1, { attributter: { personegenskaber: [{ brugervendtnoegle: 'p1', navn: 'Person Et', virkning: V }] } });
+      // Quotes, a backslash and letters beyond ASCII, in a value and in the note: the hierarchy hands
+      // the stored bytes on, and they must read back as the same text.
+      await put('person', P1, {
+        note: 'Oprettet af "HR" \\ Ærø',
+        attributter: { personegenskaber: [{ brugervendtnoegle: 'p1', navn: 'Person "Et" \\ Åse Ærø ✓', virkning: V }] },
+      });
       await put('bruger', U1, userBody('u1', { tilknyttedepersoner: [{ uuid: P1, virkning: V }] }));
       await put('bruger', U2, userBody('u2'));
       await put('bruger', U3, userBody('u3'));
@@ -328,6 +333,10 @@ for (const backend of backends) {
         }
       }
       expect(lines.find((l) => l.uuid === B)!.objekttype).toBe('organisationenhed');
+      expect(lines.find((l) => l.uuid === P1)).toMatchObject({
+        note: 'Oprettet af "HR" \\ Ærø',
+        attributter: { personegenskaber: [expect.objectContaining({ navn: 'Person "Et" \\ Åse Ærø ✓' })] },
+      });
       // Values hold at the instant asked for.
       expect(before.find((l) => l.uuid === A2)!.relationer!.overordnet).toEqual([expect.objectContaining({ uuid: A })]);
       // Before the objects' virkning, nothing ties them to the organisation: only the organisation is left.

@@ -38,6 +38,29 @@ export class AuditLog {
     return createHmac('sha256', this.key).update(cpr.replace(/\D/g, '')).digest('hex');
   }
 
+  /**
+   * One record per object of a bulk read (the organisation hierarchy's persons), the rest shared:
+   * the same rows as `record`, sent as two arrays and the shared values once.
+   */
+  async recordReads(tx: Queryable, base: AuditReadBase, objects: readonly AuditRead[]): Promise<void> {
+    if (objects.length === 0) return;
+    await tx.query(
+      `INSERT INTO audit_log (actor, actor_cvr, action, object_type, object_uuid, person_ref, purpose, request_id, details)
+       SELECT $1, $2, $3, $4, o.uuid, o.ref, $5, $6, $7::jsonb FROM unnest($8::uuid[], $9::text[]) AS o(uuid, ref)`,
+      [
+        base.actor,
+        base.actorCvr ?? null,
+        base.action,
+        base.objectType ?? null,
+        base.purpose ?? null,
+        base.requestId ?? null,
+        base.details ? JSON.stringify(base.details) : null,
+        objects.map((o) => o.uuid),
+        objects.map((o) => (o.cpr ? this.personRef(o.cpr) : null)),
+      ],
+    );
+  }
+
   /** Appends records inside the caller's transaction, so a write and its record commit together. */
   async record(tx: Queryable, entries: readonly AuditEntry[]): Promise<void> {
     if (entries.length === 0) return;
@@ -63,6 +86,14 @@ export class AuditLog {
       ],
     );
   }
+}
+
+/** What the records of one bulk read share: everything but the object and its person. */
+export type AuditReadBase = Omit<AuditEntry, 'objectUuid' | 'personCpr'>;
+
+export interface AuditRead {
+  readonly uuid: string;
+  readonly cpr?: string | undefined;
 }
 
 /**

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { AuditLog } from '../../../platform/audit.ts';
+import { auditActor } from '../../../platform/auth/caller.ts';
 import { errorBodySchema } from '../../../platform/http/server.ts';
 import type { Store } from '../../../platform/store/store.ts';
 import { registrationSelection, virkningSelection, type Query } from '../../../oio/api/query.ts';
@@ -178,17 +179,10 @@ export function registerOrgReadRoutes(app: FastifyInstance, deps: { oio: OioStor
       const audit = deps.audit;
       const onPersons = audit
         ? (persons: readonly PersonRead[]) =>
-            audit.record(
+            audit.recordReads(
               store,
-              persons.map((p) => ({
-                actor: 'unauthenticated',
-                action: 'laes',
-                objectType: 'person',
-                objectUuid: p.uuid,
-                personCpr: p.cpr,
-                purpose: 'organisationens hierarki',
-                requestId: req.id,
-              })),
+              { ...auditActor(req.caller), action: 'laes', objectType: 'person', purpose: 'organisationens hierarki', requestId: req.id },
+              persons,
             )
         : undefined;
       if (q.format === 'json') {
@@ -199,7 +193,7 @@ export function registerOrgReadRoutes(app: FastifyInstance, deps: { oio: OioStor
         const head = JSON.stringify({ ...stamps, ...(next ? { next } : {}) });
         return reply.type('application/json; charset=utf-8').send(`${head.slice(0, -1)},"objekter":[${lines.join(',')}]}`);
       }
-      return reply.type('application/x-ndjson').send(hierarchyNdjson(store, pin, after, PAGE_DEFAULT, onPersons));
+      return reply.type('application/x-ndjson').send(hierarchyNdjson(store, pin, after, onPersons));
     },
   );
 

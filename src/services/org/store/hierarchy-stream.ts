@@ -1,5 +1,6 @@
 import { Readable } from 'node:stream';
-import type { Queryable } from '../../../platform/store/store.ts';
+import type { RawRows } from '../../../platform/store/raw-rows.ts';
+import { queryRaw, type Queryable } from '../../../platform/store/store.ts';
 import { formatInstant, parseInstant } from '../../../oio/domain/time.ts';
 import { isUuid } from '../../../oio/domain/validate.ts';
 import { oioError } from '../../../oio/errors.ts';
@@ -76,33 +77,31 @@ export interface PersonRead {
   readonly cpr: string | undefined;
 }
 
-/** What one bounded scan found: its members as JSON text (one object each), and its persons. */
+/** What one bounded scan found: its members, their persons, and the members as text or NDJSON bytes. */
 export interface HierarchyChunk {
   readonly objekttype: HierarchyType;
-  /** One JSON object per member: `{"objekttype", "uuid", …registration}` with the values holding at the instant. */
-  readonly lines: string[];
-  /** The UUID of each line, in order. */
+  /** The UUID of each member, in order. */
   readonly uuids: string[];
   readonly persons: PersonRead[];
+  /** Member i as one JSON object: `{"objekttype", "uuid", …registration}` with the values holding at the instant. */
+  line(i: number): string;
+  /** Every member as NDJSON: one object per line, each line ending in a newline. */
+  ndjson(): Buffer;
 }
 
-interface Row {
-  uuid: string;
-  /** Whether the scanned registration is a member; the other columns are null when not. */
-  member: boolean;
-  /** Whether every value of the registration holds at the instant: its stored text is the answer as it is. */
-  whole: boolean | null;
-  fra: string | null;
-  til: string | null;
-  livscykluskode: Livscykluskode | null;
-  brugerref: string | null;
-  note: string | null;
-  /** The stored registration as JSON text (not parsed unless values must be left out). */
-  indhold: string | null;
+/** The columns of a scan, all text. */
+const enum Col {
+  Uuid = 0,
+  /** Null when the registration is not a member; `w` when its whole stored text holds at the instant, `p` when not. */
+  Kind = 1,
   /** On persons: the CPR number holding at the instant. */
-  cpr?: string | null;
-  [k: string]: unknown;
+  Cpr = 2,
+  /** `w`: the member's whole line; `p`: the line's head (its own fields), the parts to follow (bytea: UTF-8). */
+  Line = 3,
+  /** `p`: the stored registration as JSON text, to be filtered. */
+  Indhold = 4,
 }
+const WIDTH = 5;
 
 /**
  * The statement that scans the next `scan` current registrations of one type after a UUID, in
@@ -134,10 +133,15 @@ function scanSql(type: HierarchyType, pin: HierarchyPin, range: ScanRange, scan:
      AND ${r}.livscykluskode NOT IN ('Passiveret', 'Slettet')`;
   // Read from the registration itself (already at hand), not the search index: one row less to
   // fetch per object. The bounds are stored as `formatInstant` writes them, which casts back exactly.
+  // When every value of the registration holds at the instant (`faelles_virkning`), a containment
+  // test of the relation tells it without reading each value's virkning.
+  let containsOrg: string | undefined;
   const ownMember = (r: string, felt: string) =>
-    `EXISTS (SELECT 1 FROM jsonb_array_elements(${r}.indhold->'relationer'->${felt}) AS hv(val)
-       WHERE hv.val->>'uuid' = ${orgText} AND (hv.val->'virkning'->>'from')::timestamptz <= ${T()}
-         AND (hv.val->'virkning'->>'to')::timestamptz > ${T()})`;
+    `(CASE WHEN ${r}.faelles_virkning @> ${T()}
+       THEN coalesce(${r}.indhold->'relationer'->${felt} @> ${(containsOrg ??= `${p(JSON.stringify([{ uuid: pin.organisation }]))}::jsonb`)}, false)
+       ELSE EXISTS (SELECT 1 FROM jsonb_array_elements(${r}.indhold->'relationer'->${felt}) AS hv(val)
+         WHERE hv.val->>'uuid' = ${orgText} AND (hv.val->'virkning'->>'from')::timestamptz <= ${T()}
+           AND (hv.val->'virkning'->>'to')::timestamptz > ${T()}) END)`;
 
   const membership: string[] = [];
   if (type === 'organisation') membership.push(`r.objekt_uuid = ${org}`);
@@ -156,22 +160,34 @@ function scanSql(type: HierarchyType, pin: HierarchyPin, range: ScanRange, scan:
   // A closing the snapshot could not see did not happen for this reader.
   const til =
     S !== undefined
-      ? `CASE WHEN r.til_xid IS NOT NULL AND NOT pg_visible_in_snapshot(r.til_xid, ${S}::pg_snapshot) THEN 'infinity' ELSE to_json(r.til)#>>'{}' END`
-      : `to_json(r.til)#>>'{}'`;
+      ? `CASE WHEN r.til_xid IS NOT NULL AND NOT pg_visible_in_snapshot(r.til_xid, ${S}::pg_snapshot) THEN 'infinity' ELSE r.til END`
+      : `r.til`;
   const cpr =
     type === 'person'
-      ? `, CASE WHEN m.member THEN (SELECT c.tekst FROM oio_soegeindeks c WHERE c.registrering_id = r.id AND c.kind = 'a'
-           AND c.felt = 'cpr_nummer' AND c.virkning @> ${T()} LIMIT 1) END AS cpr`
-      : '';
-  const sql = `SELECT r.objekt_uuid::text AS uuid, m.member,
-      CASE WHEN m.member THEN coalesce(r.faelles_virkning @> ${T()}, false) END AS whole,
-      CASE WHEN m.member THEN to_json(r.fra)#>>'{}' END AS fra, CASE WHEN m.member THEN ${til} END AS til,
-      CASE WHEN m.member THEN r.livscykluskode END AS livscykluskode, CASE WHEN m.member THEN r.brugerref END AS brugerref,
-      CASE WHEN m.member THEN r.note END AS note, CASE WHEN m.member THEN coalesce(r.indhold_tekst, r.indhold::text) END AS indhold${cpr}
-    FROM oio_registrering r CROSS JOIN LATERAL (SELECT (${membership.join(' OR ')}) AS member OFFSET 0) m
-    WHERE r.objekttype = ${p(type)} ${bounds(range, p)} AND ${current('r')}
-    ORDER BY r.objekt_uuid
-    LIMIT ${p(scan)}`;
+      ? `CASE WHEN m.member THEN (SELECT c.tekst FROM oio_soegeindeks c WHERE c.registrering_id = r.id AND c.kind = 'a'
+           AND c.felt = 'cpr_nummer' AND c.virkning @> ${T()} LIMIT 1) END`
+      : 'NULL::text';
+  // The line's head: JSON text of the registration's own fields (to_json escapes as JSON.stringify
+  // does). A whole member's line is the head and the stored text after its opening brace, joined by
+  // the database as bytes (textsend; cutting text is slow, it counts characters), so the server
+  // hands them on as they come.
+  const head = `'{"objekttype":"${type}","uuid":"' || r.objekt_uuid::text || '","fratidspunkt":{"tidsstempeldatotid":' || to_json(r.fra)::text
+      || ',"graenseindikator":true},"tiltidspunkt":{"tidsstempeldatotid":' || to_json(${til})::text
+      || '},"livscykluskode":' || to_json(r.livscykluskode)::text || ',"brugerref":' || coalesce(to_json(r.brugerref)::text, 'null')
+      || ',"note":' || coalesce(to_json(r.note)::text, 'null')`;
+  const sql = `SELECT uuid, kind, cpr,
+      CASE kind WHEN 'w' THEN CASE WHEN tekst = '{}' THEN textsend(head || '}') ELSE textsend(head || ',') || substring(textsend(tekst) FROM 2) END
+        WHEN 'p' THEN textsend(head) END AS line,
+      CASE kind WHEN 'p' THEN tekst END AS indhold
+    FROM (
+      SELECT r.objekt_uuid::text AS uuid,
+        CASE WHEN m.member THEN CASE WHEN coalesce(r.faelles_virkning @> ${T()}, false) THEN 'w' ELSE 'p' END END AS kind,
+        ${cpr} AS cpr, CASE WHEN m.member THEN ${head} END AS head,
+        CASE WHEN m.member THEN coalesce(r.indhold_tekst, r.indhold::text) END AS tekst
+      FROM oio_registrering r CROSS JOIN LATERAL (SELECT (${membership.join(' OR ')}) AS member OFFSET 0) m
+      WHERE r.objekttype = ${p(type)} ${bounds(range, p)} AND ${current('r')}
+      ORDER BY r.objekt_uuid
+      LIMIT ${p(scan)}) s`;
   return { sql, params };
 }
 
@@ -205,20 +221,47 @@ function holdingAt(indhold: Record<string, Record<string, unknown[]>>, t: number
   return out;
 }
 
-/**
- * One member as a JSON object: its type and UUID, the registration's own fields, then its parts.
- * The parts are the stored text itself when every value holds at the instant (most objects, most
- * of the time); only the others are parsed and filtered.
- */
-function toLine(type: HierarchyType, row: Row, virkningstid: number): string {
-  const head =
-    `{"objekttype":"${type}","uuid":"${row.uuid}","fratidspunkt":{"tidsstempeldatotid":${JSON.stringify(row.fra)},"graenseindikator":true},` +
-    `"tiltidspunkt":{"tidsstempeldatotid":${JSON.stringify(row.til)}},"livscykluskode":${JSON.stringify(row.livscykluskode)},` +
-    `"brugerref":${JSON.stringify(row.brugerref)},"note":${JSON.stringify(row.note)}`;
-  const parts = row.whole ? row.indhold! : JSON.stringify(holdingAt(JSON.parse(row.indhold ?? '{}'), virkningstid));
+/** A partial member's line: its head, then only the values holding at the instant. */
+function partialLine(head: string, indhold: string, virkningstid: number): string {
+  const parts = JSON.stringify(holdingAt(JSON.parse(indhold) as Record<string, Record<string, unknown[]>>, virkningstid));
   // `parts` is a JSON object: its members follow the head's.
-  const inner = parts.slice(parts.indexOf('{') + 1, parts.lastIndexOf('}')).trim();
-  return inner ? `${head},${inner}}` : `${head}}`;
+  return parts === '{}' ? `${head}}` : `${head},${parts.slice(1)}`;
+}
+
+/** The members of one scan (its rows whose kind is set). */
+function chunkOf(type: HierarchyType, rows: RawRows, virkningstid: number): HierarchyChunk | undefined {
+  const members: number[] = [];
+  for (let i = 0; i < rows.count; i++) if (!rows.isNull(i, Col.Kind)) members.push(i);
+  if (!members.length) return undefined;
+  const partial = (i: number) => rows.bytes(i, Col.Kind)![0] === 0x70; // 'p'
+  const line = (i: number) =>
+    partial(i) ? partialLine(rows.text(i, Col.Line)!, rows.text(i, Col.Indhold)!, virkningstid) : rows.text(i, Col.Line)!;
+  return {
+    objekttype: type,
+    uuids: members.map((i) => rows.text(i, Col.Uuid)!),
+    persons: type === 'person' ? members.map((i) => ({ uuid: rows.text(i, Col.Uuid)!, cpr: rows.text(i, Col.Cpr) })) : [],
+    line: (k) => line(members[k]!),
+    ndjson() {
+      // Whole members' bytes are copied as the database sent them; only partial ones become text.
+      const partials = new Map<number, Buffer>();
+      let size = 0;
+      for (const i of members) {
+        if (partial(i)) {
+          const b = Buffer.from(line(i), 'utf8');
+          partials.set(i, b);
+          size += b.length + 1;
+        } else size += rows.byteLength(i, Col.Line) + 1;
+      }
+      const out = Buffer.allocUnsafe(size);
+      let at = 0;
+      for (const i of members) {
+        const b = partials.get(i);
+        at += b ? b.copy(out, at) : rows.copy(i, Col.Line, out, at);
+        out[at++] = 0x0a;
+      }
+      return out;
+    },
+  };
 }
 
 /** Where a scan starts and ends within its type, in UUID order: each bound is optional. */
@@ -285,26 +328,41 @@ export type PersonsRead = (persons: readonly PersonRead[]) => Promise<void>;
  * The members of one segment, one bounded scan at a time (`chunk` registrations at first; then
  * sized for about `chunk` members, from `chunk` to MAX_SCAN registrations).
  */
-async function* segmentChunks(db: Queryable, pin: HierarchyPin, segment: Segment, chunk: number): AsyncGenerator<HierarchyChunk> {
+async function* segmentChunks(db: Queryable, pin: HierarchyPin, segment: Segment, size: number): AsyncGenerator<HierarchyChunk> {
   const { type } = segment;
   let range = segment.range;
-  let scan = chunk;
+  let scan = size;
   for (;;) {
     const { sql, params } = scanSql(type, pin, range, scan);
-    const { rows } = await db.query<Row>(sql, params);
-    const members = rows.filter((r) => r.member);
-    if (members.length) {
-      yield {
-        objekttype: type,
-        lines: members.map((r) => toLine(type, r, pin.virkningstid)),
-        uuids: members.map((r) => r.uuid),
-        persons: type === 'person' ? members.map((r) => ({ uuid: r.uuid, cpr: r.cpr ?? undefined })) : [],
-      };
-    }
-    if (rows.length < scan) return;
-    range = { after: rows[rows.length - 1]!.uuid, below: range.below };
+    const rows = await queryRaw(db, sql, params, WIDTH);
+    const chunk = chunkOf(type, rows, pin.virkningstid);
+    if (chunk) yield chunk;
+    if (rows.count < scan) return;
+    range = { after: rows.text(rows.count - 1, Col.Uuid)!, below: range.below };
     // Aim the next scan at about `chunk` members, from the share of members in this one.
-    scan = Math.max(chunk, Math.min(MAX_SCAN, members.length ? Math.round((scan * chunk) / members.length) : scan * 4));
+    const found = chunk?.uuids.length ?? 0;
+    scan = Math.max(size, Math.min(MAX_SCAN, found ? Math.round((scan * size) / found) : scan * 4));
+  }
+}
+
+/**
+ * Chunks whose persons are audited as soon as the chunk is read (ahead of the consumer), so the
+ * audit's insert overlaps the reading and writing of other chunks. The audit is waited for
+ * before the chunk is handed out all the same.
+ */
+async function* auditedAhead(
+  chunks: AsyncGenerator<HierarchyChunk>,
+  onPersons: PersonsRead,
+): AsyncGenerator<HierarchyChunk & { audited?: Promise<void> }> {
+  for await (const chunk of chunks) {
+    if (!chunk.persons.length) {
+      yield chunk;
+      continue;
+    }
+    const audited = onPersons(chunk.persons);
+    // Awaited by the consumer; until then a failure must not count as unhandled.
+    audited.catch(() => {});
+    yield { ...chunk, audited };
   }
 }
 
@@ -351,12 +409,20 @@ export interface HierarchyReading {
   readonly parts: number;
   /** Segments read at once, each one scan ahead of the consumer. */
   readonly parallel: number;
+  /** Members aimed at per statement (and so per chunk). */
+  readonly chunk: number;
+  /**
+   * Whether a chunk's persons are audited when it is read rather than when it is handed out. A
+   * stream that stops early has then audited persons read ahead but never sent (more, never less);
+   * a page audits only the persons on it.
+   */
+  readonly auditAhead: boolean;
 }
 
 /** A page reads as little as it can beyond what it returns. */
-const PAGED: HierarchyReading = { parts: 1, parallel: 1 };
+const PAGED = { parts: 1, parallel: 1, auditAhead: false } as const;
 /** The stream keeps two statements running while it writes (on two cores, one database core busy while Node writes). */
-export const STREAMED: HierarchyReading = { parts: 16, parallel: 2 };
+export const STREAMED: HierarchyReading = { parts: 16, parallel: 2, chunk: 4000, auditAhead: true };
 
 /**
  * Every member after `after`, in (objekttype, uuid) order, chunk by chunk, read as the consumer
@@ -367,9 +433,8 @@ export async function* hierarchyChunks(
   db: Queryable,
   pin: HierarchyPin,
   after: HierarchyKey | undefined,
-  chunk = 1000,
-  onPersons?: PersonsRead,
-  reading: HierarchyReading = PAGED,
+  onPersons: PersonsRead | undefined,
+  reading: HierarchyReading,
 ): AsyncGenerator<HierarchyChunk> {
   const segs = segments(after, reading.parts);
   const running = new Map<number, ReadAhead<HierarchyChunk>>();
@@ -377,14 +442,18 @@ export async function* hierarchyChunks(
   try {
     for (let i = 0; i < segs.length; i++) {
       for (let k = i; k < Math.min(segs.length, i + reading.parallel); k++) {
-        if (!running.has(k)) running.set(k, new ReadAhead(segmentChunks(db, pin, segs[k]!, chunk), depth));
+        if (running.has(k)) continue;
+        const chunks = segmentChunks(db, pin, segs[k]!, reading.chunk);
+        running.set(k, new ReadAhead(reading.auditAhead && onPersons ? auditedAhead(chunks, onPersons) : chunks, depth));
       }
       const current = running.get(i)!;
       for (;;) {
         const r = await current.next();
         if (r.done) break;
-        if (r.value.persons.length && onPersons) await onPersons(r.value.persons);
-        yield r.value;
+        const { audited, ...chunk } = r.value as HierarchyChunk & { audited?: Promise<void> };
+        if (audited) await audited;
+        else if (chunk.persons.length && onPersons) await onPersons(chunk.persons);
+        yield chunk;
       }
       running.delete(i);
     }
@@ -409,11 +478,12 @@ export async function readHierarchyPage(
   const audited: PersonsRead | undefined = onPersons
     ? (persons) => onPersons(persons.slice(0, Math.max(0, limit - lines.length)))
     : undefined;
-  for await (const c of hierarchyChunks(db, pin, after, limit + 1, audited)) {
+  for await (const c of hierarchyChunks(db, pin, after, audited, { ...PAGED, chunk: limit + 1 })) {
     const room = limit - lines.length;
-    lines.push(...c.lines.slice(0, room));
-    if (room > 0) last = { objekttype: c.objekttype, uuid: c.uuids[Math.min(room, c.uuids.length) - 1]! };
-    if (c.lines.length > room) {
+    const taken = Math.min(room, c.uuids.length);
+    for (let i = 0; i < taken; i++) lines.push(c.line(i));
+    if (room > 0) last = { objekttype: c.objekttype, uuid: c.uuids[taken - 1]! };
+    if (c.uuids.length > room) {
       more = true;
       break;
     }
@@ -426,13 +496,13 @@ export function hierarchyNdjson(
   db: Queryable,
   pin: HierarchyPin,
   after: HierarchyKey | undefined,
-  chunk = 1000,
   onPersons?: PersonsRead,
+  reading: HierarchyReading = STREAMED,
 ): Readable {
-  async function* text() {
-    for await (const c of hierarchyChunks(db, pin, after, chunk, onPersons, STREAMED)) yield c.lines.join('\n') + '\n';
+  async function* bytes() {
+    for await (const c of hierarchyChunks(db, pin, after, onPersons, reading)) yield c.ndjson();
   }
-  return Readable.from(text(), { objectMode: false, highWaterMark: 64 * 1024 });
+  return Readable.from(bytes(), { objectMode: false, highWaterMark: 64 * 1024 });
 }
 
 interface CursorState {
