@@ -13,6 +13,13 @@ describe('search statements', () => {
     expect(search([{ kind: 'attribute', field: 'brugernavn', pattern: 'larpet1' }]).prepare).toBe(true);
     expect(search([{ kind: 'relation', name: 'tilhoerer', uuid: '00000000-0000-4000-8000-000000000001' }]).prepare).toBe(true);
   });
+
+  it("find an infix of three letters or more through the trigram index alone, not the field's entries", () => {
+    const felt = (pattern: string) => /\(s0\.felt \|\| ''\) = /.test(search([{ kind: 'attribute', field: 'brugernavn', pattern }]).sql);
+    expect(['%lar%', '%ab%larsen', '%a%bcd%', 'x%abc'].map(felt)).toEqual([true, true, true, false]);
+    // Too short for a trigram (punctuation is no part of one), a prefix (served by the text index), or exact.
+    expect(['%la%', '%a\\%b%', '%a.b-c%', 'lar%', 'larpet1'].map(felt)).toEqual([false, false, false, false, false]);
+  });
 });
 
 for (const backend of backends) {
