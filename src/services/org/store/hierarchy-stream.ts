@@ -89,7 +89,7 @@ export interface HierarchyChunk {
   ndjson(): Buffer;
 }
 
-/** The columns of a scan, all text. */
+/** The columns of a scan: text, and the line as bytes (bytea). */
 const enum Col {
   Uuid = 0,
   /** Null when the registration is not a member; `w` when its whole stored text holds at the instant, `p` when not. */
