@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inlineParams, parseBinaryCopy, RawRows, sqlLiteral } from '../src/platform/store/raw-rows.ts';
+import { Histogram } from 'prom-client';
+import { instrumentStore } from '../src/platform/store/instrumented.ts';
 import { queryRaw, sqlState, type Store } from '../src/platform/store/store.ts';
 import { backends } from './support/backends.ts';
 
@@ -106,10 +108,19 @@ for (const backend of backends) {
       expect([many.text(2999, 0), many.byteLength(2999, 1)]).toEqual(['3000', 6000]);
     });
 
-    if (backend.name === 'postgres') {
-      it('has its COPY path (the wrapped test store keeps it)', () => {
-        expect(typeof store.rawRows).toBe('function');
+    it('goes through the metrics wrapper, timed like any statement', async () => {
+      const histogram = new Histogram({
+        name: 'raw_rows_test_seconds',
+        help: 'test',
+        labelNames: ['backend', 'statement', 'outcome'],
+        registers: [],
       });
-    }
+      const timed = instrumentStore(store, histogram);
+      // The PostgreSQL adapter's COPY path survives the wrapping (and the test store's own).
+      expect(typeof timed.rawRows).toBe(backend.name === 'postgres' ? 'function' : 'undefined');
+      expect((await queryRaw(timed, 'SELECT $1::text AS x', ['ø'], 1)).text(0, 0)).toBe('ø');
+      const counted = (await histogram.get()).values.find((v) => v.metricName === 'raw_rows_test_seconds_count');
+      expect(counted).toMatchObject({ labels: { backend: backend.name, statement: 'SELECT', outcome: 'ok' }, value: 1 });
+    });
   });
 }
