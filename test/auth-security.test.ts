@@ -326,6 +326,55 @@ for (const backend of backends) {
         expect(rows).toEqual([{ actor: expect.stringMatching(/^itsystem:[0-9a-f-]{36}$/), actor_cvr: TEST_CVR }]);
       });
 
+      it('limits a person or an address without tilhoerer by the objects that point to it', async () => {
+        const always = { from: 0, to: Infinity };
+        const theirs = await t.platform.oio.opret('organisation', {
+          attributter: { organisationegenskaber: [{ fields: { brugervendtnoegle: 'deres-2' }, virkning: always }] },
+          tilstande: {},
+          relationer: { virksomhed: [{ urn: `urn:oio:cvr-nr:${KOBENHAVN}`, virkning: always }] },
+        });
+        const ours = (await app.inject({ method: 'POST', url: '/organisation/organisation', payload: organisationBody('vores-2') })).json()
+          .uuid as string;
+        const person = (navn: string) =>
+          t.platform.oio.opret('person', {
+            attributter: { personegenskaber: [{ fields: { brugervendtnoegle: navn, navn }, virkning: always }] },
+            tilstande: {},
+            relationer: {},
+          });
+        const address = () =>
+          t.platform.oio.opret('adresse', {
+            attributter: { adresseegenskaber: [{ fields: { brugervendtnoegle: 'a', adressetekst: 'a@kk.dk' }, virkning: always }] },
+            tilstande: {},
+            relationer: {},
+          });
+        const user = (org: string, relationer: Record<string, { uuid: string; virkning: typeof always }[]>) =>
+          t.platform.oio.opret('bruger', {
+            attributter: { brugeregenskaber: [{ fields: { brugervendtnoegle: 'b', brugernavn: 'b' }, virkning: always }] },
+            tilstande: {},
+            relationer: { tilhoerer: [{ uuid: org, virkning: always }], ...relationer },
+          });
+        const [theirPerson, ourPerson, nobodysPerson, theirAddress] = [
+          await person('deres'),
+          await person('vores'),
+          await person('ingens'),
+          await address(),
+        ];
+        await user(theirs, {
+          tilknyttedepersoner: [{ uuid: theirPerson, virkning: always }],
+          adresser: [{ uuid: theirAddress, virkning: always }],
+        });
+        await user(ours, { tilknyttedepersoner: [{ uuid: ourPerson, virkning: always }] });
+        const read = (type: string, uuid: string) => app.inject({ method: 'GET', url: `/organisation/${type}/${uuid}` });
+        expectCode(await read('person', theirPerson), 403, 'MUNICIPALITY_NOT_ALLOWED');
+        expectCode(await read('adresse', theirAddress), 403, 'MUNICIPALITY_NOT_ALLOWED');
+        expect((await read('person', ourPerson)).statusCode).toBe(200);
+        // Pointed to by no one: it belongs to no municipality, and is not limited.
+        expect((await read('person', nobodysPerson)).statusCode).toBe(200);
+        const listed = (await app.inject({ method: 'GET', url: `/organisation/person?uuid=${theirPerson}&uuid=${ourPerson}` })).json()
+          .results[0] as { id: string }[];
+        expect(listed.map((p) => p.id)).toEqual([ourPerson]);
+      });
+
       it('refuses organisation data of another municipality, on reads and writes', async () => {
         const ours = (await app.inject({ method: 'POST', url: '/organisation/organisation', payload: organisationBody('vores') })).json()
           .uuid as string;

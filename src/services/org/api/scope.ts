@@ -58,7 +58,9 @@ export function ownership(oio: OioStore) {
 /**
  * The CVR numbers that own stored objects of one type, in one statement: an organisation's own
  * `virksomhed` CVR URNs, or those of the organisations its `tilhoerer` names; read from the current
- * registrations' JSON. One row per object that has a current registration of the type.
+ * registrations' JSON. A person or address without `tilhoerer` belongs where the objects that
+ * point to it belong (`tilknyttedepersoner`, `ansatte`, `adresser`: a user's person, a unit's
+ * address), as in the hierarchy. One row per object that has a current registration of the type.
  */
 const OWNER_CVRS_SQL = `
 WITH r AS (
@@ -70,6 +72,15 @@ orgs AS (
   UNION
   SELECT r.objekt_uuid, (t.v->>'uuid')::uuid FROM r, jsonb_array_elements(coalesce(r.indhold->'relationer'->'tilhoerer', '[]')) AS t(v)
   WHERE r.objekttype <> 'organisation' AND t.v ? 'uuid'
+  UNION
+  SELECT r.objekt_uuid, CASE WHEN o.objekttype = 'organisation' THEN o.objekt_uuid ELSE (t.v->>'uuid')::uuid END
+  FROM r
+  JOIN oio_soegeindeks v ON v.maal_uuid = r.objekt_uuid AND v.kind = 'r' AND v.felt IN ('tilknyttedepersoner', 'ansatte', 'adresser')
+  JOIN oio_registrering o ON o.id = v.registrering_id AND o.til = 'infinity'
+  LEFT JOIN LATERAL jsonb_array_elements(coalesce(o.indhold->'relationer'->(CASE WHEN o.objekttype = 'organisationfunktion'
+    THEN 'tilknyttedeorganisationer' ELSE 'tilhoerer' END), '[]')) AS t(v) ON true
+  WHERE r.objekttype IN ('person', 'adresse') AND jsonb_array_length(coalesce(r.indhold->'relationer'->'tilhoerer', '[]')) = 0
+    AND (o.objekttype = 'organisation' OR t.v ? 'uuid')
 )
 SELECT r.objekt_uuid::text AS uuid,
   (SELECT coalesce(json_agg(DISTINCT substring(c.v->>'urn' FROM '^[uU][rR][nN]:oio:cvr-nr:([0-9]{8})$')), '[]')
@@ -177,10 +188,10 @@ export class OwnerCache {
 /**
  * Limits FK Organisation to the caller's own municipality, where the data says which that is:
  * an organisation by its `virksomhed` CVR URN; every object with `tilhoerer` by the organisation
- * it belongs to. Checked for the object a route names (read, update, passivate, delete, and the
- * read models below it: hierarchy, sub-units, users …) and for the organisation or `tilhoerer` a
- * write's body names. Objects that belong to no organisation
- * (person, adresse) and organisations without a CVR are not limited. Organisation unit data
+ * it belongs to; a person or address without one by the objects that point to it. Checked for the
+ * object a route names (read, update, passivate, delete, and the read models below it: hierarchy,
+ * sub-units, users …) and for the organisation or `tilhoerer` a write's body names. Objects that
+ * belong to no organisation and organisations without a CVR are not limited. Organisation unit data
  * restrictions apply to reads and writes of those units. Searches and lists: see
  * {@link orgSearchScope}.
  */
