@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import type { Platform } from '../src/app.ts';
 import { registerOrgReadRoutes } from '../src/services/org/api/read-routes.ts';
+import { chooseFrom, hierarchyChunks, STREAMED, type HierarchyFrom } from '../src/services/org/store/hierarchy-stream.ts';
 import type { Store } from '../src/platform/store/store.ts';
 import { backends } from './support/backends.ts';
 import { organisationBody, startPlatform, type TestPlatform } from './support/platform.ts';
@@ -343,6 +344,37 @@ for (const backend of backends) {
       const asOf2019 = await ndjson(`/organisation/organisation/${ORG}/hierarki?virkningstid=2019-06-01`);
       expect(asOf2019.map((l) => l.uuid)).toEqual([ORG]);
       await get(`/organisation/organisation/${id(98)}/hierarki`, 404);
+    });
+
+    it('finds the same members whether it scans every registration or asks the search index by organisation', async () => {
+      const { rows } = await store.query<{ r: string; s: string }>(
+        `SELECT to_json(clock_timestamp())#>>'{}' AS r, pg_current_snapshot()::text AS s`,
+      );
+      const read = async (organisation: string, at: string, from: HierarchyFrom, parts: number) => {
+        const pin = { organisation, registreringstid: rows[0]!.r, snapshot: rows[0]!.s, virkningstid: Date.parse(at) };
+        const lines: string[] = [];
+        for await (const c of hierarchyChunks(store, pin, undefined, undefined, { ...STREAMED, parts, chunk: 2, indexChunk: 2, from }))
+          for (let i = 0; i < c.uuids.length; i++) lines.push(c.line(i));
+        return lines;
+      };
+      for (const [organisation, at] of [
+        [ORG, '2024-06-01T00:00:00Z'],
+        [ORG, '2023-06-01T00:00:00Z'],
+        [ORG, '2019-06-01T00:00:00Z'],
+        [OTHER_ORG, '2024-06-01T00:00:00Z'],
+      ] as const) {
+        const scanned = await read(organisation, at, 'scan', 16);
+        expect(scanned.length).toBeGreaterThan(0);
+        expect(await read(organisation, at, 'index', 16)).toEqual(scanned);
+        expect(await read(organisation, at, 'index', 1)).toEqual(scanned);
+      }
+      // An organisation that is most of the database is scanned; one that is few among many is read
+      // through the index.
+      await store.query('ANALYZE oio_registrering');
+      expect([await chooseFrom(store, ORG), await chooseFrom(store, OTHER_ORG)]).toEqual(['scan', 'index']);
+      // The person and the address reached from members, not by a relation of their own.
+      const reached = (await read(ORG, '2024-06-01T00:00:00Z', 'index', 1)).map((l) => JSON.parse(l) as { uuid: string });
+      expect(reached.map((l) => l.uuid)).toEqual(expect.arrayContaining([P1, ADR]));
     });
 
     it('pages as JSON from one pinned snapshot: a unit moved meanwhile keeps its old parent on later pages', async () => {

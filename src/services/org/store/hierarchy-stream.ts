@@ -115,7 +115,13 @@ const WIDTH = 5;
  * text of current registrations, `indhold_tekst`), with a flag telling whether all its values hold
  * at the instant (`faelles_virkning`): then it is the answer as stored, and nothing needs parsing.
  */
-function scanSql(type: HierarchyType, pin: HierarchyPin, range: ScanRange, scan: number): { sql: string; params: unknown[] } {
+function scanSql(
+  type: HierarchyType,
+  pin: HierarchyPin,
+  range: ScanRange,
+  scan: number,
+  from: HierarchyFrom,
+): { sql: string; params: unknown[] } {
   const params: unknown[] = [];
   const p = (v: unknown) => {
     params.push(v);
@@ -142,6 +148,27 @@ function scanSql(type: HierarchyType, pin: HierarchyPin, range: ScanRange, scan:
        ELSE EXISTS (SELECT 1 FROM jsonb_array_elements(${r}.indhold->'relationer'->${felt}) AS hv(val)
          WHERE hv.val->>'uuid' = ${orgText} AND (hv.val->'virkning'->>'from')::timestamptz <= ${T()}
            AND (hv.val->'virkning'->>'to')::timestamptz > ${T()}) END)`;
+
+  // The registrations that may be members, found through the search index by the organisation
+  // (where it is few among many): those whose own relation names it at the instant, the
+  // organisation itself, and (persons, addresses) those a member points to. The membership test
+  // below still decides, so both ways of reading give the same members.
+  const candidatesSql = () => {
+    const named = (felter: string) =>
+      `SELECT v.registrering_id AS id FROM oio_soegeindeks v
+       WHERE v.maal_uuid = ${org} AND v.kind = 'r' AND v.felt = ANY(${felter}::text[]) AND v.virkning @> ${T()}`;
+    const itself = `SELECT o.id FROM oio_registrering o WHERE o.objekt_uuid = ${org} AND o.objekttype = 'organisation'`;
+    const parts: string[] = [];
+    if (type === 'organisation') parts.push(itself);
+    if (own) parts.push(named(p([own])));
+    if (reach) {
+      parts.push(`SELECT c.id FROM (${named(p([...new Set(Object.values(OWN_RELATION))]))} UNION ${itself}) m
+        JOIN oio_registrering o ON o.id = m.id AND o.objekttype = ANY(${p(REACHING_TYPES)}::text[]) AND ${current('o')}
+        JOIN oio_soegeindeks t ON t.registrering_id = o.id AND t.kind = 'r' AND t.felt = ANY(${p(reach)}::text[]) AND t.virkning @> ${T()}
+        JOIN oio_registrering c ON c.objekt_uuid = t.maal_uuid AND c.objekttype = ${p(type)}`);
+    }
+    return parts.join(' UNION ');
+  };
 
   const membership: string[] = [];
   if (type === 'organisation') membership.push(`r.objekt_uuid = ${org}`);
@@ -184,7 +211,8 @@ function scanSql(type: HierarchyType, pin: HierarchyPin, range: ScanRange, scan:
         CASE WHEN m.member THEN CASE WHEN coalesce(r.faelles_virkning @> ${T()}, false) THEN 'w' ELSE 'p' END END AS kind,
         ${cpr} AS cpr, CASE WHEN m.member THEN ${head} END AS head,
         CASE WHEN m.member THEN coalesce(r.indhold_tekst, r.indhold::text) END AS tekst
-      FROM oio_registrering r CROSS JOIN LATERAL (SELECT (${membership.join(' OR ')}) AS member OFFSET 0) m
+      FROM ${from === 'index' ? `(${candidatesSql()}) cand JOIN oio_registrering r ON r.id = cand.id` : 'oio_registrering r'}
+        CROSS JOIN LATERAL (SELECT (${membership.join(' OR ')}) AS member OFFSET 0) m
       WHERE r.objekttype = ${p(type)} ${bounds(range, p)} AND ${current('r')}
       ORDER BY r.objekt_uuid
       LIMIT ${p(scan)}) s`;
@@ -328,12 +356,18 @@ export type PersonsRead = (persons: readonly PersonRead[]) => Promise<void>;
  * The members of one segment, one bounded scan at a time (`chunk` registrations at first; then
  * sized for about `chunk` members, from `chunk` to MAX_SCAN registrations).
  */
-async function* segmentChunks(db: Queryable, pin: HierarchyPin, segment: Segment, size: number): AsyncGenerator<HierarchyChunk> {
+async function* segmentChunks(
+  db: Queryable,
+  pin: HierarchyPin,
+  segment: Segment,
+  size: number,
+  from: HierarchyFrom,
+): AsyncGenerator<HierarchyChunk> {
   const { type } = segment;
   let range = segment.range;
   let scan = size;
   for (;;) {
-    const { sql, params } = scanSql(type, pin, range, scan);
+    const { sql, params } = scanSql(type, pin, range, scan, from);
     const rows = await queryRaw(db, sql, params, WIDTH);
     const chunk = chunkOf(type, rows, pin.virkningstid);
     if (chunk) yield chunk;
@@ -403,6 +437,28 @@ class ReadAhead<T> {
   }
 }
 
+/**
+ * Where a scan finds its registrations: every current registration of the type, in UUID order,
+ * each tested (`scan`: the organisation is most of the database); or the registrations the search
+ * index names for the organisation, tested the same way (`index`: it is few among many).
+ */
+export type HierarchyFrom = 'scan' | 'index';
+
+/**
+ * Which way to read: through the index when the organisation's relations in the search index are
+ * fewer than an eighth of all registrations (counting stops there). Either way gives the same members.
+ */
+export async function chooseFrom(db: Queryable, organisation: string): Promise<HierarchyFrom> {
+  const { rows } = await db.query<{ few: boolean }>(
+    `WITH total AS (SELECT greatest(reltuples, 0)::bigint AS n FROM pg_class WHERE oid = 'oio_registrering'::regclass)
+     SELECT (SELECT n FROM total) > 0 AND (SELECT count(*) FROM (SELECT 1 FROM oio_soegeindeks
+       WHERE maal_uuid = $1::uuid AND kind = 'r' AND felt IN ('tilhoerer', 'tilknyttedeorganisationer')
+       LIMIT (SELECT n / 8 FROM total)) x) < (SELECT n / 8 FROM total) AS few`,
+    [organisation],
+  );
+  return rows[0]?.few ? 'index' : 'scan';
+}
+
 /** How a hierarchy is read: one range per type read in turn (pages), or several at once (the stream). */
 export interface HierarchyReading {
   /** Ranges of the UUID space per type. */
@@ -411,6 +467,13 @@ export interface HierarchyReading {
   readonly parallel: number;
   /** Members aimed at per statement (and so per chunk). */
   readonly chunk: number;
+  /** Where the scans find registrations; chosen for the organisation when not given. */
+  readonly from?: HierarchyFrom | undefined;
+  /**
+   * Members per statement through the index, when larger than `chunk`: each such statement looks at
+   * all of the organisation's relations of its kind, so fewer, larger statements cost less.
+   */
+  readonly indexChunk?: number | undefined;
   /**
    * Whether a chunk's persons are audited when it is read rather than when it is handed out. A
    * stream that stops early has then audited persons read ahead but never sent (more, never less);
@@ -422,7 +485,7 @@ export interface HierarchyReading {
 /** A page reads as little as it can beyond what it returns. */
 const PAGED = { parts: 1, parallel: 1, auditAhead: false } as const;
 /** The stream keeps two statements running while it writes (on two cores, one database core busy while Node writes). */
-export const STREAMED: HierarchyReading = { parts: 16, parallel: 2, chunk: 4000, auditAhead: true };
+export const STREAMED: HierarchyReading = { parts: 16, parallel: 2, chunk: 4000, indexChunk: 16_000, auditAhead: true };
 
 /**
  * Every member after `after`, in (objekttype, uuid) order, chunk by chunk, read as the consumer
@@ -436,14 +499,18 @@ export async function* hierarchyChunks(
   onPersons: PersonsRead | undefined,
   reading: HierarchyReading,
 ): AsyncGenerator<HierarchyChunk> {
-  const segs = segments(after, reading.parts);
+  const from = reading.from ?? (await chooseFrom(db, pin.organisation));
+  // Each statement through the index looks at all of the organisation's relations of its kind:
+  // cutting the UUID space into ranges would only repeat that.
+  const segs = segments(after, from === 'index' ? 1 : reading.parts);
+  const size = from === 'index' ? Math.max(reading.chunk, reading.indexChunk ?? 0) : reading.chunk;
   const running = new Map<number, ReadAhead<HierarchyChunk>>();
   const depth = reading.parallel > 1 ? 2 : 1;
   try {
     for (let i = 0; i < segs.length; i++) {
       for (let k = i; k < Math.min(segs.length, i + reading.parallel); k++) {
         if (running.has(k)) continue;
-        const chunks = segmentChunks(db, pin, segs[k]!, reading.chunk);
+        const chunks = segmentChunks(db, pin, segs[k]!, size, from);
         running.set(k, new ReadAhead(reading.auditAhead && onPersons ? auditedAhead(chunks, onPersons) : chunks, depth));
       }
       const current = running.get(i)!;
