@@ -175,9 +175,9 @@ export class OioStore {
   async soegPinned(type: string, query: Omit<SearchQuery, 'registreringstid' | 'snapshot'>): Promise<{ uuids: string[]; pin: Pin }> {
     const decl = this.decl(type);
     const { sql, params, prepare } = buildPinnedSearch(decl.name, query);
-    const { rows } = await this.store.query<{ uuids: string[]; pin_r: string; pin_s: string }>(sql, params, { prepare });
+    const { rows } = await this.store.query<{ uuids: string | null; pin_r: string; pin_s: string }>(sql, params, { prepare });
     return {
-      uuids: rows[0]!.uuids,
+      uuids: rows[0]!.uuids ? rows[0]!.uuids.split(',') : [],
       pin: { registreringstid: rows[0]!.pin_r, snapshot: rows[0]!.pin_s },
     };
   }

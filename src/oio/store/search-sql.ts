@@ -151,10 +151,11 @@ export function buildSearch(objekttype: string, q: SearchQuery, pinHere = false)
   if (!pinHere) return { sql: search, params, prepare };
   // The statement's own clock and snapshot are the pin: what it reads is what that snapshot saw
   // at that time, so later pages pinned to them read on from the same state. One round trip, not
-  // two, and one row: the pin once and the UUIDs as one array (a row per UUID repeated the pin).
+  // two, and one row: the pin once and the UUIDs as one text, comma-separated (a row per UUID
+  // repeated the pin; an array is parsed character by character by the driver).
   const sql = `WITH pin AS MATERIALIZED (SELECT clock_timestamp() AS pr, pg_current_snapshot()::text AS ps)
     SELECT to_json(pin.pr)#>>'{}' AS pin_r, pin.ps AS pin_s,
-      (SELECT coalesce(array_agg(q.uuid::text ORDER BY q.uuid), '{}') FROM (${search}) q) AS uuids
+      (SELECT string_agg(q.uuid::text, ',' ORDER BY q.uuid) FROM (${search}) q) AS uuids
     FROM pin`;
   return { sql, params, prepare };
 }
