@@ -101,6 +101,29 @@ for (const backend of backends) {
       expect(rows.text(0, 0)).toBe('6a0c1b7e-3d5f-4e21-9c8a-2b4d6f8e0a13');
     });
 
+    if (backend.name === 'postgres') {
+      it('fails a statement whose connection is lost, and the next one gets a working connection', async () => {
+        const reading = queryRaw(store, "SELECT (pg_sleep(5) IS NULL)::text AS slow, 'raw-rows-lost' AS tag", [], 2).catch(
+          (e: unknown) => e,
+        );
+        // Wait until the statement runs, then end its connection from another one.
+        let ended = false;
+        for (let i = 0; i < 50 && !ended; i++) {
+          await new Promise((r) => setTimeout(r, 50));
+          const { rows } = await store.query<{ ok: boolean }>(
+            `SELECT pg_terminate_backend(pid) AS ok FROM pg_stat_activity WHERE query LIKE 'COPY (SELECT (pg_sleep(5)%raw-rows-lost%' AND pid <> pg_backend_pid()`,
+          );
+          ended = rows.some((r) => r.ok);
+        }
+        expect(ended).toBe(true);
+        const err = await reading;
+        // The server's notice that it ends the connection, or the connection's end itself.
+        expect(sqlState(err) === '57P01' || /Connection terminated/.test((err as Error).message)).toBe(true);
+        const again = await Promise.all([1, 2, 3].map((n) => queryRaw(store, 'SELECT $1::text AS n', [n], 1)));
+        expect(again.map((r) => r.text(0, 0))).toEqual(['1', '2', '3']);
+      });
+    }
+
     it('reads an empty result, and many rows', async () => {
       expect((await queryRaw(store, 'SELECT x::text AS x FROM generate_series(1, 0) x', [], 1)).count).toBe(0);
       const many = await queryRaw(store, "SELECT x::text AS x, repeat('ø', x) AS y FROM generate_series(1, $1::int) x", [3000], 2);

@@ -47,5 +47,16 @@ for (const backend of backends) {
       });
       if (backend.name === 'postgres') expect(prepared).toEqual(['SELECT $1::int + 1 AS n']);
     });
+
+    if (backend.name === 'postgres') {
+      it('fails a transaction whose connection is lost, and the next ones get working connections', async () => {
+        const err = await store.transaction((tx) => tx.query('SELECT pg_terminate_backend(pg_backend_pid())')).catch((e: unknown) => e);
+        expect(err).toBeInstanceOf(Error);
+        const answers = await Promise.all(
+          [1, 2, 3].map((n) => store.transaction((tx) => tx.query<{ n: number }>('SELECT $1::int AS n', [n]))),
+        );
+        expect(answers.map((r) => r.rows[0]!.n)).toEqual([1, 2, 3]);
+      });
+    }
   });
 }

@@ -101,6 +101,23 @@ class CopyOut {
   handleCopyInResponse(): void {}
 }
 
+/**
+ * A client taken from the pool, heard while it is out: when its connection is lost, pg fails the
+ * query under way and also emits the error on the client, and an error nobody listens for ends
+ * the process. (The pool listens only to the clients it holds idle.)
+ */
+async function checkout(pool: pg.Pool): Promise<pg.PoolClient> {
+  const client = await pool.connect();
+  const heard = () => {};
+  client.on('error', heard);
+  const release = client.release;
+  client.release = (err?: Error | boolean) => {
+    client.removeListener('error', heard);
+    release(err);
+  };
+  return client;
+}
+
 class PgQueryable implements Queryable {
   constructor(
     private readonly client: pg.Pool | pg.PoolClient,
@@ -119,14 +136,20 @@ class PgQueryable implements Queryable {
   async rawRows(sql: string, params: readonly unknown[], width: number): Promise<RawRows> {
     const text = `COPY (${inlineParams(sql, params)}) TO STDOUT (FORMAT binary)`;
     const pooled = this.client instanceof pg.Pool;
-    const client = pooled ? await (this.client as pg.Pool).connect() : (this.client as pg.PoolClient);
+    const client = pooled ? await checkout(this.client as pg.Pool) : (this.client as pg.PoolClient);
+    let broken: Error | undefined;
     try {
       const data = await new Promise<Buffer>((resolve, reject) => {
         client.query(new CopyOut(text, (err, bytes) => (err ? reject(err) : resolve(bytes))) as unknown as pg.QueryConfig);
       });
       return parseBinaryCopy(data, width);
+    } catch (err) {
+      // As the pool's own query does: a client whose statement failed is not handed out again
+      // (the connection may be ending: the server's FATAL error comes before the socket closes).
+      broken = err as Error;
+      throw err;
     } finally {
-      if (pooled) (client as pg.PoolClient).release();
+      if (pooled) (client as pg.PoolClient).release(broken);
     }
   }
 }
@@ -141,24 +164,30 @@ class PostgresStore extends PgQueryable implements Store {
   }
 
   async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
-    const client = await this.pool.connect();
+    const client = await checkout(this.pool);
+    let broken: Error | undefined;
     try {
       await client.query('BEGIN');
       const result = await fn(new PgQueryable(client, this.names));
       await client.query('COMMIT');
       return result;
     } catch (err) {
-      // A failed statement aborts the transaction; roll back before handing the client back.
-      await client.query('ROLLBACK').catch(() => {});
+      // A failed statement aborts the transaction; roll back before handing the client back. A
+      // client that cannot roll back (its connection lost) is not handed out again.
+      const rolledBack = await client.query('ROLLBACK').then(
+        () => true,
+        () => false,
+      );
+      if (!rolledBack) broken = err as Error;
       throw err;
     } finally {
-      client.release();
+      client.release(broken);
     }
   }
 
   async listen(channel: string, onPayload: (payload: string) => void): Promise<() => Promise<void>> {
     if (!/^[a-z_][a-z0-9_]*$/.test(channel)) throw new Error(`bad channel name ${channel}`);
-    const client = await this.pool.connect();
+    const client = await checkout(this.pool);
     const handler = (msg: pg.Notification) => {
       if (msg.channel === channel) onPayload(msg.payload ?? '');
     };
