@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildSearch } from '../src/oio/store/search-sql.ts';
 import type { Store } from '../src/platform/store/store.ts';
+import { OIO_TYPES } from '../src/app.ts';
+import { OioStore } from '../src/oio/store/oio-store.ts';
 import { backends } from './support/backends.ts';
 
 describe('search statements', () => {
@@ -8,7 +10,10 @@ describe('search statements', () => {
     buildSearch('bruger', { registreringstid: '2026-01-01T00:00:00Z', virkning: { at: 0 }, criteria, limit: 10 } as never);
 
   it('run prepared unless a wildcard pattern decides the plan', () => {
-    expect(search([{ kind: 'attribute', field: 'brugernavn', pattern: '%lar%' }]).prepare).toBe(false);
+    // An infix holding a trigram is read through the trigram index whatever its value: one plan serves.
+    expect(search([{ kind: 'attribute', field: 'brugernavn', pattern: '%lar%' }]).prepare).toBe(true);
+    expect(search([{ kind: 'attribute', field: 'brugernavn', pattern: '%la%' }]).prepare).toBe(false);
+    expect(search([{ kind: 'attribute', field: 'brugernavn', pattern: 'lar%' }]).prepare).toBe(false);
     expect(search([{ kind: 'notetekst', pattern: 'flyt%' }]).prepare).toBe(false);
     expect(search([{ kind: 'attribute', field: 'brugernavn', pattern: 'larpet1' }]).prepare).toBe(true);
     expect(search([{ kind: 'relation', name: 'tilhoerer', uuid: '00000000-0000-4000-8000-000000000001' }]).prepare).toBe(true);
@@ -46,6 +51,37 @@ for (const backend of backends) {
         ).rows.map((r) => r.statement);
       });
       if (backend.name === 'postgres') expect(prepared).toEqual(['SELECT $1::int + 1 AS n']);
+    });
+
+    it('answers every infix alike, prepared or planned with its values, on one connection past the point a plan is kept', async () => {
+      const oio = new OioStore(store, OIO_TYPES);
+      const always = { from: -Infinity, to: Infinity };
+      const names = ['larpet1', 'annjen2', 'marlar3', 'jenhan4', 'petsor5', 'Ærølar6', 'kirras7', 'hanped8'];
+      for (const brugernavn of names)
+        await oio.opret('bruger', {
+          attributter: { brugeregenskaber: [{ fields: { brugervendtnoegle: brugernavn, brugernavn }, virkning: always }] },
+          tilstande: {},
+          relationer: {},
+        });
+      const registreringstid = await oio.now();
+      const infixes = ['%lar%', '%jen%', '%han%', '%pet%', '%ras%', '%ped%', '%ann%', '%rø%', '%ærø%', '%xyz%', '%lar%'];
+      const answers = await store.transaction(async (tx) => {
+        const out: [string[], string[]][] = [];
+        for (const pattern of infixes) {
+          const built = buildSearch('bruger', {
+            registreringstid,
+            virkning: { at: Date.now() },
+            criteria: [{ kind: 'attribute', field: 'brugernavn', pattern }],
+            limit: 100,
+          } as never);
+          const run = async (prepare: boolean) =>
+            (await tx.query<{ uuid: string }>(built.sql, built.params, { prepare })).rows.map((r) => String(r.uuid));
+          out.push([await run(built.prepare), await run(false)]);
+        }
+        return out;
+      });
+      for (const [prepared, planned] of answers) expect(prepared).toEqual(planned);
+      expect(answers.map(([found]) => found.length)).toEqual([3, 2, 2, 2, 1, 1, 1, 1, 1, 0, 3]);
     });
 
     if (backend.name === 'postgres') {

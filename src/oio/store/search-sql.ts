@@ -73,17 +73,22 @@ export function likePattern(raw: string): { like: string } | { exact: string } {
 export function buildSearch(objekttype: string, q: SearchQuery, pinHere = false): BuiltSearch {
   const params: unknown[] = [];
   // A wildcard pattern's plan depends on the pattern (the trigram index pays only for selective
-  // ones): such a statement is planned with its values every time, never prepared.
+  // ones): such a statement is planned with its values every time, never prepared. An infix of
+  // three letters or more is the exception: its index rows are found first, through the trigram
+  // index, in a materialised step of its own, and a plan made without the values keeps that order.
   const wild = (pattern: string) => 'like' in likePattern(pattern);
   const prepare = !(
     (q.note !== undefined && wild(q.note)) ||
-    q.criteria.some((c) => (c.kind === 'attribute' || c.kind === 'notetekst') && wild(c.pattern))
+    q.criteria.some(
+      (c) => (c.kind === 'attribute' && wild(c.pattern) && !trigramInfix(c.pattern)) || (c.kind === 'notetekst' && wild(c.pattern)),
+    )
   );
   const p = (v: unknown) => {
     params.push(v);
     return `$${params.length}`;
   };
   const joins: string[] = [];
+  const ctes: string[] = [];
   const where: string[] = [`r.objekttype = ${p(objekttype)}`];
   if (pinHere) where.push(`r.fra <= (SELECT pr FROM pin) AND r.til > (SELECT pr FROM pin)`);
   else {
@@ -109,6 +114,7 @@ export function buildSearch(objekttype: string, q: SearchQuery, pinHere = false)
   q.criteria.forEach((c, i) => {
     const s = `s${i}`;
     const conds = [`${s}.registrering_id = r.id`, `${s}.virkning && ${window()}`];
+    let first = false;
     switch (c.kind) {
       case 'attribute': {
         conds.push(`${s}.kind = 'a'`);
@@ -116,12 +122,17 @@ export function buildSearch(objekttype: string, q: SearchQuery, pinHere = false)
         // An infix of three letters or more is found through the trigram index alone. Given the
         // field as a plain comparison, the planner also reads the field's whole entry in the text
         // index (every user, for brugernavn) to intersect with it: most of a search's time.
-        const byTrigrams = 'like' in pattern && pattern.like.startsWith('%') && trigramSelective(pattern.like);
+        const byTrigrams = trigramInfix(c.pattern);
+        first = byTrigrams;
         if (c.field !== null) conds.push(byTrigrams ? `(${s}.felt || '') = ${p(c.field)}` : `${s}.felt = ${p(c.field)}`);
-        conds.push(textMatch(`${s}.tekst`, c.pattern, p));
+        // Through the trigram index the patterns are given as values the planner does not look
+        // at: its plan is then the same for every pattern, so the prepared statement keeps one
+        // plan instead of planning each search anew (that was 0.3–0.7 ms of its 1.5 ms).
+        const value = (v: string) => (byTrigrams ? `(SELECT ${p(v)}::text)` : p(v));
+        conds.push(textMatch(`${s}.tekst`, c.pattern, value));
         // A wildcard match found through the folded text's trigram index: text that holds the
         // pattern also holds it folded (folding maps letter by letter), so this only narrows.
-        if ('like' in pattern) conds.push(`${s}.tekst_foldet LIKE ${p(foldText(pattern.like))}`);
+        if ('like' in pattern) conds.push(`${s}.tekst_foldet LIKE ${value(foldText(pattern.like))}`);
         break;
       }
       case 'state':
@@ -139,14 +150,19 @@ export function buildSearch(objekttype: string, q: SearchQuery, pinHere = false)
         conds.push(textMatch(`${s}.notetekst`, c.pattern, p));
         break;
     }
-    joins.push(`JOIN oio_soegeindeks ${s} ON ${conds.join(' AND ')}`);
+    if (first) {
+      ctes.push(
+        `c${i} AS MATERIALIZED (SELECT ${s}.registrering_id, ${s}.virkning FROM oio_soegeindeks ${s} WHERE ${conds.slice(1).join(' AND ')})`,
+      );
+      joins.push(`JOIN c${i} ${s} ON ${s}.registrering_id = r.id`);
+    } else joins.push(`JOIN oio_soegeindeks ${s} ON ${conds.join(' AND ')}`);
     ranges.push(`${s}.virkning`);
   });
   if (ranges.length > 1) where.push(`NOT isempty(${[...ranges, window()].join(' * ')})`);
   if (q.uuids !== undefined) where.push(`r.objekt_uuid = ANY(${p(q.uuids)}::uuid[])`);
   if (q.after !== undefined) where.push(`r.objekt_uuid > ${p(q.after)}::uuid`);
 
-  const search = `SELECT DISTINCT r.objekt_uuid AS uuid FROM oio_registrering r ${joins.join(' ')}
+  const search = `${ctes.length ? `WITH ${ctes.join(', ')} ` : ''}SELECT DISTINCT r.objekt_uuid AS uuid FROM oio_registrering r ${joins.join(' ')}
     WHERE ${where.join(' AND ')} ORDER BY r.objekt_uuid LIMIT ${p(q.limit)}`;
   if (!pinHere) return { sql: search, params, prepare };
   // The statement's own clock and snapshot are the pin: what it reads is what that snapshot saw
@@ -173,7 +189,13 @@ function trigramSelective(like: string): boolean {
   return /[\p{L}\p{N}]{3}/u.test(like);
 }
 
-function textMatch(column: string, pattern: string, p: (v: unknown) => string): string {
+/** A LoRa pattern that is an infix (or suffix) holding a trigram: found through the trigram index alone. */
+function trigramInfix(raw: string): boolean {
+  const pattern = likePattern(raw);
+  return 'like' in pattern && pattern.like.startsWith('%') && trigramSelective(pattern.like);
+}
+
+function textMatch(column: string, pattern: string, p: (v: string) => string): string {
   const m = likePattern(pattern);
   return 'like' in m ? `lower(${column}) LIKE ${p(m.like)}` : `lower(${column}) = ${p(m.exact)}`;
 }
