@@ -4,7 +4,6 @@ import { queryRaw, type Queryable } from '../../../platform/store/store.ts';
 import { formatInstant, parseInstant } from '../../../oio/domain/time.ts';
 import { isUuid } from '../../../oio/domain/validate.ts';
 import { oioError } from '../../../oio/errors.ts';
-import type { Livscykluskode } from '../../../oio/model.ts';
 import { currentInSnapshot } from '../../../oio/store/snapshot-sql.ts';
 
 /**
