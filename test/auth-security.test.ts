@@ -373,6 +373,22 @@ for (const backend of backends) {
         const listed = (await app.inject({ method: 'GET', url: `/organisation/person?uuid=${theirPerson}&uuid=${ourPerson}` })).json()
           .results[0] as { id: string }[];
         expect(listed.map((p) => p.id)).toEqual([ourPerson]);
+        // A search finds the persons and addresses the caller's organisations point to, and no others.
+        const found = async (url: string) => (await app.inject({ method: 'GET', url })).json().results[0] as string[];
+        expect(await found('/organisation/person?navn=vores')).toEqual([ourPerson]);
+        expect(await found('/organisation/person?navn=deres')).toEqual([]);
+        expect(await found('/organisation/person?navn=ingens')).toEqual([]);
+        // One with tilhoerer is judged by it alone.
+        const owned = async (navn: string, org: string) =>
+          t.platform.oio.opret('person', {
+            attributter: { personegenskaber: [{ fields: { brugervendtnoegle: navn, navn }, virkning: always }] },
+            tilstande: {},
+            relationer: { tilhoerer: [{ uuid: org, virkning: always }] },
+          });
+        const ourOwn = await owned('egen-vores', ours);
+        await owned('egen-deres', theirs);
+        expect(await found('/organisation/person?navn=egen-%25')).toEqual([ourOwn]);
+        expect(await found('/organisation/adresse?adressetekst=a@kk.dk')).toEqual([]);
       });
 
       it('refuses organisation data of another municipality, on reads and writes', async () => {

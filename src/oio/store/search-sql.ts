@@ -16,7 +16,19 @@ export type SearchCriterion =
       readonly urn?: string;
       readonly objekttype?: string;
     }
-  | { readonly kind: 'notetekst'; readonly pattern: string };
+  | { readonly kind: 'notetekst'; readonly pattern: string }
+  | {
+      /**
+       * Owned by one of `anyUuid`: the object's `relation` names one (in the window), or, where
+       * the object has no such relation, a current object pointing to it by one of `pointedBy` is
+       * one, or names one in its own `relation` or in one of `pointerRelations`.
+       */
+      readonly kind: 'owner';
+      readonly relation: string;
+      readonly anyUuid: readonly string[];
+      readonly pointedBy: readonly string[];
+      readonly pointerRelations: readonly string[];
+    };
 
 export interface SearchQuery {
   readonly criteria: readonly SearchCriterion[];
@@ -113,6 +125,10 @@ export function buildSearch(objekttype: string, q: SearchQuery, pinHere = false)
   const ranges: string[] = [];
   q.criteria.forEach((c, i) => {
     const s = `s${i}`;
+    if (c.kind === 'owner') {
+      where.push(ownerMatch(c, s, window, p));
+      return;
+    }
     const conds = [`${s}.registrering_id = r.id`, `${s}.virkning && ${window()}`];
     let first = false;
     switch (c.kind) {
@@ -179,6 +195,19 @@ export function buildSearch(objekttype: string, q: SearchQuery, pinHere = false)
 /** A search that pins its own registration time and snapshot (the first page of a paged search). */
 export function buildPinnedSearch(objekttype: string, q: Omit<SearchQuery, 'registreringstid' | 'snapshot'>): BuiltSearch {
   return buildSearch(objekttype, { ...q, registreringstid: '' }, true);
+}
+
+/** The condition of an `owner` criterion on the registration `r` (a condition, not a join: it has two ways to hold). */
+function ownerMatch(c: Extract<SearchCriterion, { kind: 'owner' }>, s: string, window: () => string, p: (v: unknown) => string): string {
+  const relation = p(c.relation);
+  const owners = `${p(c.anyUuid)}::uuid[]`;
+  return `(EXISTS (SELECT 1 FROM oio_soegeindeks ${s} WHERE ${s}.registrering_id = r.id AND ${s}.kind = 'r' AND ${s}.felt = ${relation}
+             AND ${s}.maal_uuid = ANY(${owners}) AND ${s}.virkning && ${window()})
+    OR (NOT EXISTS (SELECT 1 FROM oio_soegeindeks ${s} WHERE ${s}.registrering_id = r.id AND ${s}.kind = 'r' AND ${s}.felt = ${relation})
+      AND EXISTS (SELECT 1 FROM oio_soegeindeks ${s}p JOIN oio_registrering ${s}o ON ${s}o.id = ${s}p.registrering_id AND ${s}o.til = 'infinity'
+        WHERE ${s}p.maal_uuid = r.objekt_uuid AND ${s}p.kind = 'r' AND ${s}p.felt = ANY(${p(c.pointedBy)}::text[])
+          AND (${s}o.objekt_uuid = ANY(${owners}) OR EXISTS (SELECT 1 FROM oio_soegeindeks ${s}e WHERE ${s}e.registrering_id = ${s}o.id
+            AND ${s}e.kind = 'r' AND ${s}e.felt = ANY(${p([c.relation, ...c.pointerRelations])}::text[]) AND ${s}e.maal_uuid = ANY(${owners}))))))`;
 }
 
 /**

@@ -55,6 +55,9 @@ export function ownership(oio: OioStore) {
   return { current, organisationCvrs, cvrsOf };
 }
 
+/** The relations by which a person or an address is pointed to by the objects it belongs with. */
+const POINTED_BY = ['tilknyttedepersoner', 'ansatte', 'adresser'];
+
 /**
  * The CVR numbers that own stored objects of one type, in one statement: an organisation's own
  * `virksomhed` CVR URNs, or those of the organisations its `tilhoerer` names; read from the current
@@ -75,7 +78,7 @@ orgs AS (
   UNION
   SELECT r.objekt_uuid, CASE WHEN o.objekttype = 'organisation' THEN o.objekt_uuid ELSE (t.v->>'uuid')::uuid END
   FROM r
-  JOIN oio_soegeindeks v ON v.maal_uuid = r.objekt_uuid AND v.kind = 'r' AND v.felt IN ('tilknyttedepersoner', 'ansatte', 'adresser')
+  JOIN oio_soegeindeks v ON v.maal_uuid = r.objekt_uuid AND v.kind = 'r' AND v.felt = ANY($3::text[])
   JOIN oio_registrering o ON o.id = v.registrering_id AND o.til = 'infinity'
   LEFT JOIN LATERAL jsonb_array_elements(coalesce(o.indhold->'relationer'->(CASE WHEN o.objekttype = 'organisationfunktion'
     THEN 'tilknyttedeorganisationer' ELSE 'tilhoerer' END), '[]')) AS t(v) ON true
@@ -100,7 +103,7 @@ async function ownerCvrs(db: Queryable, type: string, uuid: string): Promise<Own
 
 /** {@link ownerCvrs} of many objects of one type at once: those with a current registration. */
 async function ownersOfMany(db: Queryable, type: string, uuids: readonly string[]): Promise<Map<string, Owned>> {
-  const { rows } = await db.query<{ uuid: string; cvrs: (string | null)[] }>(OWNER_CVRS_SQL, [uuids, type]);
+  const { rows } = await db.query<{ uuid: string; cvrs: (string | null)[] }>(OWNER_CVRS_SQL, [uuids, type, POINTED_BY]);
   return new Map(rows.map((r) => [r.uuid, { found: true, cvrs: r.cvrs.filter((c): c is string => c !== null) }]));
 }
 
@@ -250,8 +253,9 @@ export function registerOrgScope(
 /**
  * Limits LoRa's searches and lists of an FK Organisation type to the caller's municipality: an
  * organisation must name the caller's CVR in `virksomhed`; an object with `tilhoerer` must belong
- * to one of the caller's organisations (at the same effective instant as the other criteria).
- * Types with neither (person, adresse) are not limited.
+ * to one of the caller's organisations (at the same effective instant as the other criteria). A
+ * person or an address without `tilhoerer` must be pointed to by an object of the caller's
+ * organisations (a user's `tilknyttedepersoner`, a unit's `adresser`), as reads judge it.
  */
 export function orgSearchScope(
   oio: OioStore,
@@ -275,7 +279,19 @@ export function orgSearchScope(
       const caller = req.caller;
       if (!caller) return undefined;
       if (byCvr) return [{ kind: 'relation', name: 'virksomhed', urn: `urn:oio:cvr-nr:${caller.cvr}` }];
-      return [{ kind: 'relation', name: 'tilhoerer', anyUuid: [...(await organisationsOf(caller.cvr))] }];
+      const organisations = [...(await organisationsOf(caller.cvr))];
+      // A person or an address without `tilhoerer` belongs where the objects pointing to it belong.
+      if (decl.name === 'person' || decl.name === 'adresse')
+        return [
+          {
+            kind: 'owner',
+            relation: 'tilhoerer',
+            anyUuid: organisations,
+            pointedBy: POINTED_BY,
+            pointerRelations: ['tilknyttedeorganisationer'],
+          },
+        ];
+      return [{ kind: 'relation', name: 'tilhoerer', anyUuid: organisations }];
     },
     async visible(req, uuids) {
       const caller = req.caller;
