@@ -57,6 +57,8 @@ export function ownership(oio: OioStore) {
 
 /** The relations by which a person or an address is pointed to by the objects it belongs with. */
 const POINTED_BY = ['tilknyttedepersoner', 'ansatte', 'adresser'];
+/** The types whose owners may come from the objects pointing to them. */
+const POINTED_TYPES: ReadonlySet<string> = new Set(['person', 'adresse']);
 
 /**
  * The CVR numbers that own stored objects of one type, in one statement: an organisation's own
@@ -126,13 +128,19 @@ const OWNERS_KEPT = 50_000;
  */
 export class OwnerCache {
   private readonly owners = new Map<string, { until: number; value: Owned }>();
+  /** Persons and addresses: their owners may come from the objects pointing to them. */
+  private pointedTo = new Map<string, { until: number; value: Owned }>();
   private readonly organisations = new Map<string, { until: number; value: readonly string[] }>();
 
   constructor(private readonly now: () => number = Date.now) {}
 
+  private mapOf(type: string): Map<string, { until: number; value: Owned }> {
+    return POINTED_TYPES.has(type) ? this.pointedTo : this.owners;
+  }
+
   /** The owners of an object, as a read found them lately, or asked now. */
   ownersOf(type: string, uuid: string, ask: () => Promise<Owned>): Promise<Owned> {
-    return this.reuse(this.owners, `${type} ${uuid}`, ask);
+    return this.reuse(this.mapOf(type), `${type} ${uuid}`, ask);
   }
 
   /** The organisations of a CVR, as a search found them lately, or asked now. */
@@ -147,10 +155,11 @@ export class OwnerCache {
     ask: (missing: readonly string[]) => Promise<Map<string, Owned>>,
   ): Promise<Map<string, Owned>> {
     const now = this.now();
+    const owners = this.mapOf(type);
     const out = new Map<string, Owned>();
     const missing: string[] = [];
     for (const uuid of uuids) {
-      const entry = this.owners.get(`${type} ${uuid}`);
+      const entry = owners.get(`${type} ${uuid}`);
       if (entry && entry.until > now) out.set(uuid, entry.value);
       else missing.push(uuid);
     }
@@ -159,7 +168,7 @@ export class OwnerCache {
       for (const uuid of missing) {
         const owned = found.get(uuid) ?? { found: false, cvrs: [] };
         out.set(uuid, owned);
-        this.put(this.owners, `${type} ${uuid}`, owned, now);
+        this.put(owners, `${type} ${uuid}`, owned, now);
       }
     }
     return out;
@@ -179,12 +188,19 @@ export class OwnerCache {
     entries.set(key, { until: now + OWNERS_REUSED_MS, value });
   }
 
-  /** After a write of `uuid` (none: a new object, which changes no one's owners). */
+  /**
+   * After a write of `uuid` (none: a new object). A write of any other type may change who points
+   * to a person or an address, so what was found about those is forgotten too.
+   */
   forget(type: string, uuid: string | undefined): void {
     if (type === 'organisation') {
       this.owners.clear();
+      this.pointedTo = new Map();
       this.organisations.clear();
-    } else if (uuid !== undefined) this.owners.delete(`${type} ${uuid}`);
+      return;
+    }
+    if (uuid !== undefined) this.mapOf(type).delete(`${type} ${uuid}`);
+    if (!POINTED_TYPES.has(type)) this.pointedTo = new Map();
   }
 }
 
