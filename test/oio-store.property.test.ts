@@ -341,9 +341,16 @@ async function codeOf(p: Promise<unknown>): Promise<string | undefined> {
 async function runScenario(oio: OioStore, scenario: { objects: number; ops: Op[] }): Promise<void> {
   const uuids = Array.from({ length: scenario.objects }, () => randomUUID());
   const models: (ModelObject | undefined)[] = uuids.map(() => undefined);
+  // The database's time now, once its clock has moved past it: a write that follows is registered
+  // later (PGlite's clock may give the same millisecond twice).
+  const instantBeforeNextWrite = async () => {
+    const at = await oio.now();
+    while ((await oio.now()) === at) await new Promise((r) => setTimeout(r, 1));
+    return at;
+  };
   /** Registration times to read at, each with what the model says holds then. */
   const checkpoints: { at: string; after: string; objects: (ModelObject | undefined)[] }[] = [
-    { at: await oio.now(), after: 'before any write', objects: [...models] },
+    { at: await instantBeforeNextWrite(), after: 'before any write', objects: [...models] },
   ];
 
   for (const [n, op] of scenario.ops.entries()) {
@@ -365,7 +372,7 @@ async function runScenario(oio: OioStore, scenario: { objects: number; ops: Op[]
     if ('errors' in predicted) {
       expect(code, `${label}: the model expects one of ${[...predicted.errors].join(', ')}`).toBeDefined();
       expect([...predicted.errors], `${label}: the store threw ${code}`).toContain(code);
-      checkpoints.push({ at: await oio.now(), after: `${label} (failed)`, objects: [...models] });
+      checkpoints.push({ at: await instantBeforeNextWrite(), after: `${label} (failed)`, objects: [...models] });
       continue;
     }
     expect(code, `${label}: the model expects success`).toBeUndefined();
