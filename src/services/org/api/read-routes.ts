@@ -8,15 +8,10 @@ import { formatInstant, parseInstant } from '../../../oio/domain/time.ts';
 import { isUuid } from '../../../oio/domain/validate.ts';
 import { oioError } from '../../../oio/errors.ts';
 import type { OioStore } from '../../../oio/store/oio-store.ts';
-import {
-  decodeHierarchyCursor,
-  encodeHierarchyCursor,
-  hierarchyNdjson,
-  readHierarchyPage,
-  type HierarchyKey,
-  type HierarchyPin,
-  type PersonRead,
-} from '../store/hierarchy-stream.ts';
+import { decodeHierarchyCursor, encodeHierarchyCursor } from '../store/hierarchy-cursor.ts';
+import type { PersonRead } from '../store/hierarchy-lines.ts';
+import type { HierarchyKey, HierarchyPin } from '../store/hierarchy-scan.ts';
+import { hierarchyNdjson, readHierarchyPage } from '../store/hierarchy-stream.ts';
 import {
   ancestors,
   requireObject,
