@@ -208,22 +208,36 @@ interface CursorState {
   f: string;
 }
 
-export function encodeCursor(state: CursorState): string {
+/** A cursor's state as the opaque text a client passes back (JSON, base64url). */
+export function cursorText(state: object): string {
   return Buffer.from(JSON.stringify(state)).toString('base64url');
+}
+
+/** The state inside a cursor's text, still to be checked by its reader; unreadable text is INVALID_CURSOR. */
+export function cursorState(raw: string): unknown {
+  try {
+    return JSON.parse(Buffer.from(raw, 'base64url').toString('utf8'));
+  } catch {
+    throw oioError('INVALID_CURSOR');
+  }
+}
+
+/** Whether a value is a database snapshot as `pg_current_snapshot()` prints it (xmin:xmax:xip,…). */
+export function isSnapshotText(value: unknown): value is string {
+  return typeof value === 'string' && /^\d+:\d+:(\d+(,\d+)*)?$/.test(value);
+}
+
+export function encodeCursor(state: CursorState): string {
+  return cursorText(state);
 }
 
 /** Reads a cursor; it must come from a query with the same criteria. */
 export function decodeCursor(raw: string, fingerprint: string): CursorState {
-  let state: CursorState;
-  try {
-    state = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8')) as CursorState;
-  } catch {
-    throw oioError('INVALID_CURSOR');
-  }
+  const state = cursorState(raw) as CursorState;
   if (typeof state?.r !== 'string' || typeof state.a !== 'string' || !isUuid(state.a) || typeof state.f !== 'string')
     throw oioError('INVALID_CURSOR');
   if (state.t !== undefined && (typeof state.t !== 'number' || !Number.isFinite(state.t))) throw oioError('INVALID_CURSOR');
-  if (state.s !== undefined && (typeof state.s !== 'string' || !/^\d+:\d+:(\d+(,\d+)*)?$/.test(state.s))) throw oioError('INVALID_CURSOR');
+  if (state.s !== undefined && !isSnapshotText(state.s)) throw oioError('INVALID_CURSOR');
   try {
     parseInstant(state.r);
   } catch {

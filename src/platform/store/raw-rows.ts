@@ -15,35 +15,40 @@ export class RawRows {
     private readonly offsets: Int32Array,
   ) {}
 
+  /** Where column j of row i has its start in `offsets` (its end follows). */
+  private slot(i: number, j: number): number {
+    return 2 * (i * this.width + j);
+  }
+
   /** Whether column j of row i is NULL. */
   isNull(i: number, j: number): boolean {
-    return this.offsets[2 * (i * this.width + j)]! < 0;
+    return this.offsets[this.slot(i, j)]! < 0;
   }
 
   /** The bytes of column j of row i (a view into the result), or undefined for NULL. */
   bytes(i: number, j: number): Buffer | undefined {
-    const k = 2 * (i * this.width + j);
+    const k = this.slot(i, j);
     const start = this.offsets[k]!;
     return start < 0 ? undefined : this.data.subarray(start, this.offsets[k + 1]);
   }
 
   /** Column j of row i as text, or undefined for NULL. */
   text(i: number, j: number): string | undefined {
-    const k = 2 * (i * this.width + j);
+    const k = this.slot(i, j);
     const start = this.offsets[k]!;
     return start < 0 ? undefined : this.data.toString('utf8', start, this.offsets[k + 1]);
   }
 
   /** The length in bytes of column j of row i (0 for NULL). */
   byteLength(i: number, j: number): number {
-    const k = 2 * (i * this.width + j);
+    const k = this.slot(i, j);
     const start = this.offsets[k]!;
     return start < 0 ? 0 : this.offsets[k + 1]! - start;
   }
 
   /** Copies column j of row i into `target` at `at`; returns the bytes copied (0 for NULL). */
   copy(i: number, j: number, target: Buffer, at: number): number {
-    const k = 2 * (i * this.width + j);
+    const k = this.slot(i, j);
     const start = this.offsets[k]!;
     return start < 0 ? 0 : this.data.copy(target, at, start, this.offsets[k + 1]);
   }

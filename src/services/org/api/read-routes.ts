@@ -3,7 +3,7 @@ import type { AuditLog } from '../../../platform/audit.ts';
 import { auditActor } from '../../../platform/auth/caller.ts';
 import { errorBodySchema } from '../../../platform/http/server.ts';
 import type { Store } from '../../../platform/store/store.ts';
-import { registrationSelection, virkningSelection, type Query } from '../../../oio/api/query.ts';
+import { cursorState, cursorText, registrationSelection, virkningSelection, type Query } from '../../../oio/api/query.ts';
 import { formatInstant, parseInstant } from '../../../oio/domain/time.ts';
 import { isUuid } from '../../../oio/domain/validate.ts';
 import { oioError } from '../../../oio/errors.ts';
@@ -73,16 +73,11 @@ interface WorksInCursor {
 }
 
 function encodeWorksInCursor(state: WorksInCursor): string {
-  return Buffer.from(JSON.stringify(state)).toString('base64url');
+  return cursorText(state);
 }
 
 function decodeWorksInCursor(raw: string, unit: string, subtree: boolean): { at: ReadAt; after: TilknytningKey } {
-  let state: WorksInCursor;
-  try {
-    state = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8')) as WorksInCursor;
-  } catch {
-    throw oioError('INVALID_CURSOR');
-  }
+  const state = cursorState(raw) as WorksInCursor;
   const ok =
     state !== null &&
     typeof state === 'object' &&

@@ -4,6 +4,7 @@ import { authError } from '../../../platform/auth/errors.ts';
 import type { Content } from '../../../oio/model.ts';
 import type { OioStore } from '../../../oio/store/oio-store.ts';
 import type { Queryable } from '../../../platform/store/store.ts';
+import { OWN_RELATIONS, POINTED_BY, POINTED_TYPES } from '../domain/membership.ts';
 import type { SearchScope } from '../../../oio/api/routes.ts';
 import type { ObjectTypeDecl } from '../../../oio/model.ts';
 
@@ -55,11 +56,6 @@ export function ownership(oio: OioStore) {
   return { current, organisationCvrs, cvrsOf };
 }
 
-/** The relations by which a person or an address is pointed to by the objects it belongs with. */
-const POINTED_BY = ['tilknyttedepersoner', 'ansatte', 'adresser'];
-/** The types whose owners may come from the objects pointing to them. */
-const POINTED_TYPES: ReadonlySet<string> = new Set(['person', 'adresse']);
-
 /**
  * The CVR numbers that own stored objects of one type, in one statement: an organisation's own
  * `virksomhed` CVR URNs, or those of the organisations its `tilhoerer` names; read from the current
@@ -84,7 +80,7 @@ orgs AS (
   JOIN oio_registrering o ON o.id = v.registrering_id AND o.til = 'infinity'
   LEFT JOIN LATERAL jsonb_array_elements(coalesce(o.indhold->'relationer'->(CASE WHEN o.objekttype = 'organisationfunktion'
     THEN 'tilknyttedeorganisationer' ELSE 'tilhoerer' END), '[]')) AS t(v) ON true
-  WHERE r.objekttype IN ('person', 'adresse') AND jsonb_array_length(coalesce(r.indhold->'relationer'->'tilhoerer', '[]')) = 0
+  WHERE r.objekttype = ANY($4::text[]) AND jsonb_array_length(coalesce(r.indhold->'relationer'->'tilhoerer', '[]')) = 0
     AND (o.objekttype = 'organisation' OR t.v ? 'uuid')
 )
 SELECT r.objekt_uuid::text AS uuid,
@@ -105,7 +101,7 @@ async function ownerCvrs(db: Queryable, type: string, uuid: string): Promise<Own
 
 /** {@link ownerCvrs} of many objects of one type at once: those with a current registration. */
 async function ownersOfMany(db: Queryable, type: string, uuids: readonly string[]): Promise<Map<string, Owned>> {
-  const { rows } = await db.query<{ uuid: string; cvrs: (string | null)[] }>(OWNER_CVRS_SQL, [uuids, type, POINTED_BY]);
+  const { rows } = await db.query<{ uuid: string; cvrs: (string | null)[] }>(OWNER_CVRS_SQL, [uuids, type, POINTED_BY, [...POINTED_TYPES]]);
   return new Map(rows.map((r) => [r.uuid, { found: true, cvrs: r.cvrs.filter((c): c is string => c !== null) }]));
 }
 
@@ -297,14 +293,14 @@ export function orgSearchScope(
       if (byCvr) return [{ kind: 'relation', name: 'virksomhed', urn: `urn:oio:cvr-nr:${caller.cvr}` }];
       const organisations = [...(await organisationsOf(caller.cvr))];
       // A person or an address without `tilhoerer` belongs where the objects pointing to it belong.
-      if (decl.name === 'person' || decl.name === 'adresse')
+      if (POINTED_TYPES.has(decl.name))
         return [
           {
             kind: 'owner',
             relation: 'tilhoerer',
             anyUuid: organisations,
             pointedBy: POINTED_BY,
-            pointerRelations: ['tilknyttedeorganisationer'],
+            pointerRelations: OWN_RELATIONS,
           },
         ];
       return [{ kind: 'relation', name: 'tilhoerer', anyUuid: organisations }];

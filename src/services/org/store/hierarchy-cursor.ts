@@ -1,7 +1,9 @@
+import { cursorState, cursorText, isSnapshotText } from '../../../oio/api/query.ts';
 import { parseInstant } from '../../../oio/domain/time.ts';
 import { isUuid } from '../../../oio/domain/validate.ts';
 import { oioError } from '../../../oio/errors.ts';
-import { HIERARCHY_TYPES, type HierarchyKey, type HierarchyPin, type HierarchyType } from './hierarchy-scan.ts';
+import { HIERARCHY_TYPES, type HierarchyType } from '../domain/membership.ts';
+import type { HierarchyKey, HierarchyPin } from './hierarchy-scan.ts';
 
 interface CursorState {
   /** organisation */
@@ -25,17 +27,12 @@ export function encodeHierarchyCursor(pin: HierarchyPin, last: HierarchyKey): st
     t: pin.virkningstid,
     k: [last.objekttype, last.uuid],
   };
-  return Buffer.from(JSON.stringify(state)).toString('base64url');
+  return cursorText(state);
 }
 
 /** Reads a cursor of this organisation's hierarchy; anything else is INVALID_CURSOR. */
 export function decodeHierarchyCursor(raw: string, organisation: string): { pin: HierarchyPin; after: HierarchyKey } {
-  let state: CursorState;
-  try {
-    state = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8')) as CursorState;
-  } catch {
-    throw oioError('INVALID_CURSOR');
-  }
+  const state = cursorState(raw) as CursorState;
   const ok =
     state !== null &&
     typeof state === 'object' &&
@@ -48,7 +45,7 @@ export function decodeHierarchyCursor(raw: string, organisation: string): { pin:
     (HIERARCHY_TYPES as readonly unknown[]).includes(state.k[0]) &&
     typeof state.k[1] === 'string' &&
     isUuid(state.k[1]) &&
-    (state.s === undefined || (typeof state.s === 'string' && /^\d+:\d+:(\d+(,\d+)*)?$/.test(state.s)));
+    (state.s === undefined || isSnapshotText(state.s));
   if (!ok) throw oioError('INVALID_CURSOR');
   try {
     parseInstant(state.r);

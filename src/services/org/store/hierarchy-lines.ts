@@ -1,5 +1,6 @@
 import type { RawRows } from '../../../platform/store/raw-rows.ts';
-import { COL, type HierarchyType } from './hierarchy-scan.ts';
+import type { HierarchyType } from '../domain/membership.ts';
+import { COL } from './hierarchy-scan.ts';
 
 /** A person returned, for the audit log: its UUID and the CPR number holding at the instant. */
 export interface PersonRead {

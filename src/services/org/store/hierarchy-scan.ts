@@ -1,45 +1,13 @@
 import type { Queryable } from '../../../platform/store/store.ts';
 import { formatInstant } from '../../../oio/domain/time.ts';
 import { currentInSnapshot } from '../../../oio/store/snapshot-sql.ts';
+import { OWN_RELATION, OWN_RELATIONS, REACHED_BY, REACHING_TYPES, type HierarchyType } from '../domain/membership.ts';
 
 /**
  * The statements that read an organisation's hierarchy: which registrations are its members at an
  * instant, scanned by type and UUID range or found through the search index, each with its line
  * as the database joins it. See hierarchy-stream.ts for how they are read and handed out.
  */
-
-/** The member types, in the order of the keyset (the type name's order). */
-export const HIERARCHY_TYPES = [
-  'adresse',
-  'bruger',
-  'interessefaellesskab',
-  'itsystem',
-  'organisation',
-  'organisationenhed',
-  'organisationfunktion',
-  'person',
-] as const;
-export type HierarchyType = (typeof HIERARCHY_TYPES)[number];
-
-/** The types whose own relation makes them members, and that relation. */
-const OWN_RELATION: Partial<Record<HierarchyType, string>> = {
-  adresse: 'tilhoerer',
-  bruger: 'tilhoerer',
-  interessefaellesskab: 'tilhoerer',
-  itsystem: 'tilhoerer',
-  organisationenhed: 'tilhoerer',
-  organisationfunktion: 'tilknyttedeorganisationer',
-  person: 'tilhoerer',
-};
-
-/** Types reached from members, and the members' relations that reach them. */
-const REACHED_BY: Partial<Record<HierarchyType, readonly string[]>> = {
-  adresse: ['adresser'],
-  person: ['tilknyttedepersoner', 'ansatte'],
-};
-
-/** The member types that reach others (everything with an own relation, and the organisation). */
-const REACHING_TYPES = ['bruger', 'interessefaellesskab', 'itsystem', 'organisation', 'organisationenhed', 'organisationfunktion'];
 
 /** One consistent state of one organisation to read. */
 export interface HierarchyPin {
@@ -105,16 +73,17 @@ export async function chooseFrom(db: Queryable, organisation: string): Promise<H
   const { rows } = await db.query<{ few: boolean }>(
     `WITH total AS (SELECT greatest(reltuples, 0)::bigint AS n FROM pg_class WHERE oid = 'oio_registrering'::regclass)
      SELECT (SELECT n FROM total) > 0 AND (SELECT count(*) FROM (SELECT 1 FROM oio_soegeindeks
-       WHERE maal_uuid = $1::uuid AND kind = 'r' AND felt IN ('tilhoerer', 'tilknyttedeorganisationer')
+       WHERE maal_uuid = $1::uuid AND kind = 'r' AND felt = ANY($2::text[])
        LIMIT (SELECT n / 8 FROM total)) x) < (SELECT n / 8 FROM total) AS few`,
-    [organisation],
+    [organisation, OWN_RELATIONS],
   );
   return rows[0]?.few ? 'index' : 'scan';
 }
 
 /**
  * The statement that scans the next `scan` current registrations of one type after a UUID, in
- * UUID order, and tells for each whether it is a member (with its registration when it is).
+ * UUID order (all of the type's, or the candidates the search index names: `from`), and tells for
+ * each whether it is a member (with its line when it is).
  *
  * The scan is a plain range of the (objekttype, objekt_uuid) index with a LIMIT; the membership
  * test is computed for each scanned row (a lateral subquery kept apart with OFFSET 0, so it runs
@@ -150,6 +119,8 @@ export function scanSql(
   // fetch per object. The bounds are stored as `formatInstant` writes them, which casts back exactly.
   // When every value of the registration holds at the instant (`faelles_virkning`), a containment
   // test of the relation tells it without reading each value's virkning.
+  const own = OWN_RELATION[type];
+  const reach = REACHED_BY[type];
   let containsOrg: string | undefined;
   const ownMember = (r: string, felt: string) =>
     `(CASE WHEN ${r}.faelles_virkning @> ${T()}
@@ -171,7 +142,7 @@ export function scanSql(
     if (type === 'organisation') parts.push(itself);
     if (own) parts.push(named(p([own])));
     if (reach) {
-      parts.push(`SELECT c.id FROM (${named(p([...new Set(Object.values(OWN_RELATION))]))} UNION ${itself}) m
+      parts.push(`SELECT c.id FROM (${named(p(OWN_RELATIONS))} UNION ${itself}) m
         JOIN oio_registrering o ON o.id = m.id AND o.objekttype = ANY(${p(REACHING_TYPES)}::text[]) AND ${current('o')}
         JOIN oio_soegeindeks t ON t.registrering_id = o.id AND t.kind = 'r' AND t.felt = ANY(${p(reach)}::text[]) AND t.virkning @> ${T()}
         JOIN oio_registrering c ON c.objekt_uuid = t.maal_uuid AND c.objekttype = ${p(type)}`);
@@ -181,9 +152,7 @@ export function scanSql(
 
   const membership: string[] = [];
   if (type === 'organisation') membership.push(`r.objekt_uuid = ${org}`);
-  const own = OWN_RELATION[type];
   if (own) membership.push(ownMember('r', p(own)));
-  const reach = REACHED_BY[type];
   if (reach) {
     // Reached from a member: a current registration of a member type that is itself a member
     // (the organisation, or by its own relation) points to this object at the instant.

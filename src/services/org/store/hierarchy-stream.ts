@@ -1,16 +1,15 @@
 import { Readable } from 'node:stream';
 import { queryRaw, type Queryable } from '../../../platform/store/store.ts';
 import { chunkOf, type HierarchyChunk, type PersonRead } from './hierarchy-lines.ts';
+import { HIERARCHY_TYPES, type HierarchyType } from '../domain/membership.ts';
 import {
   chooseFrom,
   COL,
-  HIERARCHY_TYPES,
   scanSql,
   WIDTH,
   type HierarchyFrom,
   type HierarchyKey,
   type HierarchyPin,
-  type HierarchyType,
   type ScanRange,
 } from './hierarchy-scan.ts';
 
@@ -71,8 +70,8 @@ const MAX_SCAN = 16_000;
 export type PersonsRead = (persons: readonly PersonRead[]) => Promise<void>;
 
 /**
- * The members of one segment, one bounded scan at a time (`chunk` registrations at first; then
- * sized for about `chunk` members, from `chunk` to MAX_SCAN registrations).
+ * The members of one segment, one bounded scan at a time (`size` registrations at first; then
+ * sized for about `size` members, from `size` to MAX_SCAN registrations).
  */
 async function* segmentChunks(
   db: Queryable,
@@ -97,24 +96,27 @@ async function* segmentChunks(
   }
 }
 
+/** A chunk read, with the audit of its persons when that was begun as it was read. */
+interface Read {
+  readonly chunk: HierarchyChunk;
+  readonly audited?: Promise<void> | undefined;
+}
+
 /**
- * Chunks whose persons are audited as soon as the chunk is read (ahead of the consumer), so the
- * audit's insert overlaps the reading and writing of other chunks. The audit is waited for
- * before the chunk is handed out all the same.
+ * The chunks as read; with `auditAhead`, each chunk's persons are audited as soon as it is read
+ * (ahead of the consumer), so the audit's insert overlaps the reading and writing of other chunks.
+ * The audit is waited for before the chunk is handed out all the same.
  */
-async function* auditedAhead(
-  chunks: AsyncGenerator<HierarchyChunk>,
-  onPersons: PersonsRead,
-): AsyncGenerator<HierarchyChunk & { audited?: Promise<void> }> {
+async function* reads(chunks: AsyncGenerator<HierarchyChunk>, auditAhead: PersonsRead | undefined): AsyncGenerator<Read> {
   for await (const chunk of chunks) {
-    if (!chunk.persons.length) {
-      yield chunk;
+    if (!auditAhead || !chunk.persons.length) {
+      yield { chunk };
       continue;
     }
-    const audited = onPersons(chunk.persons);
+    const audited = auditAhead(chunk.persons);
     // Awaited by the consumer; until then a failure must not count as unhandled.
     audited.catch(() => {});
-    yield { ...chunk, audited };
+    yield { chunk, audited };
   }
 }
 
@@ -200,20 +202,20 @@ export async function* hierarchyChunks(
   // cutting the UUID space into ranges would only repeat that.
   const segs = segments(after, from === 'index' ? 1 : reading.parts);
   const size = from === 'index' ? Math.max(reading.chunk, reading.indexChunk ?? 0) : reading.chunk;
-  const running = new Map<number, ReadAhead<HierarchyChunk>>();
+  const running = new Map<number, ReadAhead<Read>>();
   const depth = reading.parallel > 1 ? 2 : 1;
   try {
     for (let i = 0; i < segs.length; i++) {
       for (let k = i; k < Math.min(segs.length, i + reading.parallel); k++) {
         if (running.has(k)) continue;
         const chunks = segmentChunks(db, pin, segs[k]!, size, from);
-        running.set(k, new ReadAhead(reading.auditAhead && onPersons ? auditedAhead(chunks, onPersons) : chunks, depth));
+        running.set(k, new ReadAhead(reads(chunks, reading.auditAhead ? onPersons : undefined), depth));
       }
       const current = running.get(i)!;
       for (;;) {
         const r = await current.next();
         if (r.done) break;
-        const { audited, ...chunk } = r.value as HierarchyChunk & { audited?: Promise<void> };
+        const { chunk, audited } = r.value;
         if (audited) await audited;
         else if (chunk.persons.length && onPersons) await onPersons(chunk.persons);
         yield chunk;
