@@ -1,21 +1,18 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { OIO_TYPES } from '../src/app.ts';
-import { registerOioRoutes } from '../src/oio/api/routes.ts';
 import { OioStore } from '../src/oio/store/oio-store.ts';
 import { contentFromWire } from '../src/oio/domain/wire.ts';
 import { AuditLog } from '../src/platform/audit.ts';
 import { buildHttp } from '../src/platform/http/server.ts';
 import { createMetrics } from '../src/platform/metrics.ts';
 import type { Queryable, QueryOptions, Row, Store } from '../src/platform/store/store.ts';
-import { orgTypes } from '../src/services/org/index.ts';
-import { registerAnonymiserRoutes, registerPersonReadAudit } from '../src/services/org/api/anonymiser-routes.ts';
+import { orgModule } from '../src/services/org/index.ts';
 import { isSyntheticCpr, isValidCpr, parseCpr } from '../src/services/org/domain/cpr.ts';
 import { orgRules } from '../src/services/org/domain/rules.ts';
 import { backends, type TestBackend } from './support/backends.ts';
 import { organisationBody } from './support/platform.ts';
 import { injectWithTokens, standaloneAuth } from './support/auth.ts';
-import { orgService } from '../src/services/org/index.ts';
 
 // Synthetic CPR numbers: day-of-month 61–91 is never issued by the civil registry.
 const CPR = '7101901234';
@@ -107,15 +104,7 @@ async function start(backend: TestBackend): Promise<Harness> {
     logger: false,
     auth,
     modules: [
-      {
-        name: 'org',
-        service: orgService,
-        register(http) {
-          for (const decl of orgTypes) registerOioRoutes(http, oio, decl);
-          registerAnonymiserRoutes(http, { oio, audit });
-          registerPersonReadAudit(http, audit, store);
-        },
-      },
+      orgModule({ oio, audit, store }),
     ],
   });
   injectWithTokens(app, (name) => tokens.get(name));

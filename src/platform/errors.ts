@@ -46,6 +46,8 @@ export function defineErrors<K extends string>(entries: {
 export const PlatformErrors = defineErrors({
   INVALID_REQUEST: { status: 400, fk: 40, message: 'The request does not match the schema of this operation' },
   MALFORMED_JSON: { status: 400, fk: 40, message: 'The request body is not valid JSON' },
+  JSON_TOO_DEEP: { status: 400, fk: 40, message: 'The JSON nests arrays and objects deeper than the platform takes' },
+  INVALID_ENCODING: { status: 400, fk: 40, message: 'The request is not valid UTF-8' },
   UNKNOWN_FIELD: { status: 400, fk: 40, message: 'The body names a field this operation does not take' },
   UNKNOWN_PARAMETER: { status: 400, fk: 40, message: 'The query names a parameter this operation does not take' },
   INVALID_UUID: { status: 400, fk: 40, message: 'Not a UUID' },

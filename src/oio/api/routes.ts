@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { SearchCriterion } from '../store/search-sql.ts';
 import { errorBodySchema } from '../../platform/http/server.ts';
+import type { RouteAccess } from '../../platform/auth/access.ts';
 import type { ObjectTypeDecl, OioObject } from '../model.ts';
 import { contentFromWire, contentToWire, type VirkningSelection, type WireObject } from '../domain/wire.ts';
 import type { OioStore, RegistrationSelection } from '../store/oio-store.ts';
@@ -25,6 +26,25 @@ const uuidParams = {
 export const LAES = 'laes';
 export const SKRIV = 'skriv';
 
+/**
+ * Who may call each of a type's LoRa routes, and whose objects it reaches: the service the type
+ * belongs to decides (see its api/access.ts).
+ */
+export interface OioRouteAccess {
+  /** GET /{type}/:uuid */
+  readonly read: RouteAccess;
+  /** GET /{type}: list by UUID and search; the limits are applied by `SearchScope`. */
+  readonly search: RouteAccess;
+  /** POST /{type} */
+  readonly create: RouteAccess;
+  /** PUT and PATCH /{type}/:uuid: the object named and what the body writes. */
+  readonly write: RouteAccess;
+  /** DELETE /{type}/:uuid */
+  readonly remove: RouteAccess;
+  /** GET /{type}/fields: the type's declaration. */
+  readonly fields: RouteAccess;
+}
+
 const errors = { 400: errorBodySchema, 404: errorBodySchema, 409: errorBodySchema, 410: errorBodySchema } as const;
 
 /**
@@ -41,7 +61,13 @@ export interface SearchScope {
  * Mounts LoRa's REST shape for one type at /{service}/{type}: POST creates, PUT imports, PATCH
  * updates or passivates, DELETE deletes, GET reads one, lists many by uuid, or searches.
  */
-export function registerOioRoutes(app: FastifyInstance, store: OioStore, decl: ObjectTypeDecl, scope?: SearchScope): void {
+export function registerOioRoutes(
+  app: FastifyInstance,
+  store: OioStore,
+  decl: ObjectTypeDecl,
+  access: OioRouteAccess,
+  scope?: SearchScope,
+): void {
   const base = `/${decl.service}/${decl.name}`;
   const tags = [`${decl.service}/${decl.name}`];
   const object = objectSchema(decl);
@@ -49,7 +75,7 @@ export function registerOioRoutes(app: FastifyInstance, store: OioStore, decl: O
   app.post(
     base,
     {
-      config: { privilege: SKRIV },
+      config: { access: access.create },
       schema: { tags, summary: `Opret: create a ${decl.name}`, body: writeBodySchema(decl), response: { 201: uuidResponse, ...errors } },
     },
     async (req, reply) => {
@@ -62,7 +88,7 @@ export function registerOioRoutes(app: FastifyInstance, store: OioStore, decl: O
   app.put(
     `${base}/:uuid`,
     {
-      config: { privilege: SKRIV },
+      config: { access: access.write },
       schema: {
         tags,
         summary: `Importer: create or overwrite a ${decl.name} with this UUID`,
@@ -82,7 +108,7 @@ export function registerOioRoutes(app: FastifyInstance, store: OioStore, decl: O
   app.patch(
     `${base}/:uuid`,
     {
-      config: { privilege: SKRIV },
+      config: { access: access.write },
       schema: {
         tags,
         summary: `Ret (merge update), or passiver with {"livscyklus": "Passiv"}`,
@@ -104,7 +130,7 @@ export function registerOioRoutes(app: FastifyInstance, store: OioStore, decl: O
   app.delete(
     `${base}/:uuid`,
     {
-      config: { privilege: SKRIV },
+      config: { access: access.remove },
       schema: {
         tags,
         summary: `Slet: delete a ${decl.name}`,
@@ -124,7 +150,7 @@ export function registerOioRoutes(app: FastifyInstance, store: OioStore, decl: O
   app.get(
     `${base}/:uuid`,
     {
-      config: { privilege: LAES },
+      config: { access: access.read },
       schema: {
         tags,
         summary: `Laes: read one ${decl.name} as of virkningstid and registreringstid (default now)`,
@@ -145,7 +171,7 @@ export function registerOioRoutes(app: FastifyInstance, store: OioStore, decl: O
   app.get(
     base,
     {
-      config: { privilege: LAES },
+      config: { access: access.search },
       schema: {
         tags,
         summary: `List by uuid, or Soeg: search ${decl.name} by example`,
@@ -179,7 +205,7 @@ export function registerOioRoutes(app: FastifyInstance, store: OioStore, decl: O
   app.get(
     `${base}/fields`,
     {
-      config: { privilege: LAES },
+      config: { access: access.fields },
       schema: {
         tags,
         summary: 'The attribute fields, states and relations this type has',

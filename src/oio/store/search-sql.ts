@@ -17,6 +17,8 @@ export type SearchCriterion =
       readonly objekttype?: string;
     }
   | { readonly kind: 'notetekst'; readonly pattern: string }
+  /** The field's value matches any one of LoRa's patterns (a data restriction: KLE numbers and prefixes). */
+  | { readonly kind: 'attributeAny'; readonly field: string; readonly patterns: readonly string[] }
   | {
       /**
        * Owned by one of `anyUuid`: the object's `relation` names one (in the window), or, where
@@ -164,6 +166,11 @@ export function buildSearch(objekttype: string, q: SearchQuery, pinHere = false)
         break;
       case 'notetekst':
         conds.push(textMatch(`${s}.notetekst`, c.pattern, p));
+        break;
+      case 'attributeAny':
+        conds.push(`${s}.kind = 'a'`, `${s}.felt = ${p(c.field)}`);
+        // No pattern: nothing matches (an empty restriction list is no restriction, and is never asked for).
+        conds.push(c.patterns.length ? `(${c.patterns.map((pattern) => textMatch(`${s}.tekst`, pattern, p)).join(' OR ')})` : 'false');
         break;
     }
     if (first) {

@@ -3,14 +3,9 @@ import type { Authenticator } from './authenticator.ts';
 import type { Caller } from './caller.ts';
 import { presentedCertificate, type ClientCertOptions, type PresentedCertificate } from './client-cert.ts';
 import { authError } from './errors.ts';
+import { checkDeclaration, describeAccess, isPublic, privilegesOf, type PublicAccess, type RouteAccess } from './access.ts';
 
 declare module 'fastify' {
-  interface FastifyContextConfig {
-    /** The privilege a caller's token must carry for this route (any one of a list). */
-    privilege?: string | readonly string[];
-    /** The route is open: no token is asked for (token endpoint, JWKS, metadata). */
-    public?: boolean;
-  }
   interface FastifyRequest {
     /** The verified caller; set on every route of a protected service. */
     caller?: Caller;
@@ -24,10 +19,10 @@ export interface ProtectedService {
   readonly prefix: string;
   readonly privileges: readonly string[];
   /**
-   * The privilege of a route that declares none, by rule (method and URL), for a service whose
-   * routes follow a pattern; a route's own `config.privilege` comes first.
+   * Privileges only the operator may grant (an agreement naming one is approved by the operator,
+   * never by a municipality): they reach every municipality's data.
    */
-  readonly privilegeOf?: (method: string, url: string) => string | readonly string[] | undefined;
+  readonly operatorPrivileges?: readonly string[];
 }
 
 export interface AuthSetup {
@@ -55,44 +50,37 @@ function serviceOf(services: readonly ProtectedService[], url: string | undefine
 }
 
 /**
- * Puts every route of a protected service behind the Authenticator. Called after the platform's
- * own routes (health, metrics, OpenAPI, docs), which stay open; every route added afterwards must
- * lie under a service's prefix and declare `config.privilege`, or declare `config.public`, or the
- * platform refuses to start: a forgotten declaration fails closed.
+ * Puts every route of a protected service behind the Authenticator and its declared access.
+ * Called after the platform's own routes (health, metrics, OpenAPI, docs), which stay open; every
+ * route added afterwards must lie under a service's prefix and declare `config.access` (its
+ * privilege and scope, see access.ts), or declare it PUBLIC, or the platform refuses to start.
+ * At request time the token and privilege are checked as the request arrives, and the scope's
+ * check after the body is parsed and validated, before the handler: one module, for every route.
  */
 export function installAuth(app: FastifyInstance, setup: AuthSetup, services: readonly ProtectedService[]): void {
   // Declared up front, so every request object has the same shape.
   app.decorateRequest('caller', undefined);
   // Installed after the platform's own routes: every route added from here on is a module's.
   app.addHook('onRoute', (route) => {
+    const access = (route.config as { access?: RouteAccess | PublicAccess } | undefined)?.access;
+    const label = `${route.method} ${route.url}`;
+    if (isPublic(access)) return;
     const service = serviceOf(services, route.url);
-    let config = route.config as { privilege?: string | readonly string[]; public?: boolean } | undefined;
-    if (config?.public) return;
-    if (!service) throw new Error(`${route.method} ${route.url} is under no service's prefix and not declared public`);
-    if (config?.privilege === undefined && service.privilegeOf) {
-      const privilege = service.privilegeOf(String(route.method), route.url);
-      if (privilege !== undefined) {
-        config = { ...(config ?? {}), privilege };
-        (route as { config?: unknown }).config = config;
-      }
-    }
-    const needed = config?.privilege === undefined ? [] : ([] as string[]).concat(config.privilege);
-    if (needed.length === 0) throw new Error(`${route.method} ${route.url} declares neither config.privilege nor config.public`);
-    const unknown = needed.filter((p) => !service.privileges.includes(p));
-    if (unknown.length)
-      throw new Error(`${route.method} ${route.url} needs privileges ${unknown.join(', ')} that ${service.name} does not offer`);
-    // The OpenAPI document shows the bearer requirement and the privilege on every protected route.
+    if (!service) throw new Error(`${label} is under no service's prefix and not declared PUBLIC`);
+    const refused = checkDeclaration(label, access, service);
+    if (refused) throw new Error(refused);
+    // The OpenAPI document shows the bearer requirement, the privilege and the scope on every protected route.
     const schema = route.schema as { security?: unknown; description?: string } | undefined;
     // (GET and its HEAD route share one schema object: describe it once.)
     if (schema && !schema.security) {
       schema.security = [{ bearer: [] }];
-      schema.description = `${schema.description ? `${schema.description} ` : ''}Needs a token for ${service.entityId} with the privilege ${needed.join(' or ')}.`;
+      schema.description = `${schema.description ? `${schema.description} ` : ''}${describeAccess(access as RouteAccess, service.entityId)}`;
     }
   });
 
   app.addHook('onRequest', async (req, reply) => {
-    const config = req.routeOptions.config as { privilege?: string | readonly string[]; public?: boolean };
-    if (config.public) return;
+    const access = (req.routeOptions.config as { access?: RouteAccess | PublicAccess }).access;
+    if (access === undefined || isPublic(access)) return;
     const service = serviceOf(services, req.routeOptions.url);
     if (!service) return;
     const header = req.headers.authorization;
@@ -105,11 +93,17 @@ export function installAuth(app: FastifyInstance, setup: AuthSetup, services: re
       reply.header('www-authenticate', `Bearer error="invalid_token"`);
       throw err;
     }
-    const needed = ([] as string[]).concat(config.privilege ?? []);
+    const needed = privilegesOf(access);
     if (!needed.some((p) => req.caller!.privileges.includes(p))) {
       throw authError('PRIVILEGE_MISSING', `This operation needs the privilege ${needed.join(' or ')} of ${service.name}`, {
         privilege: needed,
       });
     }
+  });
+
+  app.addHook('preHandler', async (req) => {
+    const access = (req.routeOptions.config as { access?: RouteAccess | PublicAccess }).access;
+    if (access === undefined || isPublic(access) || !access.scope.check) return;
+    await access.scope.check(req, callerOf(req));
   });
 }

@@ -24,6 +24,7 @@ export const adgsystemService: ProtectedService = {
   entityId: 'http://stoettesystemerne.dk/service/adgangsstyring/1',
   prefix: '/adgangsstyring',
   privileges: [OPERATOER, LEVERANDOER, KOMMUNE],
+  operatorPrivileges: [OPERATOER],
 };
 
 /** Registers (or updates) the platform's own services, so agreements can name them. */

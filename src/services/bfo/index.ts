@@ -13,6 +13,7 @@ import type { OutboxRelay } from '../../platform/outbox.ts';
 import type { Queryable, Store } from '../../platform/store/store.ts';
 import { isUuid } from '../../oio/domain/validate.ts';
 import { registerAdminRoutes } from './api/admin-routes.ts';
+import { ADMINISTRER, MODTAG, SEND } from './api/access.ts';
 import { bfoCaller, requestCaller, type BfoCallerOf } from './api/common.ts';
 import type { Caller } from '../../platform/auth/caller.ts';
 import { authError } from '../../platform/auth/errors.ts';
@@ -67,8 +68,6 @@ export function amqpTransport(options: {
 /** The name under which the Beskedfordeler consumes the platform outbox. */
 export const BFO_OUTBOX_CONSUMER = 'bfo';
 
-/** The privilege to send, over HTTP and over AMQP alike. */
-const SEND = 'send';
 
 /**
  * FK Beskedfordeler as a protected service: sending needs `send`; pulling, acknowledging and
@@ -79,13 +78,8 @@ export const bfoService: ProtectedService = {
   name: 'bfo',
   entityId: 'http://stoettesystemerne.dk/service/beskedfordeler/1',
   prefix: '/beskedfordeler',
-  privileges: [SEND, 'modtag', 'administrer'],
-  privilegeOf(method, url) {
-    if (url === '/beskedfordeler/beskeder' || url.startsWith('/beskedfordeler/beskeder/')) return SEND;
-    if (/^\/beskedfordeler\/dueslag\/:uuid\/(beskeder|kvitteringer|afvisninger)$/.test(url)) return 'modtag';
-    if (method === 'GET' || method === 'HEAD') return ['modtag', 'administrer'];
-    return 'administrer';
-  },
+  privileges: [SEND, MODTAG, ADMINISTRER],
+  operatorPrivileges: [ADMINISTRER],
 };
 
 /** The transport to build: the store (default), or one made elsewhere (RabbitMQ). */
@@ -239,8 +233,8 @@ export async function createBfo(deps: BfoDeps): Promise<Bfo> {
       name: 'bfo',
       service: bfoService,
       register(app: FastifyInstance) {
-        registerSendRoutes(app, { bfo: service, callerOf, maxMessageBytes });
-        registerReceiveRoutes(app, { bfo: service, callerOf });
+        registerSendRoutes(app, { bfo: service, store, callerOf, maxMessageBytes });
+        registerReceiveRoutes(app, { bfo: service, store, callerOf });
         registerAdminRoutes(app, { store, bfo: service, callerOf });
       },
     },

@@ -9,7 +9,7 @@ import type { OioStore, Pin } from '../../oio/store/oio-store.ts';
 import type { Store } from '../../platform/store/store.ts';
 import type { ProtectedService } from '../../platform/auth/http.ts';
 import { kleAllowed } from '../../platform/auth/caller.ts';
-import { registerKlaScope } from './api/scope.ts';
+import { klaAccess } from './api/access.ts';
 import { parseKle, type KleDocument } from './kle/parse.ts';
 import { klaError } from './errors.ts';
 import { readHierarchy } from './store/hierarchy.ts';
@@ -85,12 +85,12 @@ export function klaModule(oio: OioStore, store: Store) {
     name: 'kla',
     service: klaService,
     register(app: FastifyInstance) {
-      registerKlaScope(app, oio);
+      const access = klaAccess(oio);
       // Class search and the hierarchy are static routes beside LoRa's; register them first.
       app.get(
         '/klassifikation/klasse/fritekst',
         {
-          config: { privilege: 'laes' },
+          config: { access: access.fritekst },
           schema: {
             tags: ['klassifikation/klasse'],
             summary: 'Find classes by number prefix, words (ranked; case and æ/ø/å insensitive), parent, facet, publication state',
@@ -141,7 +141,7 @@ export function klaModule(oio: OioStore, store: Store) {
       app.get(
         '/klassifikation/klassifikation/:uuid/hierarki',
         {
-          config: { privilege: 'laes' },
+          config: { access: access.hierarki },
           schema: {
             tags: ['klassifikation/klassifikation'],
             summary: "A classification with its facets and each facet's class tree, as of (virkningstid, registreringstid)",
@@ -204,7 +204,7 @@ export function klaModule(oio: OioStore, store: Store) {
           '/klassifikation/kle/import',
           {
             bodyLimit: 200 * 1024 * 1024,
-            config: { privilege: 'skriv' },
+            config: { access: access.kleImport },
             schema: {
               tags: ['klassifikation/kle'],
               summary: 'Import a KLE file (emneplan or handlingsfacetter) as the XML body: atomic; only changes are written',
@@ -223,7 +223,7 @@ export function klaModule(oio: OioStore, store: Store) {
         );
       });
 
-      for (const decl of klaTypes) registerOioRoutes(app, oio, decl);
+      for (const decl of klaTypes) registerOioRoutes(app, oio, decl, access.oioRoutes(decl.name));
     },
   };
 }

@@ -5,6 +5,7 @@ import type { OioStore } from '../../oio/store/oio-store.ts';
 import type { AuditLog } from '../../platform/audit.ts';
 import type { Store } from '../../platform/store/store.ts';
 import type { ProtectedService } from '../../platform/auth/http.ts';
+import { scope } from '../../platform/auth/access.ts';
 import { registerAnonymiserRoutes, registerPersonReadAudit } from './api/anonymiser-routes.ts';
 import { registerOrgReadRoutes } from './api/read-routes.ts';
 import { registerOrgImportRoutes } from './api/import-routes.ts';
@@ -50,7 +51,10 @@ export function orgModule(deps: { oio: OioStore; audit: AuditLog; store: Store }
       registerAnonymiserRoutes(app, { oio: deps.oio, audit: deps.audit });
       registerOrgReadRoutes(app, { oio: deps.oio, store: deps.store, audit: deps.audit });
       registerOrgImportRoutes(app, { oio: deps.oio });
-      for (const decl of orgTypes) registerOioRoutes(app, deps.oio, decl, orgSearchScope(deps.oio, deps.store, decl, owners));
+      const temporary = { privilege: 'laes', scope: scope(['caller'], undefined, 'registerOrgScope (being replaced)') };
+      const temporaryWrite = { privilege: 'skriv', scope: scope(['caller'], undefined, 'registerOrgScope (being replaced)') };
+      const access = { read: temporary, search: temporary, fields: temporary, create: temporaryWrite, write: temporaryWrite, remove: temporaryWrite };
+      for (const decl of orgTypes) registerOioRoutes(app, deps.oio, decl, access, orgSearchScope(deps.oio, deps.store, decl, owners));
     },
   };
 }

@@ -1,3 +1,5 @@
+import type { FastifyRequest } from 'fastify';
+import { operatorScope, scope, type RouteAccess } from '../../../platform/auth/access.ts';
 import type { Caller } from '../../../platform/auth/caller.ts';
 import type { Queryable } from '../../../platform/store/store.ts';
 import { adgError } from '../errors.ts';
@@ -19,3 +21,42 @@ export async function mayRead(q: Queryable, caller: Caller, a: AgreementRow): Pr
   if (caller.privileges.includes(LEVERANDOER)) return (await registry.itSystem(q, a.itSystem))?.supplierCvr === caller.cvr;
   return false;
 }
+
+const uuidOf = (req: FastifyRequest) => (req.params as { uuid: string }).uuid;
+const access = (privilege: string | readonly string[], s: RouteAccess['scope']): RouteAccess => ({ privilege, scope: s });
+
+/** The access declarations of the administration's routes. */
+export const ADMIN = {
+  services: access([OPERATOER, LEVERANDOER, KOMMUNE], scope(['shared'])),
+  registerService: access(OPERATOER, operatorScope([OPERATOER])),
+  registerItSystem: access(LEVERANDOER, scope(['own-system'], undefined, "registry.insertItSystem with the caller's CVR as supplier")),
+  itSystems: access([OPERATOER, LEVERANDOER], scope(['own-system'], undefined, "registry.itSystems by the caller's CVR (all: the operator)")),
+  itSystem: (q: Queryable) => access([OPERATOER, LEVERANDOER], scope(['own-system'], async (req, caller) => void (await ownSystem(q, caller, uuidOf(req))))),
+  addCredential: (q: Queryable) => access(LEVERANDOER, scope(['own-system'], async (req, caller) => void (await ownSystem(q, caller, uuidOf(req))))),
+  requestAgreement: (q: Queryable) =>
+    access(
+      LEVERANDOER,
+      scope(['own-system'], async (req, caller) => void (await ownSystem(q, caller, (req.body as { itsystem: string }).itsystem))),
+    ),
+  agreements: access(
+    [OPERATOER, LEVERANDOER, KOMMUNE],
+    scope(['own-municipality', 'own-system'], undefined, "registry.agreements by the caller's CVR or its IT systems' supplier"),
+  ),
+  agreement: (q: Queryable) =>
+    access(
+      [OPERATOER, LEVERANDOER, KOMMUNE],
+      scope(['own-municipality', 'own-system'], async (req, caller) => {
+        const a = await registry.agreement(q, uuidOf(req));
+        if (!a || !(await mayRead(q, caller, a))) throw adgError('AGREEMENT_NOT_FOUND');
+      }),
+    ),
+  decideAgreement: (q: Queryable) =>
+    access(
+      KOMMUNE,
+      scope(['own-municipality'], async (req, caller) => {
+        const a = await registry.agreement(q, uuidOf(req));
+        if (!a) throw adgError('AGREEMENT_NOT_FOUND');
+        if (a.cvr !== caller.cvr) throw adgError('NOT_OWN_MUNICIPALITY');
+      }),
+    ),
+};

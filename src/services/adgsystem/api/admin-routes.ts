@@ -6,7 +6,7 @@ import type { Queryable, Store } from '../../../platform/store/store.ts';
 import { parseCertificate, parseJwk, type ParsedCredential } from '../domain/credentials.ts';
 import { adgError } from '../errors.ts';
 import { registry, type CredentialRow } from '../store/registry.ts';
-import { ownSystem } from './access.ts';
+import { ADMIN, ownSystem } from './access.ts';
 import { registerAgreementRoutes } from './agreement-routes.ts';
 import {
   credentialBody,
@@ -69,7 +69,7 @@ export function registerAdminRoutes(app: FastifyInstance, deps: AdminDeps): void
   app.get(
     '/adgangsstyring/tjenester',
     {
-      config: { privilege: [OPERATOER, LEVERANDOER, KOMMUNE] },
+      config: { access: ADMIN.services },
       schema: {
         tags: ['adgangsstyring/admin'],
         summary: 'The services and their privileges',
@@ -83,7 +83,7 @@ export function registerAdminRoutes(app: FastifyInstance, deps: AdminDeps): void
   app.post(
     '/adgangsstyring/tjenester',
     {
-      config: { privilege: OPERATOER },
+      config: { access: ADMIN.registerService },
       schema: {
         tags: ['adgangsstyring/admin'],
         summary: 'Register a service (operator)',
@@ -121,7 +121,7 @@ export function registerAdminRoutes(app: FastifyInstance, deps: AdminDeps): void
   app.post(
     '/adgangsstyring/itsystemer',
     {
-      config: { privilege: LEVERANDOER },
+      config: { access: ADMIN.registerItSystem },
       schema: {
         tags: ['adgangsstyring/admin'],
         summary: "Register an IT system of the caller's (supplier) with its certificates and public keys",
@@ -165,7 +165,7 @@ export function registerAdminRoutes(app: FastifyInstance, deps: AdminDeps): void
   app.get(
     '/adgangsstyring/itsystemer',
     {
-      config: { privilege: [OPERATOER, LEVERANDOER] },
+      config: { access: ADMIN.itSystems },
       schema: {
         tags: ['adgangsstyring/admin'],
         summary: "The caller's IT systems (all, for the operator)",
@@ -182,7 +182,7 @@ export function registerAdminRoutes(app: FastifyInstance, deps: AdminDeps): void
   app.get(
     '/adgangsstyring/itsystemer/:uuid',
     {
-      config: { privilege: [OPERATOER, LEVERANDOER] },
+      config: { access: ADMIN.itSystem(store) },
       schema: {
         tags: ['adgangsstyring/admin'],
         summary: 'One IT system with its credentials',
@@ -199,7 +199,7 @@ export function registerAdminRoutes(app: FastifyInstance, deps: AdminDeps): void
   app.post(
     '/adgangsstyring/itsystemer/:uuid/legitimationer',
     {
-      config: { privilege: LEVERANDOER },
+      config: { access: ADMIN.addCredential(store) },
       schema: {
         tags: ['adgangsstyring/admin'],
         summary: 'Register a certificate ({"certifikat": PEM}) or public key ({"noegle": JWK})',
@@ -224,7 +224,7 @@ export function registerAdminRoutes(app: FastifyInstance, deps: AdminDeps): void
   app.delete(
     '/adgangsstyring/itsystemer/:uuid/legitimationer/:credential',
     {
-      config: { privilege: [OPERATOER, LEVERANDOER] },
+      config: { access: ADMIN.itSystem(store) },
       schema: {
         tags: ['adgangsstyring/admin'],
         summary: 'Revoke a certificate or key: no new token is issued with it',

@@ -4,7 +4,7 @@ import { callerOf } from '../../../platform/auth/http.ts';
 import { checkCvr, checkKlePatterns, checkPrivileges, checkUnits, transition } from '../domain/rules.ts';
 import { adgError } from '../errors.ts';
 import { registry } from '../store/registry.ts';
-import { mayRead, ownSystem } from './access.ts';
+import { ADMIN, mayRead, ownSystem } from './access.ts';
 import type { AdminDeps, RecordChange } from './admin-routes.ts';
 import { agreementOut, agreementSchema, errors, KOMMUNE, LEVERANDOER, OPERATOER, str, uuidParams } from './admin-shapes.ts';
 
@@ -17,7 +17,7 @@ export function registerAgreementRoutes(app: FastifyInstance, deps: AdminDeps, r
   app.post(
     '/adgangsstyring/serviceaftaler',
     {
-      config: { privilege: LEVERANDOER },
+      config: { access: ADMIN.requestAgreement(store) },
       schema: {
         tags: ['adgangsstyring/admin'],
         summary: "Request a service agreement for one of the caller's IT systems (supplier); the municipality approves it",
@@ -93,7 +93,7 @@ export function registerAgreementRoutes(app: FastifyInstance, deps: AdminDeps, r
   app.get(
     '/adgangsstyring/serviceaftaler',
     {
-      config: { privilege: [OPERATOER, LEVERANDOER, KOMMUNE] },
+      config: { access: ADMIN.agreements },
       schema: {
         tags: ['adgangsstyring/admin'],
         summary: "Agreements: the municipality's own, the supplier's systems', or all (operator)",
@@ -113,7 +113,7 @@ export function registerAgreementRoutes(app: FastifyInstance, deps: AdminDeps, r
   app.get(
     '/adgangsstyring/serviceaftaler/:uuid',
     {
-      config: { privilege: [OPERATOER, LEVERANDOER, KOMMUNE] },
+      config: { access: ADMIN.agreement(store) },
       schema: {
         tags: ['adgangsstyring/admin'],
         summary: 'One agreement',
@@ -135,7 +135,7 @@ export function registerAgreementRoutes(app: FastifyInstance, deps: AdminDeps, r
     app.post(
       `/adgangsstyring/serviceaftaler/:uuid/${path}`,
       {
-        config: { privilege: KOMMUNE },
+        config: { access: ADMIN.decideAgreement(store) },
         schema: {
           tags: ['adgangsstyring/admin'],
           summary: `${verb} an agreement for the caller's own municipality`,
@@ -149,7 +149,7 @@ export function registerAgreementRoutes(app: FastifyInstance, deps: AdminDeps, r
         const changed = await store.transaction(async (tx) => {
           const a = await registry.agreement(tx, uuid, true);
           if (!a) throw adgError('AGREEMENT_NOT_FOUND');
-          if (a.cvr !== caller.cvr) throw adgError('NOT_OWN_MUNICIPALITY', undefined, { cvr: a.cvr });
+          if (a.cvr !== caller.cvr) throw adgError('NOT_OWN_MUNICIPALITY');
           const next = await registry.setAgreementState(tx, a.uuid, transition(a.state, action), auditActor(caller).actor);
           await record(tx, req, `serviceaftale.${path}`, 'serviceaftale', a.uuid, { from: a.state, to: next.state });
           return next;

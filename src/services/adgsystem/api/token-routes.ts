@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { requestCertificate } from '../../../platform/auth/http.ts';
+import { PUBLIC } from '../../../platform/auth/access.ts';
 import type { ClientCertOptions } from '../../../platform/auth/client-cert.ts';
 import { errorBodySchema } from '../../../platform/http/server.ts';
 import type { KeyProvider } from '../../../platform/keys/key-provider.ts';
@@ -50,7 +51,7 @@ export function registerTokenRoutes(
     scope.post(
       TOKEN_PATH,
       {
-        config: { public: true },
+        config: { access: PUBLIC },
         schema: {
           tags: ['adgangsstyring/oauth2'],
           summary: 'OAuth 2.0 client_credentials: an access token for one service (resource) and one municipality (cvr)',
@@ -99,13 +100,13 @@ export function registerTokenRoutes(
   });
   const metaSchema = { tags: ['adgangsstyring/oauth2'], summary: 'Authorisation server metadata (RFC 8414)' };
   const issuerPath = new URL(deps.issuer).pathname.replace(/\/$/, '');
-  app.get(`/.well-known/oauth-authorization-server${issuerPath}`, { config: { public: true }, schema: metaSchema }, async () => metadata());
-  app.get('/adgangsstyring/.well-known/oauth-authorization-server', { config: { public: true }, schema: metaSchema }, async () =>
+  app.get(`/.well-known/oauth-authorization-server${issuerPath}`, { config: { access: PUBLIC }, schema: metaSchema }, async () => metadata());
+  app.get('/adgangsstyring/.well-known/oauth-authorization-server', { config: { access: PUBLIC }, schema: metaSchema }, async () =>
     metadata(),
   );
   app.get(
     JWKS_PATH,
-    { config: { public: true }, schema: { tags: ['adgangsstyring/oauth2'], summary: 'The public keys that sign access tokens (JWKS)' } },
+    { config: { access: PUBLIC }, schema: { tags: ['adgangsstyring/oauth2'], summary: 'The public keys that sign access tokens (JWKS)' } },
     async (_req, reply) => {
       reply.header('cache-control', 'public, max-age=300');
       return { keys: deps.keys.publishedKeys() };

@@ -6,6 +6,7 @@ import type { Beskedfordeler } from '../service.ts';
 import * as admin from '../store/admin.ts';
 import { bfoError } from '../errors.ts';
 import { REGISTER_BESKEDTYPER } from '../events.ts';
+import { bfoAccess } from './access.ts';
 import { anyObject, errors, str, uuid, uuidParams, type BfoCallerOf } from './common.ts';
 
 const tags = ['beskedfordeler/administration'];
@@ -45,11 +46,12 @@ const VALUES_BODY_LIMIT = 64 * 1024 * 1024;
 
 export function registerAdminRoutes(app: FastifyInstance, deps: { store: Store; bfo: Beskedfordeler; callerOf: BfoCallerOf }): void {
   const { store, bfo } = deps;
+  const a = bfoAccess(bfo, deps.store, deps.callerOf);
 
   // --- beskedtyper
   app.post(
     '/beskedfordeler/beskedtyper',
-    {
+    { config: { access: a.createBeskedtype },
       schema: {
         tags,
         summary: 'Register a beskedtype',
@@ -71,19 +73,19 @@ export function registerAdminRoutes(app: FastifyInstance, deps: { store: Store; 
   );
   app.get(
     '/beskedfordeler/beskedtyper',
-    { schema: { tags, summary: 'Every beskedtype', response: { 200: list(beskedtypeSchema) } } },
+    { config: { access: a.sharedRead }, schema: { tags, summary: 'Every beskedtype', response: { 200: list(beskedtypeSchema) } } },
     async () => ({
       resultater: await admin.listBeskedtyper(store),
     }),
   );
   app.get(
     '/beskedfordeler/beskedtyper/:uuid',
-    { schema: { tags, summary: 'One beskedtype', params: uuidParams, response: { 200: beskedtypeSchema, ...errors } } },
+    { config: { access: a.sharedRead }, schema: { tags, summary: 'One beskedtype', params: uuidParams, response: { 200: beskedtypeSchema, ...errors } } },
     async (req) => admin.getBeskedtype(store, (req.params as { uuid: string }).uuid.toLowerCase()),
   );
   app.delete(
     '/beskedfordeler/beskedtyper/:uuid',
-    {
+    { config: { access: a.deleteBeskedtype },
       schema: {
         tags,
         summary: 'Delete a beskedtype without subscriptions',
@@ -104,7 +106,7 @@ export function registerAdminRoutes(app: FastifyInstance, deps: { store: Store; 
   // --- dueslag
   app.post(
     '/beskedfordeler/dueslag',
-    {
+    { config: { access: a.createDueslag },
       schema: {
         tags,
         summary:
@@ -142,7 +144,7 @@ export function registerAdminRoutes(app: FastifyInstance, deps: { store: Store; 
   );
   app.get(
     '/beskedfordeler/dueslag',
-    {
+    { config: { access: a.listDueslag },
       schema: {
         tags,
         summary: 'Every dueslag (or those of one owner)',
@@ -159,12 +161,12 @@ export function registerAdminRoutes(app: FastifyInstance, deps: { store: Store; 
   );
   app.get(
     '/beskedfordeler/dueslag/:uuid',
-    { schema: { tags, summary: 'One dueslag', params: uuidParams, response: { 200: dueslagSchema, ...errors } } },
+    { config: { access: a.dueslagRead }, schema: { tags, summary: 'One dueslag', params: uuidParams, response: { 200: dueslagSchema, ...errors } } },
     async (req) => bfo.dueslag((req.params as { uuid: string }).uuid.toLowerCase(), deps.callerOf(req)),
   );
   app.delete(
     '/beskedfordeler/dueslag/:uuid',
-    {
+    { config: { access: a.dueslagWrite },
       schema: {
         tags,
         summary: 'Delete a dueslag with its subscriptions and messages',
@@ -183,7 +185,7 @@ export function registerAdminRoutes(app: FastifyInstance, deps: { store: Store; 
   // --- abonnementer
   app.post(
     '/beskedfordeler/abonnementer',
-    {
+    { config: { access: a.createAbonnement },
       schema: {
         tags,
         summary: 'Subscribe a dueslag to a beskedtype, with a filter over the filter data (see docs/systems/bfo.md)',
@@ -207,7 +209,7 @@ export function registerAdminRoutes(app: FastifyInstance, deps: { store: Store; 
   );
   app.get(
     '/beskedfordeler/abonnementer',
-    {
+    { config: { access: a.listAbonnementer },
       schema: {
         tags,
         summary: 'Subscriptions, of a dueslag or a beskedtype',
@@ -224,12 +226,12 @@ export function registerAdminRoutes(app: FastifyInstance, deps: { store: Store; 
   );
   app.get(
     '/beskedfordeler/abonnementer/:uuid',
-    { schema: { tags, summary: 'One subscription', params: uuidParams, response: { 200: abonnementSchema, ...errors } } },
+    { config: { access: a.abonnementRead }, schema: { tags, summary: 'One subscription', params: uuidParams, response: { 200: abonnementSchema, ...errors } } },
     async (req) => admin.getAbonnement(store, (req.params as { uuid: string }).uuid.toLowerCase()),
   );
   app.delete(
     '/beskedfordeler/abonnementer/:uuid',
-    { schema: { tags, summary: 'Delete a subscription', params: uuidParams, response: { 204: { type: 'null' }, ...errors } } },
+    { config: { access: a.abonnementWrite }, schema: { tags, summary: 'Delete a subscription', params: uuidParams, response: { 204: { type: 'null' }, ...errors } } },
     async (req, reply) => {
       const a = await admin.getAbonnement(store, (req.params as { uuid: string }).uuid.toLowerCase());
       await bfo.dueslag(a.dueslag, deps.callerOf(req));
@@ -241,7 +243,7 @@ export function registerAdminRoutes(app: FastifyInstance, deps: { store: Store; 
   // --- værdilister
   app.post(
     '/beskedfordeler/vaerdilister',
-    {
+    { config: { access: a.createVaerdiliste },
       schema: {
         tags,
         summary: 'Create a value list (e.g. CPR numbers or object ids) that filters refer to with inList',
@@ -262,21 +264,21 @@ export function registerAdminRoutes(app: FastifyInstance, deps: { store: Store; 
   );
   app.get(
     '/beskedfordeler/vaerdilister',
-    { schema: { tags, summary: 'Every value list', response: { 200: list(listeSchema) } } },
+    { config: { access: a.listVaerdilister }, schema: { tags, summary: 'Every value list', response: { 200: list(listeSchema) } } },
     async () => ({
       resultater: await admin.listVaerdilister(store),
     }),
   );
   app.get(
     '/beskedfordeler/vaerdilister/:uuid',
-    {
+    { config: { access: a.vaerdilisteRead },
       schema: { tags, summary: 'One value list (its size, not its values)', params: uuidParams, response: { 200: listeSchema, ...errors } },
     },
     async (req) => admin.getVaerdiliste(store, (req.params as { uuid: string }).uuid.toLowerCase()),
   );
   app.delete(
     '/beskedfordeler/vaerdilister/:uuid',
-    {
+    { config: { access: a.vaerdilisteWrite },
       schema: {
         tags,
         summary: 'Delete a value list no filter refers to',
@@ -321,17 +323,17 @@ export function registerAdminRoutes(app: FastifyInstance, deps: { store: Store; 
     });
     scope.put(
       '/beskedfordeler/vaerdilister/:uuid/vaerdier',
-      { bodyLimit: VALUES_BODY_LIMIT, schema: valuesSchema('Replace every value of the list (text/plain, one per line, or a JSON array)') },
+      { config: { access: a.vaerdilisteWrite }, bodyLimit: VALUES_BODY_LIMIT, schema: valuesSchema('Replace every value of the list (text/plain, one per line, or a JSON array)') },
       write(true),
     );
     scope.post(
       '/beskedfordeler/vaerdilister/:uuid/vaerdier',
-      { bodyLimit: VALUES_BODY_LIMIT, schema: valuesSchema('Add values to the list (text/plain, one per line, or a JSON array)') },
+      { config: { access: a.vaerdilisteWrite }, bodyLimit: VALUES_BODY_LIMIT, schema: valuesSchema('Add values to the list (text/plain, one per line, or a JSON array)') },
       write(false),
     );
     scope.delete(
       '/beskedfordeler/vaerdilister/:uuid/vaerdier',
-      { bodyLimit: VALUES_BODY_LIMIT, schema: valuesSchema('Remove values from the list') },
+      { config: { access: a.vaerdilisteWrite }, bodyLimit: VALUES_BODY_LIMIT, schema: valuesSchema('Remove values from the list') },
       async (req) => {
         const values = valuesOf(req.body);
         const id = await owned(req);

@@ -28,3 +28,8 @@ export const uuid = { type: 'string', format: 'uuid' } as const;
 export const anyObject = { type: 'object', additionalProperties: true } as const;
 export const uuidParams = { type: 'object', properties: { uuid }, required: ['uuid'], additionalProperties: false } as const;
 export const errors = { 400: errorBodySchema, 403: errorBodySchema, 404: errorBodySchema, 409: errorBodySchema } as const;
+
+/** The `uuid` path parameter, lower-cased. */
+export function uuidParam(req: FastifyRequest): string {
+  return (req.params as { uuid: string }).uuid.toLowerCase();
+}

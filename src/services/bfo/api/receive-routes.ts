@@ -6,8 +6,10 @@ import { toCloudEvent } from '../domain/cloudevent.ts';
 import { envelopeToXml } from '../domain/xml.ts';
 import { bfoError } from '../errors.ts';
 import type { Beskedfordeler } from '../service.ts';
+import type { Store } from '../../../platform/store/store.ts';
 import type { Dueslag } from '../store/admin.ts';
 import { parseReceipt } from '../transport/transport.ts';
+import { bfoAccess } from './access.ts';
 import { anyObject, errors, str, uuid, uuidParams, type BfoCallerOf } from './common.ts';
 
 const tags = ['beskedfordeler/modtagelse'];
@@ -22,14 +24,15 @@ function pulled(d: Dueslag): void {
   if (d.levering.type === 'push') throw bfoError('BFO_WRONG_DELIVERY_MODE', `Dueslag ${d.uuid} is delivered by push, not pulled`);
 }
 
-export function registerReceiveRoutes(app: FastifyInstance, deps: { bfo: Beskedfordeler; callerOf: BfoCallerOf }): void {
+export function registerReceiveRoutes(app: FastifyInstance, deps: { bfo: Beskedfordeler; store: Store; callerOf: BfoCallerOf }): void {
   const { bfo } = deps;
+  const a = bfoAccess(bfo, deps.store, deps.callerOf);
   const dueslagOf = (req: { params: unknown }, caller: ReturnType<BfoCallerOf>) =>
     bfo.dueslag((req.params as { uuid: string }).uuid.toLowerCase(), caller);
 
   app.get(
     '/beskedfordeler/dueslag/:uuid/beskeder',
-    {
+    { config: { access: a.take },
       schema: {
         tags,
         summary:
@@ -80,7 +83,7 @@ export function registerReceiveRoutes(app: FastifyInstance, deps: { bfo: Beskedf
 
   app.post(
     '/beskedfordeler/dueslag/:uuid/kvitteringer',
-    {
+    { config: { access: a.take },
       schema: {
         tags,
         summary: 'Acknowledge handed-out messages by their kvittering; unknown or stale ones are listed in ukendte',
@@ -103,7 +106,7 @@ export function registerReceiveRoutes(app: FastifyInstance, deps: { bfo: Beskedf
 
   app.post(
     '/beskedfordeler/dueslag/:uuid/afvisninger',
-    {
+    { config: { access: a.take },
       schema: {
         tags,
         summary: 'Give handed-out messages back (nack), to be handed out again after forsinkelseSekunder',
@@ -131,7 +134,7 @@ export function registerReceiveRoutes(app: FastifyInstance, deps: { bfo: Beskedf
 
   app.get(
     '/beskedfordeler/dueslag/:uuid/doede',
-    {
+    { config: { access: a.dueslagRead },
       schema: {
         tags,
         summary: "The dueslag's dead letters: messages over the delivery limit, or that push gave up on",
@@ -163,7 +166,7 @@ export function registerReceiveRoutes(app: FastifyInstance, deps: { bfo: Beskedf
 
   app.post(
     '/beskedfordeler/dueslag/:uuid/doede/genafsend',
-    {
+    { config: { access: a.dueslagWrite },
       schema: {
         tags,
         summary: 'Put dead letters back on the queue: all, or those with the given BeskedIds',
@@ -185,7 +188,7 @@ export function registerReceiveRoutes(app: FastifyInstance, deps: { bfo: Beskedf
 
   app.post(
     '/beskedfordeler/dueslag/:uuid/genafspil',
-    {
+    { config: { access: a.dueslagWrite },
       schema: {
         tags,
         summary: 'Deliver again the messages this dueslag received from a time (fra) or from a BeskedId (fraBeskedId) on, within retention',
@@ -209,7 +212,7 @@ export function registerReceiveRoutes(app: FastifyInstance, deps: { bfo: Beskedf
 
   app.get(
     '/beskedfordeler/dueslag/:uuid/metrikker',
-    {
+    { config: { access: a.dueslagRead },
       schema: {
         tags,
         summary: 'Depth, age of the oldest message, delivered per second (last minute), dead letters',

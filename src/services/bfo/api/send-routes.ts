@@ -7,6 +7,8 @@ import { envelopeFromJson, type Haendelsesbesked } from '../domain/envelope.ts';
 import { envelopeFromXml } from '../domain/xml.ts';
 import { bfoError } from '../errors.ts';
 import type { Beskedfordeler } from '../service.ts';
+import type { Store } from '../../../platform/store/store.ts';
+import { bfoAccess } from './access.ts';
 import { anyObject, errors, str, uuid, uuidParams, type BfoCallerOf } from './common.ts';
 
 const tags = ['beskedfordeler/beskeder'];
@@ -35,9 +37,10 @@ export function readMessage(req: FastifyRequest, maxBytes: number): Haendelsesbe
 
 export function registerSendRoutes(
   app: FastifyInstance,
-  deps: { bfo: Beskedfordeler; callerOf: BfoCallerOf; maxMessageBytes: number },
+  deps: { bfo: Beskedfordeler; store: Store; callerOf: BfoCallerOf; maxMessageBytes: number },
 ): void {
   const { bfo } = deps;
+  const a = bfoAccess(bfo, deps.store, deps.callerOf);
   app.register(async (scope) => {
     // Bodies arrive as text: the size is checked and the form chosen here, not by the platform.
     scope.removeAllContentTypeParsers();
@@ -48,7 +51,7 @@ export function registerSendRoutes(
     );
     scope.post(
       '/beskedfordeler/beskeder',
-      {
+      { config: { access: a.send },
         bodyLimit: deps.maxMessageBytes * 4,
         schema: {
           tags,
@@ -80,7 +83,7 @@ export function registerSendRoutes(
     );
     scope.post(
       '/beskedfordeler/abonnementer/:uuid/forklar',
-      {
+      { config: { access: a.explainWrite },
         bodyLimit: deps.maxMessageBytes * 4,
         schema: {
           tags: ['beskedfordeler/administration'],
@@ -95,7 +98,7 @@ export function registerSendRoutes(
   });
   app.get(
     '/beskedfordeler/abonnementer/:uuid/forklar',
-    {
+    { config: { access: a.abonnementRead },
       schema: {
         tags: ['beskedfordeler/administration'],
         summary: 'Did a received message (by BeskedId) match this subscription, and why (not)?',

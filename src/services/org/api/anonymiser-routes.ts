@@ -1,3 +1,4 @@
+import { scope } from '../../../platform/auth/access.ts';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { auditActor } from '../../../platform/auth/caller.ts';
 import type { OioStore } from '../../../oio/store/oio-store.ts';
@@ -57,7 +58,7 @@ export function registerAnonymiserRoutes(
   app.post(
     `${PERSON_PATH}/anonymiser`,
     {
-      config: { privilege: 'anonymiser' },
+      config: { access: { privilege: 'anonymiser', scope: scope(['caller'], undefined, 'registerOrgScope (being replaced)') } },
       schema: {
         tags: ['organisation/person'],
         summary: "Anonymiser: remove a person's CPR number and name from every registration, keeping the structure",

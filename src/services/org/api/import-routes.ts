@@ -1,3 +1,4 @@
+import { scope } from '../../../platform/auth/access.ts';
 import type { FastifyInstance } from 'fastify';
 import { contentFromWire, type WireObject } from '../../../oio/domain/wire.ts';
 import type { OioStore } from '../../../oio/store/oio-store.ts';
@@ -80,7 +81,7 @@ export function registerOrgImportRoutes(app: FastifyInstance, deps: { readonly o
     '/organisation/organisation/import',
     {
       bodyLimit: IMPORT_BODY_LIMIT,
-      config: { privilege: 'skriv' },
+      config: { access: { privilege: 'skriv', scope: scope(['caller'], undefined, 'registerOrgScope (being replaced)') } },
       schema: {
         tags: ['organisation/organisation'],
         summary: 'Import a whole organisation (units, functions, users, persons, addresses …) in one atomic call',

@@ -1,3 +1,4 @@
+import { scope } from '../../../platform/auth/access.ts';
 import type { FastifyInstance } from 'fastify';
 import type { AuditLog } from '../../../platform/audit.ts';
 import { auditActor } from '../../../platform/auth/caller.ts';
@@ -109,7 +110,7 @@ export function registerOrgReadRoutes(app: FastifyInstance, deps: { oio: OioStor
   app.get(
     '/organisation/organisation/:uuid/hierarki',
     {
-      config: { privilege: 'laes' },
+      config: { access: { privilege: 'laes', scope: scope(['caller'], undefined, 'registerOrgScope (being replaced)') } },
       schema: {
         tags: ['organisation/organisation'],
         summary: 'Fremsøg objekthierarki: everything of one organisation as of (virkningstid, registreringstid), from one snapshot',
@@ -190,7 +191,7 @@ export function registerOrgReadRoutes(app: FastifyInstance, deps: { oio: OioStor
   app.get(
     '/organisation/organisationenhed/:uuid/overordnede',
     {
-      config: { privilege: 'laes' },
+      config: { access: { privilege: 'laes', scope: scope(['caller'], undefined, 'registerOrgScope (being replaced)') } },
       schema: {
         tags: ['organisation/organisationenhed'],
         summary: "A unit's ancestors, nearest first, to the root unit, as of (virkningstid, registreringstid)",
@@ -213,7 +214,7 @@ export function registerOrgReadRoutes(app: FastifyInstance, deps: { oio: OioStor
   app.get(
     '/organisation/organisationenhed/:uuid/underenheder',
     {
-      config: { privilege: 'laes' },
+      config: { access: { privilege: 'laes', scope: scope(['caller'], undefined, 'registerOrgScope (being replaced)') } },
       schema: {
         tags: ['organisation/organisationenhed'],
         summary: 'Every unit below a unit, with its parent and depth (1: a child), as of (virkningstid, registreringstid)',
@@ -236,7 +237,7 @@ export function registerOrgReadRoutes(app: FastifyInstance, deps: { oio: OioStor
   app.get(
     '/organisation/organisationenhed/:uuid/brugere',
     {
-      config: { privilege: 'laes' },
+      config: { access: { privilege: 'laes', scope: scope(['caller'], undefined, 'registerOrgScope (being replaced)') } },
       schema: {
         tags: ['organisation/organisationenhed'],
         summary: 'Who works in a unit (with undertraeer=true: in it or below it): users tied to it by a function valid at virkningstid',
@@ -292,7 +293,7 @@ export function registerOrgReadRoutes(app: FastifyInstance, deps: { oio: OioStor
   app.get(
     '/organisation/bruger/:uuid/enheder',
     {
-      config: { privilege: 'laes' },
+      config: { access: { privilege: 'laes', scope: scope(['caller'], undefined, 'registerOrgScope (being replaced)') } },
       schema: {
         tags: ['organisation/bruger'],
         summary: "A user's functions valid at virkningstid, each with the units it ties the user to, and those units",
@@ -330,7 +331,7 @@ export function registerOrgReadRoutes(app: FastifyInstance, deps: { oio: OioStor
   app.get(
     '/organisation/organisation/:uuid/enheder-med-opgave',
     {
-      config: { privilege: 'laes' },
+      config: { access: { privilege: 'laes', scope: scope(['caller'], undefined, 'registerOrgScope (being replaced)') } },
       schema: {
         tags: ['organisation/organisation'],
         summary: "The organisation's units with a task (KLE class UUID or URN) at virkningstid; arvede=true: also those below them",
@@ -364,7 +365,7 @@ export function registerOrgReadRoutes(app: FastifyInstance, deps: { oio: OioStor
   app.get(
     '/organisation/organisation/:uuid/enheder-med-adresserolle',
     {
-      config: { privilege: 'laes' },
+      config: { access: { privilege: 'laes', scope: scope(['caller'], undefined, 'registerOrgScope (being replaced)') } },
       schema: {
         tags: ['organisation/organisation'],
         summary: "The organisation's units with an address of a role (UUID or URN) at virkningstid, with those addresses",
