@@ -264,7 +264,12 @@ for (const backend of backends) {
         const res = await app.inject({
           method: 'POST',
           url: BASE,
-          payload: { relationer: { tilknyttedeenheder: [{ uuid: org, virkning: { from: '2020-01-01', to: 'infinity' } }] } },
+          payload: {
+            relationer: {
+              virksomhed: [{ urn: 'urn:oio:cvr-nr:55133018', virkning: { from: '2020-01-01', to: 'infinity' } }],
+              tilknyttedeenheder: [{ uuid: org, virkning: { from: '2020-01-01', to: 'infinity' } }],
+            },
+          },
         });
         expect(res.statusCode).toBe(400);
         expect(res.json().error.code).toBe('RELATION_TARGET_TYPE_NOT_ALLOWED');

@@ -166,10 +166,7 @@ for (const backend of backends) {
       t = await startPlatform(backend, ['org']);
       store = t.store;
       platform = t.platform;
-      if (!platform.http.hasRoute({ method: 'POST', url: '/organisation/organisation/import' })) {
-        registerOrgImportRoutes(platform.http, { oio: platform.oio });
-      }
-      await platform.http.ready();
+      expect(platform.http.hasRoute({ method: 'POST', url: '/organisation/organisation/import' })).toBe(true);
     });
     afterAll(async () => {
       await platform?.close();
@@ -353,7 +350,8 @@ for (const backend of backends) {
     });
 
     describe('refuses a bad import whole, storing nothing', () => {
-      const other = generateMunicipality({ organisation: OTHER, units: 40, users: 60 });
+      // A second organisation of the token's municipality: another municipality's is refused before any of these rules.
+      const other = generateMunicipality({ organisation: { ...OTHER, cvr: AARHUS.cvr }, units: 40, users: 60 });
       const expectNothingStored = async (before: Record<string, number>) => {
         expect(await objectCounts()).toEqual(before);
         const { rows } = await store.query('SELECT 1 FROM oio_objekt WHERE uuid = $1::uuid', [OTHER.uuid]);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { OwnerCache } from '../src/services/org/api/scope.ts';
+import { OwnerCache } from '../src/services/org/api/owner-cache.ts';
 
 describe('the owners reads reuse', () => {
   const P = '00000000-0000-4000-8000-0000000000a1';

@@ -20,6 +20,7 @@ export const OioErrors = defineErrors({
   INVALID_CURSOR: { status: 400, fk: 40, message: 'The cursor is malformed or belongs to another query' },
   PAGING_OFFSET_TOO_LARGE: { status: 400, fk: 40, message: 'foersteresultat is limited; page further with the cursor' },
   TOO_MANY_UUIDS: { status: 400, fk: 40, message: 'Too many UUIDs in one list call' },
+  TOO_MANY_CRITERIA: { status: 400, fk: 40, message: 'The search has more criteria than one search may have' },
 });
 export type OioErrorCode = keyof typeof OioErrors;
 

@@ -58,6 +58,15 @@ export const PlatformErrors = defineErrors({
   STORE_UNAVAILABLE: { status: 503, fk: 40, message: 'The database is unavailable' },
   WRITE_CONFLICT: { status: 409, fk: 40, message: 'A concurrent write conflicted; retry the request' },
   INTERNAL: { status: 500, fk: 40, message: 'Internal error' },
+  // The safe-XML reader and writer (src/platform/xml.ts).
+  XML_MALFORMED: { status: 400, fk: 40, message: 'The XML is not well-formed' },
+  XML_DOCTYPE_FORBIDDEN: { status: 400, fk: 40, message: 'A DOCTYPE is not allowed' },
+  XML_ENTITY_FORBIDDEN: { status: 400, fk: 40, message: 'Entity references other than the five XML ones are not allowed' },
+  XML_TOO_LARGE: { status: 413, fk: 40, message: 'The XML is larger than allowed' },
+  XML_TOO_DEEP: { status: 400, fk: 40, message: 'The XML nests elements deeper than allowed' },
+  XML_TOO_MANY_ELEMENTS: { status: 400, fk: 40, message: 'The XML has more elements than allowed' },
+  XML_TOO_MANY_ATTRIBUTES: { status: 400, fk: 40, message: 'An element of the XML has more attributes than allowed' },
+  XML_TOO_MANY_NAMESPACES: { status: 400, fk: 40, message: 'An element of the XML declares more namespaces than allowed' },
 });
 
 /** A catalogue's constructor of errors by code: `const oioError = errorFactory(OioErrors)`. */

@@ -5,7 +5,7 @@ import { LIFECYCLE_CODES, type Livscykluskode, type ObjectTypeDecl } from '../mo
 import { parseInstant } from '../domain/time.ts';
 import { isUuid } from '../domain/validate.ts';
 import type { VirkningSelection } from '../domain/wire.ts';
-import type { SearchCriterion } from '../store/search-sql.ts';
+import { likePattern, type SearchCriterion } from '../store/search-sql.ts';
 import type { RegistrationSelection } from '../store/oio-store.ts';
 import { searchParameters, timeParameters } from './schemas.ts';
 
@@ -16,6 +16,12 @@ export const MAX_PAGE = 10_000;
 /** LoRa's offset paging is honoured this far; beyond it, the cursor. */
 export const MAX_FIRST_RESULT = 10_000;
 export const MAX_LIST_UUIDS = 1000;
+/** Criteria one search may have in all, values one parameter may repeat, and broad criteria among them. */
+export const MAX_CRITERIA = 20;
+export const MAX_VALUES_PER_PARAMETER = 10;
+export const MAX_BROAD_CRITERIA = 2;
+/** The longest text a search criterion may be. */
+export const MAX_CRITERION_LENGTH = 1000;
 
 function single(q: Query, name: string): string | undefined {
   const v = q[name];
@@ -155,6 +161,7 @@ export function parseSearch(decl: ObjectTypeDecl, q: Query): ParsedSearch {
   for (const v of all(q, 'bvn')) criteria.push({ kind: 'attribute', field: 'brugervendtnoegle', pattern: v });
   for (const v of all(q, 'vilkaarligattr')) criteria.push({ kind: 'attribute', field: null, pattern: v });
   for (const v of all(q, 'notetekst')) criteria.push({ kind: 'notetekst', pattern: v });
+  checkBounds(q, criteria);
 
   const livscykluskode = single(q, 'livscykluskode');
   if (livscykluskode !== undefined && !(LIFECYCLE_CODES as readonly string[]).includes(livscykluskode)) {
@@ -193,6 +200,43 @@ export function parseSearch(decl: ObjectTypeDecl, q: Query): ParsedSearch {
     list: listFlag !== undefined && /^(1|true|yes)$/i.test(listFlag),
     fingerprint: createHash('sha256').update(JSON.stringify(fingerprintSource)).digest('base64url').slice(0, 16),
   };
+}
+
+/**
+ * A search's work is bounded before it reaches the database: so many criteria, so many values of
+ * one parameter, so long a text, and few broad criteria (each reads every index row of its kind
+ * for the type). TOO_MANY_CRITERIA otherwise.
+ */
+function checkBounds(q: Query, criteria: readonly SearchCriterion[]): void {
+  for (const [name, raw] of Object.entries(q)) {
+    const values = Array.isArray(raw) ? raw : raw === undefined ? [] : [raw];
+    if (values.length > MAX_VALUES_PER_PARAMETER && name !== 'uuid')
+      throw oioError('TOO_MANY_CRITERIA', `${name} is given ${values.length} times; at most ${MAX_VALUES_PER_PARAMETER}`, {
+        parameter: name,
+        limit: MAX_VALUES_PER_PARAMETER,
+      });
+    const long = values.find((v) => v.length > MAX_CRITERION_LENGTH);
+    if (long !== undefined)
+      throw oioError('INVALID_PARAMETER', `${name} is longer than ${MAX_CRITERION_LENGTH} characters`, { parameter: name });
+  }
+  if (criteria.length > MAX_CRITERIA)
+    throw oioError('TOO_MANY_CRITERIA', `The search has ${criteria.length} criteria; at most ${MAX_CRITERIA}`, { limit: MAX_CRITERIA });
+  const broad = criteria.filter(isBroad).length;
+  if (broad > MAX_BROAD_CRITERIA)
+    throw oioError(
+      'TOO_MANY_CRITERIA',
+      `The search has ${broad} broad criteria (a wildcard without three letters or digits in a row, vilkaarligattr, vilkaarligrel); at most ${MAX_BROAD_CRITERIA}`,
+      { limit: MAX_BROAD_CRITERIA },
+    );
+}
+
+/** A criterion that reads every index row of its kind for the type: any field, or a wildcard with no trigram to look up. */
+function isBroad(c: SearchCriterion): boolean {
+  if (c.kind === 'relation') return c.name === null;
+  if (c.kind !== 'attribute' && c.kind !== 'notetekst') return false;
+  if (c.kind === 'attribute' && c.field === null) return true;
+  const m = likePattern(c.pattern);
+  return 'like' in m && !/[\p{L}\p{N}]{3}/u.test(m.like);
 }
 
 interface CursorState {

@@ -4,7 +4,7 @@ import { errorBodySchema } from '../../platform/http/server.ts';
 import type { RouteAccess } from '../../platform/auth/access.ts';
 import type { ObjectTypeDecl, OioObject } from '../model.ts';
 import { contentFromWire, contentToWire, type VirkningSelection, type WireObject } from '../domain/wire.ts';
-import type { OioStore, RegistrationSelection } from '../store/oio-store.ts';
+import type { OioStore, RegistrationSelection, WriteContext, WriteGuard } from '../store/oio-store.ts';
 import { decodeCursor, encodeCursor, listUuids, parseSearch, registrationSelection, virkningSelection, type Query } from './query.ts';
 import {
   collectionQuerySchema,
@@ -49,26 +49,44 @@ const errors = { 400: errorBodySchema, 404: errorBodySchema, 409: errorBodySchem
 
 /**
  * What a caller may find of a type: extra criteria every search must also meet (at the same
- * effective instant as the others), and a filter on the objects a list by UUID returns.
+ * effective instant as the others), and the only objects it may find at all (a data restriction),
+ * both inside the search statement; and a filter on the objects a list by UUID returns.
  * Undefined: no limit.
  */
 export interface SearchScope {
-  criteria(req: FastifyRequest): Promise<SearchCriterion[] | undefined>;
+  limits(req: FastifyRequest): Promise<SearchLimits | undefined>;
   visible(req: FastifyRequest, uuids: readonly string[]): Promise<ReadonlySet<string> | undefined>;
+}
+
+/** A caller's limits on a search: criteria, and optionally the only objects it may find. */
+export interface SearchLimits {
+  readonly criteria: readonly SearchCriterion[];
+  readonly only?: readonly string[] | undefined;
+}
+
+/** How a service mounts a type's LoRa routes. */
+export interface OioRouteOptions {
+  readonly access: OioRouteAccess;
+  /** The caller's limits on lists and searches. */
+  readonly search?: SearchScope | undefined;
+  /** The caller's limits on writes, asked inside each write's transaction. */
+  readonly guard?: ((req: FastifyRequest) => Promise<WriteGuard | undefined>) | undefined;
+  /** Told after a write of an object succeeded (undefined UUID: a create). */
+  readonly onWritten?: ((type: string, uuid: string | undefined) => void) | undefined;
 }
 
 /**
  * Mounts LoRa's REST shape for one type at /{service}/{type}: POST creates, PUT imports, PATCH
  * updates or passivates, DELETE deletes, GET reads one, lists many by uuid, or searches.
  */
-export function registerOioRoutes(
-  app: FastifyInstance,
-  store: OioStore,
-  decl: ObjectTypeDecl,
-  access: OioRouteAccess,
-  scope?: SearchScope,
-): void {
+export function registerOioRoutes(app: FastifyInstance, store: OioStore, decl: ObjectTypeDecl, options: OioRouteOptions): void {
+  const { access, search: scope } = options;
   const base = `/${decl.service}/${decl.name}`;
+  const context = async (req: FastifyRequest, note: string | undefined): Promise<WriteContext> => {
+    const guard = await options.guard?.(req);
+    return { note, ...(guard ? { guard } : {}) };
+  };
+  const written = (uuid: string | undefined) => options.onWritten?.(decl.name, uuid);
   const tags = [`${decl.service}/${decl.name}`];
   const object = objectSchema(decl);
 
@@ -80,7 +98,8 @@ export function registerOioRoutes(
     },
     async (req, reply) => {
       const body = req.body as WireObject & { note?: string };
-      const uuid = await store.opret(decl.name, contentFromWire(decl, body), { note: body.note });
+      const uuid = await store.opret(decl.name, contentFromWire(decl, body), await context(req, body.note));
+      written(undefined);
       return reply.status(201).send({ uuid });
     },
   );
@@ -100,7 +119,8 @@ export function registerOioRoutes(
     async (req) => {
       const { uuid } = req.params as { uuid: string };
       const body = req.body as WireObject & { note?: string };
-      await store.importer(decl.name, uuid.toLowerCase(), contentFromWire(decl, body), { note: body.note });
+      await store.importer(decl.name, uuid.toLowerCase(), contentFromWire(decl, body), await context(req, body.note));
+      written(uuid.toLowerCase());
       return { uuid: uuid.toLowerCase() };
     },
   );
@@ -120,9 +140,10 @@ export function registerOioRoutes(
     async (req) => {
       const { uuid } = req.params as { uuid: string };
       const body = req.body as WireObject & { note?: string; livscyklus?: string };
-      const ctx = { note: body.note };
+      const ctx = await context(req, body.note);
       if (body.livscyklus === 'Passiv') await store.passiver(decl.name, uuid.toLowerCase(), ctx);
       else await store.ret(decl.name, uuid.toLowerCase(), contentFromWire(decl, body), ctx);
+      written(uuid.toLowerCase());
       return { uuid: uuid.toLowerCase() };
     },
   );
@@ -142,7 +163,8 @@ export function registerOioRoutes(
     async (req) => {
       const { uuid } = req.params as { uuid: string };
       const body = (req.body ?? {}) as { note?: string };
-      await store.slet(decl.name, uuid.toLowerCase(), { note: body.note });
+      await store.slet(decl.name, uuid.toLowerCase(), await context(req, body.note));
+      written(uuid.toLowerCase());
       return { uuid: uuid.toLowerCase() };
     },
   );
@@ -198,7 +220,7 @@ export function registerOioRoutes(
         const allowed = visible ? uuids.filter((u) => visible.has(u.toLowerCase())) : uuids;
         return { results: [await store.readWire(decl.name, allowed, registrationSelection(q), sel)] };
       }
-      return search(store, decl, q, uuids, (await scope?.criteria(req)) ?? []);
+      return search(store, decl, q, uuids, await scope?.limits(req));
     },
   );
 
@@ -229,15 +251,18 @@ export function registerOioRoutes(
   );
 }
 
-async function search(store: OioStore, decl: ObjectTypeDecl, q: Query, uuids: string[] | undefined, limits: readonly SearchCriterion[]) {
+async function search(store: OioStore, decl: ObjectTypeDecl, q: Query, asked: string[] | undefined, limits: SearchLimits | undefined) {
   const parsed = parseSearch(decl, q);
   const cursor = parsed.cursor !== undefined ? decodeCursor(parsed.cursor, parsed.fingerprint) : undefined;
   // The first page pins the registration time and the database snapshot; every later page reads
   // the same state. A registration time the client asks for is its own pin: history is immutable.
   // A first page at "now" pins itself, in the search statement.
   const virkning = parsed.virkningIsNow && cursor?.t !== undefined ? { at: cursor.t } : parsed.virkning;
+  // A data restriction's objects narrow the UUIDs asked for (none asked: the restriction's).
+  const only = limits?.only;
+  const uuids = only === undefined ? asked : asked === undefined ? [...only] : asked.filter((u) => only.includes(u));
   const query = {
-    criteria: [...parsed.criteria, ...limits],
+    criteria: [...parsed.criteria, ...(limits?.criteria ?? [])],
     uuids,
     livscykluskode: parsed.livscykluskode,
     brugerref: parsed.brugerref,

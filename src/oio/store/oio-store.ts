@@ -7,7 +7,7 @@ import { createAlone, OioWriter, type ContentRules, type WriteContext } from './
 import { fetchRegistrations, listObjects, type RegistrationSelection } from './read-sql.ts';
 import { buildPinnedSearch, buildSearch, type SearchQuery } from './search-sql.ts';
 
-export type { Action, ContentRule, ContentRules, WriteContext } from './oio-writer.ts';
+export type { Action, ContentRule, ContentRules, WriteContext, WriteGuard } from './oio-writer.ts';
 export { OioWriter } from './oio-writer.ts';
 export type { RegistrationSelection } from './read-sql.ts';
 
@@ -58,7 +58,7 @@ export class OioStore {
   async opret(type: string, content: Content, ctx: WriteContext = {}, uuid: string = randomUUID()): Promise<string> {
     // A type without rules is created by one statement on its own; the others in a transaction,
     // where their rules can look at the store before the write.
-    if (this.rules[type]?.length) return this.inTransaction((w) => w.opret(type, content, ctx, uuid));
+    if (this.rules[type]?.length || ctx.guard) return this.inTransaction((w) => w.opret(type, content, ctx, uuid));
     await createAlone(this.store, this.decl(type), uuid, content, ctx);
     this.afterCommit();
     return uuid;

@@ -14,7 +14,34 @@ import { BULK_WRITE_SQL, commonVirkning, indexRows, responsibleOf, targetChecks,
 export interface WriteContext {
   readonly brugerref?: string | undefined;
   readonly note?: string | undefined;
+  /** The caller's limits over what it may write (its municipality, its data restrictions). */
+  readonly guard?: WriteGuard | undefined;
 }
+
+/**
+ * A caller's limits over a write, asked inside the write's transaction with the registration about
+ * to be written (after the merge), so what it checks cannot change before the write commits. It
+ * throws the refusal. Passivating and deleting are asked too, with the stored content.
+ */
+export type WriteGuard = ((write: {
+  readonly type: string;
+  readonly uuid: string;
+  readonly action: Action;
+  readonly content: Content;
+  /** The content of the registration this one replaces, when there is one. */
+  readonly previous?: Content | undefined;
+  readonly tx: Queryable;
+}) => Promise<void>) & {
+  /**
+   * The same over a batch of new objects of one type, before they are written (the bulk path): the
+   * first object refused, with its error.
+   */
+  readonly batch?: (write: {
+    readonly type: string;
+    readonly items: readonly BulkItem[];
+    readonly tx: Queryable;
+  }) => Promise<{ readonly uuid: string; readonly error: unknown } | undefined>;
+};
 
 export type Action = 'opret' | 'importer' | 'ret' | 'passiver' | 'slet';
 
@@ -150,6 +177,19 @@ export class OioWriter {
       for (const item of fresh) {
         try {
           await rule({ uuid: item.uuid, action: 'importer', content: item.content, tx: this.tx });
+        } catch (err) {
+          throw about(err, item);
+        }
+      }
+    }
+    // After the register's rules (a malformed object is refused as such), before anything is written.
+    if (ctx.guard?.batch) {
+      const refused = await ctx.guard.batch({ type: decl.name, items: fresh, tx: this.tx });
+      if (refused) throw about(refused.error, named(refused.uuid));
+    } else if (ctx.guard) {
+      for (const item of fresh) {
+        try {
+          await ctx.guard({ type: decl.name, uuid: item.uuid, action: 'importer', content: item.content, tx: this.tx });
         } catch (err) {
           throw about(err, item);
         }
@@ -309,6 +349,8 @@ export class OioWriter {
         });
       }
     }
+    // After the register's rules (a malformed write is refused as such), before anything is written.
+    await ctx.guard?.({ type: decl.name, uuid, action, content: result.content, previous: currentContent?.content, tx: this.tx });
     await runWrite(this.tx, decl, uuid, action, ctx, result, current);
   }
 }

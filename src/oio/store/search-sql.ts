@@ -124,8 +124,14 @@ export function buildSearch(objekttype: string, q: SearchQuery, pinHere = false)
   if (q.brugerref !== undefined) where.push(`r.brugerref = ${p(q.brugerref)}`);
   if (q.note !== undefined) where.push(textMatch('r.note', q.note, p));
 
+  // The first criterion (the most selective, by rank) is joined and drives the statement; each of
+  // the others is the union of its matching rows' virkning, per registration (one index probe by
+  // registration), and one instant must lie in all of them. Joined as rows instead, every criterion
+  // would multiply the rows per registration by its own, and a few broad criteria (`%a%` on any
+  // attribute) would make the statement's work grow as a power of their number.
   const ranges: string[] = [];
-  q.criteria.forEach((c, i) => {
+  let driving = true;
+  driveOrder(q.criteria).forEach(({ c, i }) => {
     const s = `s${i}`;
     if (c.kind === 'owner') {
       where.push(ownerMatch(c, s, window, p));
@@ -140,7 +146,7 @@ export function buildSearch(objekttype: string, q: SearchQuery, pinHere = false)
         // An infix of three letters or more is found through the trigram index alone. Given the
         // field as a plain comparison, the planner also reads the field's whole entry in the text
         // index (every user, for brugernavn) to intersect with it: most of a search's time.
-        const byTrigrams = trigramInfix(c.pattern);
+        const byTrigrams = driving && trigramInfix(c.pattern);
         first = byTrigrams;
         if (c.field !== null) conds.push(byTrigrams ? `(${s}.felt || '') = ${p(c.field)}` : `${s}.felt = ${p(c.field)}`);
         // Through the trigram index the patterns are given as values the planner does not look
@@ -173,15 +179,22 @@ export function buildSearch(objekttype: string, q: SearchQuery, pinHere = false)
         conds.push(c.patterns.length ? `(${c.patterns.map((pattern) => textMatch(`${s}.tekst`, pattern, p)).join(' OR ')})` : 'false');
         break;
     }
+    if (!driving) {
+      joins.push(`CROSS JOIN LATERAL (SELECT range_agg(${s}.virkning) AS m FROM oio_soegeindeks ${s} WHERE ${conds.join(' AND ')}) c${i}`);
+      ranges.push(`c${i}.m`);
+      return;
+    }
+    driving = false;
     if (first) {
       ctes.push(
         `c${i} AS MATERIALIZED (SELECT ${s}.registrering_id, ${s}.virkning FROM oio_soegeindeks ${s} WHERE ${conds.slice(1).join(' AND ')})`,
       );
       joins.push(`JOIN c${i} ${s} ON ${s}.registrering_id = r.id`);
     } else joins.push(`JOIN oio_soegeindeks ${s} ON ${conds.join(' AND ')}`);
-    ranges.push(`${s}.virkning`);
+    ranges.push(`tstzmultirange(${s}.virkning)`);
   });
-  if (ranges.length > 1) where.push(`NOT isempty(${[...ranges, window()].join(' * ')})`);
+  // (range_agg of no rows is null: the registration drops out, as a join would drop it.)
+  if (ranges.length > 1) where.push(`NOT isempty(${[...ranges, `tstzmultirange(${window()})`].join(' * ')})`);
   if (q.uuids !== undefined) where.push(`r.objekt_uuid = ANY(${p(q.uuids)}::uuid[])`);
   if (q.after !== undefined) where.push(`r.objekt_uuid > ${p(q.after)}::uuid`);
 
@@ -202,6 +215,33 @@ export function buildSearch(objekttype: string, q: SearchQuery, pinHere = false)
 /** A search that pins its own registration time and snapshot (the first page of a paged search). */
 export function buildPinnedSearch(objekttype: string, q: Omit<SearchQuery, 'registreringstid' | 'snapshot'>): BuiltSearch {
   return buildSearch(objekttype, { ...q, registreringstid: '' }, true);
+}
+
+/**
+ * The criteria in the order they are applied: the likely most selective first (it drives the
+ * statement), the rest in their given order. An exact relation target first, then an exact or
+ * trigram-selective text, then everything broad (a state, an owner's many organisations, a
+ * wildcard without three letters in a row, any field at all).
+ */
+function driveOrder(criteria: readonly SearchCriterion[]): { c: SearchCriterion; i: number }[] {
+  const rank = (c: SearchCriterion): number => {
+    switch (c.kind) {
+      case 'relation':
+        return c.uuid !== undefined || c.urn !== undefined ? 0 : 3;
+      case 'attribute': {
+        if (c.field === null) return 5;
+        const m = likePattern(c.pattern);
+        return 'exact' in m || trigramInfix(c.pattern) || trigramSelective(m.like) ? 1 : 4;
+      }
+      case 'notetekst':
+        return 'exact' in likePattern(c.pattern) ? 2 : 4;
+      case 'owner':
+        return 6;
+      default:
+        return 3;
+    }
+  };
+  return criteria.map((c, i) => ({ c, i, r: rank(c) })).sort((a, b) => a.r - b.r || a.i - b.i);
 }
 
 /** The condition of an `owner` criterion on the registration `r` (a condition, not a join: it has two ways to hold). */

@@ -20,6 +20,11 @@ export const OrgErrors = defineErrors({
     message: 'An object of an organisation import belongs to another organisation',
   },
   PERSON_NOT_FOUND: { status: 404, fk: 44, message: 'No person with that UUID or CPR number' },
+  OWNER_REQUIRED: {
+    status: 400,
+    fk: 40,
+    message: "A write by a municipality's token must name its organisation as the owner (tilhoerer, tilknyttedeorganisationer, or its CVR in virksomhed)",
+  },
 });
 export type OrgErrorCode = keyof typeof OrgErrors;
 

@@ -5,11 +5,11 @@ import type { OioStore } from '../../oio/store/oio-store.ts';
 import type { AuditLog } from '../../platform/audit.ts';
 import type { Store } from '../../platform/store/store.ts';
 import type { ProtectedService } from '../../platform/auth/http.ts';
-import { scope } from '../../platform/auth/access.ts';
 import { registerAnonymiserRoutes, registerPersonReadAudit } from './api/anonymiser-routes.ts';
 import { registerOrgReadRoutes } from './api/read-routes.ts';
 import { registerOrgImportRoutes } from './api/import-routes.ts';
-import { OwnerCache, orgSearchScope, registerOrgScope } from './api/scope.ts';
+import { ANONYMISER, LAES, orgAccess, SKRIV } from './api/access.ts';
+import { OwnerCache } from './api/owner-cache.ts';
 import { organisation } from './types/organisation.ts';
 import { adresse, bruger, interessefaellesskab, itsystem, organisationenhed, organisationfunktion, person } from './types/units.ts';
 
@@ -35,7 +35,7 @@ export const orgService: ProtectedService = {
   name: 'org',
   entityId: 'http://stoettesystemerne.dk/service/organisation/3',
   prefix: '/organisation',
-  privileges: ['laes', 'skriv', 'anonymiser'],
+  privileges: [LAES, SKRIV, ANONYMISER],
 };
 
 export function orgModule(deps: { oio: OioStore; audit: AuditLog; store: Store }) {
@@ -47,19 +47,23 @@ export function orgModule(deps: { oio: OioStore; audit: AuditLog; store: Store }
       registerPersonReadAudit(app, deps.audit, deps.store);
       // What reads found about owners, shared by the checks of one object and the searches.
       const owners = new OwnerCache();
-      registerOrgScope(app, deps.oio, deps.store, new Set(orgTypes.map((t) => t.name)), owners);
-      registerAnonymiserRoutes(app, { oio: deps.oio, audit: deps.audit });
-      registerOrgReadRoutes(app, { oio: deps.oio, store: deps.store, audit: deps.audit });
-      registerOrgImportRoutes(app, { oio: deps.oio });
-      const temporary = { privilege: 'laes', scope: scope(['caller'], undefined, 'registerOrgScope (being replaced)') };
-      const temporaryWrite = { privilege: 'skriv', scope: scope(['caller'], undefined, 'registerOrgScope (being replaced)') };
-      const access = { read: temporary, search: temporary, fields: temporary, create: temporaryWrite, write: temporaryWrite, remove: temporaryWrite };
-      for (const decl of orgTypes) registerOioRoutes(app, deps.oio, decl, access, orgSearchScope(deps.oio, deps.store, decl, owners));
+      const access = orgAccess(deps.store, owners);
+      const onWritten = (type: string, uuid: string | undefined) => owners.forget(type, uuid);
+      registerAnonymiserRoutes(app, { oio: deps.oio, audit: deps.audit, access: access.anonymiser });
+      registerOrgReadRoutes(app, { oio: deps.oio, store: deps.store, audit: deps.audit, access });
+      registerOrgImportRoutes(app, { oio: deps.oio, access: access.import, guard: access.guard, onWritten });
+      for (const decl of orgTypes)
+        registerOioRoutes(app, deps.oio, decl, {
+          access: access.oioRoutes(decl.name),
+          search: access.search(decl),
+          guard: access.guard,
+          onWritten,
+        });
     },
   };
 }
 
 export { organisation };
-export { organisationCvrsOf, ownership } from './api/scope.ts';
+export { organisationCvrsOf, ownership } from './store/owners.ts';
 export { demoMunicipality, forImport, generateMunicipality } from './domain/generate.ts';
 export { importOrganisation } from './store/org-import.ts';

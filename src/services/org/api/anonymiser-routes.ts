@@ -1,4 +1,4 @@
-import { scope } from '../../../platform/auth/access.ts';
+import type { RouteAccess } from '../../../platform/auth/access.ts';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { auditActor } from '../../../platform/auth/caller.ts';
 import type { OioStore } from '../../../oio/store/oio-store.ts';
@@ -7,6 +7,16 @@ import { errorBodySchema } from '../../../platform/http/server.ts';
 import type { Queryable } from '../../../platform/store/store.ts';
 import { parseCpr } from '../domain/cpr.ts';
 import { anonymise } from '../store/anonymiser.ts';
+import { ownersOfMany } from '../store/owners.ts';
+
+/** The persons among these that belong to the municipality of `cvr`, and to no other. */
+async function ownedPersons(tx: Queryable, persons: readonly string[], cvr: string): Promise<string[]> {
+  const owners = await ownersOfMany(tx, persons, 'person');
+  return persons.filter((p) => {
+    const cvrs = owners.get(p)?.cvrs ?? [];
+    return cvrs.length > 0 && cvrs.every((c) => c === cvr);
+  });
+}
 
 /** Who makes a request, for the audit log. */
 export interface RequestIdentity {
@@ -52,13 +62,18 @@ const anonymiseResponse = {
  */
 export function registerAnonymiserRoutes(
   app: FastifyInstance,
-  deps: { readonly oio: OioStore; readonly audit: AuditLog; readonly identify?: Identify },
+  deps: {
+    readonly oio: OioStore;
+    readonly audit: AuditLog;
+    readonly access: RouteAccess;
+    readonly identify?: Identify;
+  },
 ): void {
   const identify = deps.identify ?? fromToken;
   app.post(
     `${PERSON_PATH}/anonymiser`,
     {
-      config: { access: { privilege: 'anonymiser', scope: scope(['caller'], undefined, 'registerOrgScope (being replaced)') } },
+      config: { access: deps.access },
       schema: {
         tags: ['organisation/person'],
         summary: "Anonymiser: remove a person's CPR number and name from every registration, keeping the structure",
@@ -69,12 +84,14 @@ export function registerAnonymiserRoutes(
     async (req) => {
       const body = req.body as { uuid?: string; cpr?: string };
       const who = identify(req);
-      const result = await anonymise(deps.oio, deps.audit, body, {
-        actor: who.actor,
-        actorCvr: who.actorCvr,
-        purpose: who.purpose,
-        requestId: req.id,
-      });
+      const caller = req.caller;
+      const result = await anonymise(
+        deps.oio,
+        deps.audit,
+        body,
+        { actor: who.actor, actorCvr: who.actorCvr, purpose: who.purpose, requestId: req.id },
+        caller ? async (tx, persons) => ownedPersons(tx, persons, caller.cvr) : undefined,
+      );
       return { uuid: result.uuids[0]!, uuids: result.uuids, registreringer: result.registreringer };
     },
   );

@@ -1,7 +1,7 @@
-import { scope } from '../../../platform/auth/access.ts';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { RouteAccess } from '../../../platform/auth/access.ts';
 import { contentFromWire, type WireObject } from '../../../oio/domain/wire.ts';
-import type { OioStore } from '../../../oio/store/oio-store.ts';
+import type { OioStore, WriteGuard } from '../../../oio/store/oio-store.ts';
 import { errorBodySchema } from '../../../platform/http/server.ts';
 import { aboutObject, importOrganisation, ORG_IMPORT_TYPES, type OrgImportObject } from '../store/org-import.ts';
 
@@ -76,12 +76,21 @@ type ImportRequest = {
  * refuses the whole import with that object's error (its index, type and UUID in the details), and
  * nothing is stored.
  */
-export function registerOrgImportRoutes(app: FastifyInstance, deps: { readonly oio: OioStore }): void {
+export function registerOrgImportRoutes(
+  app: FastifyInstance,
+  deps: {
+    readonly oio: OioStore;
+    readonly access: RouteAccess;
+    readonly guard: (req: FastifyRequest) => Promise<WriteGuard | undefined>;
+    /** Told of every object an import wrote. */
+    readonly onWritten?: (type: string, uuid: string | undefined) => void;
+  },
+): void {
   app.post(
     '/organisation/organisation/import',
     {
       bodyLimit: IMPORT_BODY_LIMIT,
-      config: { access: { privilege: 'skriv', scope: scope(['caller'], undefined, 'registerOrgScope (being replaced)') } },
+      config: { access: deps.access },
       schema: {
         tags: ['organisation/organisation'],
         summary: 'Import a whole organisation (units, functions, users, persons, addresses …) in one atomic call',
@@ -105,7 +114,13 @@ export function registerOrgImportRoutes(app: FastifyInstance, deps: { readonly o
           throw aboutObject(err, { index, type: objekttype, uuid: id });
         }
       });
-      return importOrganisation(deps.oio, { organisation, objects }, undefined, { note: body.note ?? 'organisation-import' });
+      const guard = await deps.guard(req);
+      const summary = await importOrganisation(deps.oio, { organisation, objects }, undefined, {
+        note: body.note ?? 'organisation-import',
+        ...(guard ? { guard } : {}),
+      });
+      deps.onWritten?.('organisation', organisation.uuid.toLowerCase());
+      return summary;
     },
   );
 }

@@ -1,5 +1,6 @@
-import { scope } from '../../../platform/auth/access.ts';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { callerOf } from '../../../platform/auth/http.ts';
+import type { orgAccess } from './access.ts';
 import type { AuditLog } from '../../../platform/audit.ts';
 import { auditActor } from '../../../platform/auth/caller.ts';
 import { errorBodySchema } from '../../../platform/http/server.ts';
@@ -104,13 +105,17 @@ function decodeWorksInCursor(raw: string, unit: string, subtree: boolean): { at:
  * (fremsøg objekthierarki), and the read models (unit tree, who works where, units by task or
  * address role). Static routes after `/:uuid`, beside LoRa's `/organisation/{type}/:uuid`.
  */
-export function registerOrgReadRoutes(app: FastifyInstance, deps: { oio: OioStore; store: Store; audit?: AuditLog }): void {
-  const { oio, store } = deps;
+export function registerOrgReadRoutes(
+  app: FastifyInstance,
+  deps: { oio: OioStore; store: Store; audit?: AuditLog; access: ReturnType<typeof orgAccess> },
+): void {
+  const { oio, store, access } = deps;
+  const limits = (req: FastifyRequest) => access.readScope(callerOf(req));
 
   app.get(
     '/organisation/organisation/:uuid/hierarki',
     {
-      config: { access: { privilege: 'laes', scope: scope(['caller'], undefined, 'registerOrgScope (being replaced)') } },
+      config: { access: access.hierarchy },
       schema: {
         tags: ['organisation/organisation'],
         summary: 'Fremsøg objekthierarki: everything of one organisation as of (virkningstid, registreringstid), from one snapshot',
@@ -191,7 +196,7 @@ export function registerOrgReadRoutes(app: FastifyInstance, deps: { oio: OioStor
   app.get(
     '/organisation/organisationenhed/:uuid/overordnede',
     {
-      config: { access: { privilege: 'laes', scope: scope(['caller'], undefined, 'registerOrgScope (being replaced)') } },
+      config: { access: access.readModel('organisationenhed') },
       schema: {
         tags: ['organisation/organisationenhed'],
         summary: "A unit's ancestors, nearest first, to the root unit, as of (virkningstid, registreringstid)",
@@ -207,14 +212,14 @@ export function registerOrgReadRoutes(app: FastifyInstance, deps: { oio: OioStor
       const uuid = (req.params as { uuid: string }).uuid.toLowerCase();
       const at = await readAt(oio, req.query as Query);
       await requireObject(store, 'organisationenhed', uuid, at);
-      return { ...at, uuid, overordnede: await ancestors(store, uuid, at) };
+      return { ...at, uuid, overordnede: await ancestors(store, uuid, at, await limits(req)) };
     },
   );
 
   app.get(
     '/organisation/organisationenhed/:uuid/underenheder',
     {
-      config: { access: { privilege: 'laes', scope: scope(['caller'], undefined, 'registerOrgScope (being replaced)') } },
+      config: { access: access.readModel('organisationenhed') },
       schema: {
         tags: ['organisation/organisationenhed'],
         summary: 'Every unit below a unit, with its parent and depth (1: a child), as of (virkningstid, registreringstid)',
@@ -230,14 +235,14 @@ export function registerOrgReadRoutes(app: FastifyInstance, deps: { oio: OioStor
       const uuid = (req.params as { uuid: string }).uuid.toLowerCase();
       const at = await readAt(oio, req.query as Query);
       await requireObject(store, 'organisationenhed', uuid, at);
-      return { ...at, uuid, underenheder: await subtree(store, uuid, at) };
+      return { ...at, uuid, underenheder: await subtree(store, uuid, at, await limits(req)) };
     },
   );
 
   app.get(
     '/organisation/organisationenhed/:uuid/brugere',
     {
-      config: { access: { privilege: 'laes', scope: scope(['caller'], undefined, 'registerOrgScope (being replaced)') } },
+      config: { access: access.readModel('organisationenhed') },
       schema: {
         tags: ['organisation/organisationenhed'],
         summary: 'Who works in a unit (with undertraeer=true: in it or below it): users tied to it by a function valid at virkningstid',
@@ -285,7 +290,15 @@ export function registerOrgReadRoutes(app: FastifyInstance, deps: { oio: OioStor
         at = await readAt(oio, q);
         await requireObject(store, 'organisationenhed', uuid, at);
       }
-      const { tilknytninger, last } = await worksIn(store, uuid, at, subtree, Number(q.maximalantalresultater ?? PAGE_DEFAULT), after);
+      const { tilknytninger, last } = await worksIn(
+        store,
+        uuid,
+        at,
+        subtree,
+        await limits(req),
+        Number(q.maximalantalresultater ?? PAGE_DEFAULT),
+        after,
+      );
       return { ...at, uuid, tilknytninger, ...(last ? { next: encodeWorksInCursor({ u: uuid, s: subtree, ...at, k: last }) } : {}) };
     },
   );
@@ -293,7 +306,7 @@ export function registerOrgReadRoutes(app: FastifyInstance, deps: { oio: OioStor
   app.get(
     '/organisation/bruger/:uuid/enheder',
     {
-      config: { access: { privilege: 'laes', scope: scope(['caller'], undefined, 'registerOrgScope (being replaced)') } },
+      config: { access: access.readModel('bruger') },
       schema: {
         tags: ['organisation/bruger'],
         summary: "A user's functions valid at virkningstid, each with the units it ties the user to, and those units",
@@ -321,7 +334,7 @@ export function registerOrgReadRoutes(app: FastifyInstance, deps: { oio: OioStor
       const uuid = (req.params as { uuid: string }).uuid.toLowerCase();
       const at = await readAt(oio, req.query as Query);
       await requireObject(store, 'bruger', uuid, at);
-      const funktioner = await userFunctions(store, uuid, at);
+      const funktioner = await userFunctions(store, uuid, at, await limits(req));
       const enheder = new Map<string, (typeof funktioner)[number]['enheder'][number]>();
       for (const f of funktioner) for (const e of f.enheder) enheder.set(e.uuid, e);
       return { ...at, uuid, funktioner, enheder: [...enheder.values()] };
@@ -331,7 +344,7 @@ export function registerOrgReadRoutes(app: FastifyInstance, deps: { oio: OioStor
   app.get(
     '/organisation/organisation/:uuid/enheder-med-opgave',
     {
-      config: { access: { privilege: 'laes', scope: scope(['caller'], undefined, 'registerOrgScope (being replaced)') } },
+      config: { access: access.readModel('organisation') },
       schema: {
         tags: ['organisation/organisation'],
         summary: "The organisation's units with a task (KLE class UUID or URN) at virkningstid; arvede=true: also those below them",
@@ -357,7 +370,7 @@ export function registerOrgReadRoutes(app: FastifyInstance, deps: { oio: OioStor
         ...at,
         uuid,
         opgave: 'uuid' in task ? task.uuid : task.urn,
-        enheder: await unitsWithTask(store, uuid, task, q.arvede === 'true', at),
+        enheder: await unitsWithTask(store, uuid, task, q.arvede === 'true', at, await limits(req)),
       };
     },
   );
@@ -365,7 +378,7 @@ export function registerOrgReadRoutes(app: FastifyInstance, deps: { oio: OioStor
   app.get(
     '/organisation/organisation/:uuid/enheder-med-adresserolle',
     {
-      config: { access: { privilege: 'laes', scope: scope(['caller'], undefined, 'registerOrgScope (being replaced)') } },
+      config: { access: access.readModel('organisation') },
       schema: {
         tags: ['organisation/organisation'],
         summary: "The organisation's units with an address of a role (UUID or URN) at virkningstid, with those addresses",
@@ -397,7 +410,7 @@ export function registerOrgReadRoutes(app: FastifyInstance, deps: { oio: OioStor
       const rolle = 'uuid' in role ? role.uuid : role.urn;
       const at = await readAt(oio, q);
       await requireObject(store, 'organisation', uuid, at);
-      return { ...at, uuid, rolle, enheder: await unitsWithAddressRole(store, uuid, rolle, at) };
+      return { ...at, uuid, rolle, enheder: await unitsWithAddressRole(store, uuid, rolle, at, await limits(req)) };
     },
   );
 }

@@ -144,6 +144,8 @@ export async function anonymise(
   audit: AuditLog,
   by: { readonly uuid?: string | undefined; readonly cpr?: string | undefined },
   actor: AnonymiseActor,
+  /** The persons the caller may anonymise, of those found (in the transaction); absent: all. */
+  mayTouch?: (tx: Queryable, persons: readonly string[]) => Promise<readonly string[]>,
 ): Promise<AnonymiseResult> {
   let asked: string | undefined;
   if (by.cpr !== undefined) {
@@ -158,7 +160,7 @@ export async function anonymise(
     // The one in-place rewrite of history commits with the registration written through the
     // writer and the audit record, or not at all.
     const tx = writer.tx;
-    const candidates =
+    const found =
       asked !== undefined
         ? (
             await tx.query<{ uuid: string }>(
@@ -169,6 +171,9 @@ export async function anonymise(
             )
           ).rows.map((r) => r.uuid)
         : [by.uuid!.toLowerCase()];
+    // Only the caller's own persons are anonymised, and only they are named in the answer: a CPR
+    // number held by persons of other municipalities too neither touches nor reveals those.
+    const candidates = mayTouch ? await mayTouch(tx, found) : found;
     // Lock the persons' current registrations as every writer does, in one order, so no write to
     // them runs meanwhile. A registration closed by a writer we waited for drops out of the
     // answer: read again until every existing person is locked.

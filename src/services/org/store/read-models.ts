@@ -12,6 +12,15 @@ import { oioError } from '../../../oio/errors.ts';
  * ties no one to anything.
  */
 
+/**
+ * A caller's limits inside a read model's statement: only units, functions and users of its
+ * organisations, and, for a token restricted to organisation units, only those units.
+ */
+export interface ReadScope {
+  readonly organisations: readonly string[];
+  readonly units?: readonly string[] | undefined;
+}
+
 /** The instant pair every read model is read at. */
 export interface ReadAt {
   /** Registration time, as the database prints it or as the caller gave it. */
@@ -53,6 +62,17 @@ const belongsTo = (r: string, org: string) =>
   `EXISTS (SELECT 1 FROM oio_soegeindeks b WHERE b.registrering_id = ${r}.id AND b.kind = 'r' AND b.felt = 'tilhoerer'
      AND b.maal_uuid = ${org}::uuid AND b.virkning @> ${T})`;
 
+/** Registration `r` belongs at T to one of the organisations `orgs` (a uuid[] parameter), by `felt`. */
+const belongsToAny = (r: string, orgs: string, felt = 'tilhoerer') =>
+  `EXISTS (SELECT 1 FROM oio_soegeindeks ${r}_b WHERE ${r}_b.registrering_id = ${r}.id AND ${r}_b.kind = 'r' AND ${r}_b.felt = '${felt}'
+     AND ${r}_b.maal_uuid = ANY(${orgs}::uuid[]) AND ${r}_b.virkning @> ${T})`;
+
+/** The unit `uuid` (SQL) is among the units of a restriction `units` (a uuid[] parameter; null: no restriction). */
+const inUnits = (uuid: string, units: string) => `(${units}::uuid[] IS NULL OR ${uuid} = ANY(${units}::uuid[]))`;
+
+/** The parameters of a scope, in order: the organisations, and the units (null when unrestricted). */
+const scopeParams = (scope: ReadScope) => [scope.organisations, scope.units ?? null];
+
 /** Deepest chain followed: a guard against a cycle that history might hold; the path check stops it first. */
 const MAX_DEPTH = 1000;
 
@@ -61,7 +81,7 @@ const MAX_DEPTH = 1000;
  * (which yields `uuid`), following `overordnet` relations that hold at T in current registrations.
  * `stop` is SQL excluding a child from the walk (it may refer to `c`, the child's registration).
  */
-function descendants(name: string, start: string, stop = 'false'): string {
+function descendants(name: string, start: string, stop = 'false', orgs?: string): string {
   return `${name}(uuid, overordnet, niveau, path) AS (
     SELECT s.uuid, NULL::uuid, 0, ARRAY[s.uuid] FROM (${start}) s
     UNION ALL
@@ -70,6 +90,7 @@ function descendants(name: string, start: string, stop = 'false'): string {
     JOIN oio_soegeindeks o ON o.maal_uuid = t.uuid AND o.felt = 'overordnet' AND o.kind = 'r' AND o.virkning @> ${T}
     JOIN oio_registrering c ON c.id = o.registrering_id AND c.objekttype = 'organisationenhed' AND ${current('c')}
     WHERE NOT c.objekt_uuid = ANY(t.path) AND t.niveau < ${MAX_DEPTH} AND NOT (${stop})
+      ${orgs ? `AND ${belongsToAny('c', orgs)}` : ''}
   )`;
 }
 
@@ -104,7 +125,7 @@ export interface Ancestor extends UnitRef {
 }
 
 /** A unit's ancestors, nearest first, up to the root unit (units only: a parent that is no current unit ends the chain). */
-export async function ancestors(db: Queryable, unit: string, at: ReadAt): Promise<Ancestor[]> {
+export async function ancestors(db: Queryable, unit: string, at: ReadAt, scope: ReadScope): Promise<Ancestor[]> {
   const { rows } = await db.query<{ uuid: string; niveau: number; brugervendtnoegle: string | null; enhedsnavn: string | null }>(
     `WITH RECURSIVE chain(uuid, reg, niveau, path) AS (
        SELECT u.objekt_uuid, u.id, 0, ARRAY[u.objekt_uuid] FROM oio_registrering u
@@ -114,13 +135,13 @@ export async function ancestors(db: Queryable, unit: string, at: ReadAt): Promis
        FROM chain c
        JOIN oio_soegeindeks o ON o.registrering_id = c.reg AND o.kind = 'r' AND o.felt = 'overordnet' AND o.virkning @> ${T}
        JOIN oio_registrering p ON p.objekt_uuid = o.maal_uuid AND p.objekttype = 'organisationenhed' AND ${current('p')}
-       WHERE NOT p.objekt_uuid = ANY(c.path) AND c.niveau < ${MAX_DEPTH}
+       WHERE NOT p.objekt_uuid = ANY(c.path) AND c.niveau < ${MAX_DEPTH} AND ${belongsToAny('p', '$4')}
      )
      SELECT c.uuid::text AS uuid, c.niveau, ${attr('r', 'brugervendtnoegle')} AS brugervendtnoegle, ${attr('r', 'enhedsnavn')} AS enhedsnavn
      FROM chain c JOIN oio_registrering r ON r.id = c.reg
-     WHERE c.niveau > 0
+     WHERE c.niveau > 0 AND ${inUnits('c.uuid', '$5')}
      ORDER BY c.niveau`,
-    [at.registreringstid, at.virkningstid, unit],
+    [at.registreringstid, at.virkningstid, unit, ...scopeParams(scope)],
   );
   return rows.map((r) => compact({ ...r, niveau: Number(r.niveau) }));
 }
@@ -133,7 +154,7 @@ export interface Descendant extends UnitRef {
 }
 
 /** Every unit below a unit, with its parent and depth; by depth, then brugervendtnoegle. */
-export async function subtree(db: Queryable, unit: string, at: ReadAt): Promise<Descendant[]> {
+export async function subtree(db: Queryable, unit: string, at: ReadAt, scope: ReadScope): Promise<Descendant[]> {
   const { rows } = await db.query<{
     uuid: string;
     overordnet: string;
@@ -141,13 +162,13 @@ export async function subtree(db: Queryable, unit: string, at: ReadAt): Promise<
     brugervendtnoegle: string | null;
     enhedsnavn: string | null;
   }>(
-    `WITH RECURSIVE ${descendants('tree', 'SELECT $3::uuid AS uuid')}
+    `WITH RECURSIVE ${descendants('tree', 'SELECT $3::uuid AS uuid', 'false', '$4')}
      SELECT t.uuid::text AS uuid, t.overordnet::text AS overordnet, t.niveau,
             ${attr('r', 'brugervendtnoegle')} AS brugervendtnoegle, ${attr('r', 'enhedsnavn')} AS enhedsnavn
      FROM tree t JOIN oio_registrering r ON r.objekt_uuid = t.uuid AND r.objekttype = 'organisationenhed' AND ${current('r')}
-     WHERE t.niveau > 0
+     WHERE t.niveau > 0 AND ${inUnits('t.uuid', '$5')}
      ORDER BY t.niveau, brugervendtnoegle, t.uuid`,
-    [at.registreringstid, at.virkningstid, unit],
+    [at.registreringstid, at.virkningstid, unit, ...scopeParams(scope)],
   );
   return rows.map((r) => compact({ ...r, niveau: Number(r.niveau) }));
 }
@@ -179,13 +200,14 @@ export async function worksIn(
   unit: string,
   at: ReadAt,
   withSubtree: boolean,
+  scope: ReadScope,
   limit = 1000,
   after?: TilknytningKey,
 ): Promise<{ tilknytninger: Tilknytning[]; last?: TilknytningKey | undefined }> {
   const { rows: units } = await db.query<{ uuid: string }>(
-    `WITH RECURSIVE ${descendants('units', 'SELECT $3::uuid AS uuid', '$4::boolean IS FALSE')}
-     SELECT DISTINCT uuid::text AS uuid FROM units ${after ? 'WHERE uuid >= $5::uuid' : ''} ORDER BY 1`,
-    after ? [at.registreringstid, at.virkningstid, unit, withSubtree, after[0]] : [at.registreringstid, at.virkningstid, unit, withSubtree],
+    `WITH RECURSIVE ${descendants('units', 'SELECT $3::uuid AS uuid', '$4::boolean IS FALSE', '$5')}
+     SELECT DISTINCT uuid::text AS uuid FROM units WHERE ${inUnits('uuid', '$6')} ${after ? 'AND uuid >= $7::uuid' : ''} ORDER BY 1`,
+    [at.registreringstid, at.virkningstid, unit, withSubtree, ...scopeParams(scope), ...(after ? [after[0]] : [])],
   );
   const out: Record<string, string | null>[] = [];
   let batch = 16;
@@ -201,10 +223,18 @@ export async function worksIn(
        JOIN oio_registrering b ON b.objekt_uuid = (sb.val->>'uuid')::uuid AND b.objekttype = 'bruger' AND ${current('b')}
        WHERE e.objekt_uuid = ANY($3::uuid[]) AND e.objekttype = 'organisationenhed' AND ${current('e')}
          AND ${holds('sb.val')} AND sb.val ? 'uuid' AND ${functionValid('f')}
-         ${after ? 'AND (e.objekt_uuid, f.objekt_uuid, b.objekt_uuid) > ($5::uuid, $6::uuid, $7::uuid)' : ''}
+         AND ${belongsToAny('f', '$5', 'tilknyttedeorganisationer')} AND ${belongsToAny('b', '$5')}
+         ${after ? 'AND (e.objekt_uuid, f.objekt_uuid, b.objekt_uuid) > ($6::uuid, $7::uuid, $8::uuid)' : ''}
        ORDER BY e.objekt_uuid, f.objekt_uuid, b.objekt_uuid
        LIMIT $4`,
-      [at.registreringstid, at.virkningstid, units.slice(i, i + batch).map((u) => u.uuid), limit + 1 - out.length, ...(after ?? [])],
+      [
+        at.registreringstid,
+        at.virkningstid,
+        units.slice(i, i + batch).map((u) => u.uuid),
+        limit + 1 - out.length,
+        scope.organisations,
+        ...(after ?? []),
+      ],
     );
     out.push(...rows);
   }
@@ -221,7 +251,7 @@ export interface BrugerFunktion {
 }
 
 /** A user's functions valid at T, each with the units it ties the user to; by function name. */
-export async function userFunctions(db: Queryable, user: string, at: ReadAt): Promise<BrugerFunktion[]> {
+export async function userFunctions(db: Queryable, user: string, at: ReadAt, scope: ReadScope): Promise<BrugerFunktion[]> {
   const { rows } = await db.query<{
     funktion: string;
     funktionsnavn: string | null;
@@ -234,11 +264,13 @@ export async function userFunctions(db: Queryable, user: string, at: ReadAt): Pr
             e.objekt_uuid::text AS enhed, ${attr('e', 'brugervendtnoegle')} AS brugervendtnoegle, ${attr('e', 'enhedsnavn')} AS enhedsnavn
      FROM oio_soegeindeks sb
      JOIN oio_registrering f ON f.id = sb.registrering_id AND f.objekttype = 'organisationfunktion' AND ${current('f')}
-     LEFT JOIN (oio_soegeindeks se JOIN oio_registrering e ON e.objekt_uuid = se.maal_uuid AND e.objekttype = 'organisationenhed' AND ${current('e')})
+     LEFT JOIN (oio_soegeindeks se JOIN oio_registrering e ON e.objekt_uuid = se.maal_uuid AND e.objekttype = 'organisationenhed' AND ${current('e')}
+                AND ${belongsToAny('e', '$4')} AND ${inUnits('e.objekt_uuid', '$5')})
        ON se.registrering_id = f.id AND se.kind = 'r' AND se.felt = 'tilknyttedeenheder' AND se.virkning @> ${T}
      WHERE sb.maal_uuid = $3::uuid AND sb.felt = 'tilknyttedebrugere' AND sb.kind = 'r' AND sb.virkning @> ${T} AND ${functionValid('f')}
+       AND ${belongsToAny('f', '$4', 'tilknyttedeorganisationer')}
      ORDER BY funktionsnavn, f.objekt_uuid, enhedsnavn, e.objekt_uuid`,
-    [at.registreringstid, at.virkningstid, user],
+    [at.registreringstid, at.virkningstid, user, ...scopeParams(scope)],
   );
   const out: BrugerFunktion[] = [];
   for (const r of rows) {
@@ -272,6 +304,7 @@ export async function unitsWithTask(
   task: { uuid: string } | { urn: string },
   inherited: boolean,
   at: ReadAt,
+  scope: ReadScope,
 ): Promise<UnitWithTask[]> {
   const taskMatch = 'uuid' in task ? 's.maal_uuid = $4::uuid' : 'lower(s.tekst) = lower($4)';
   const { rows } = await db.query<{
@@ -295,9 +328,9 @@ export async function unitsWithTask(
      SELECT k.uuid::text AS uuid, k.kilde::text AS kilde, k.niveau,
             ${attr('r', 'brugervendtnoegle')} AS brugervendtnoegle, ${attr('r', 'enhedsnavn')} AS enhedsnavn
      FROM kilder k JOIN oio_registrering r ON r.objekt_uuid = k.uuid AND r.objekttype = 'organisationenhed' AND ${current('r')}
-     WHERE ${belongsTo('r', '$3')}
+     WHERE ${belongsTo('r', '$3')} AND ${inUnits('k.uuid', '$6')}
      ORDER BY brugervendtnoegle, k.uuid`,
-    [at.registreringstid, at.virkningstid, organisation, 'uuid' in task ? task.uuid : task.urn, inherited],
+    [at.registreringstid, at.virkningstid, organisation, 'uuid' in task ? task.uuid : task.urn, inherited, scope.units ?? null],
   );
   return rows.map((r) =>
     compact({
@@ -329,7 +362,13 @@ export interface UnitWithAddresses extends UnitRef {
  * to case) at T, each with those addresses. The role is read from the registration's stored
  * content (the search index does not hold a relation's role).
  */
-export async function unitsWithAddressRole(db: Queryable, organisation: string, role: string, at: ReadAt): Promise<UnitWithAddresses[]> {
+export async function unitsWithAddressRole(
+  db: Queryable,
+  organisation: string,
+  role: string,
+  at: ReadAt,
+  scope: ReadScope,
+): Promise<UnitWithAddresses[]> {
   const { rows } = await db.query<{
     uuid: string;
     brugervendtnoegle: string | null;
@@ -350,10 +389,10 @@ export async function unitsWithAddressRole(db: Queryable, organisation: string, 
                                                   THEN r.indhold->'relationer'->'adresser' ELSE '[]'::jsonb END) AS a(v)
      LEFT JOIN oio_registrering ad ON ad.objekt_uuid = (a.v->>'uuid')::uuid AND ad.objekttype = 'adresse' AND ${current('ad')}
      WHERE s.maal_uuid = $3::uuid AND s.felt = 'tilhoerer' AND s.kind = 'r' AND s.virkning @> ${T}
-       AND lower(a.v->>'rolle') = lower($4)
+       AND lower(a.v->>'rolle') = lower($4) AND ${inUnits('r.objekt_uuid', '$5')}
        AND (a.v->'virkning'->>'from')::timestamptz <= ${T} AND (a.v->'virkning'->>'to')::timestamptz > ${T}
      ORDER BY brugervendtnoegle, r.objekt_uuid, indeks NULLS LAST, adresse, urn`,
-    [at.registreringstid, at.virkningstid, organisation, role],
+    [at.registreringstid, at.virkningstid, organisation, role, scope.units ?? null],
   );
   const out: UnitWithAddresses[] = [];
   for (const r of rows) {
