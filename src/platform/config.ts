@@ -6,7 +6,7 @@ export type ServiceName = (typeof SERVICE_NAMES)[number];
 
 export type StoreConfig =
   | { readonly backend: 'pglite'; readonly dataDir: string }
-  | { readonly backend: 'postgres'; readonly url: string; readonly poolSize: number };
+  | { readonly backend: 'postgres'; readonly url: string; readonly poolSize: number; readonly statementTimeoutMs: number };
 
 export type KeysConfig =
   | { readonly provider: 'file'; readonly dir: string; readonly alg: 'ES256' | 'PS256' }
@@ -140,7 +140,6 @@ function parseDatabaseUrl(setting: string, raw: string): string {
 export function loadConfig(flags: ConfigFlags = {}, env: Env = process.env): Config {
   const portSetting = flags.port !== undefined ? '--port' : 'STOTTE_PORT';
   const port = integer(portSetting, flags.port ?? env.STOTTE_PORT ?? '8080', 0, 65535);
-  const host = flags.host ?? env.STOTTE_HOST ?? '0.0.0.0';
 
   const dataFlag = flags.data ?? env.STOTTE_DATA;
   const urlFlag = flags.databaseUrl ?? env.STOTTE_DATABASE_URL;
@@ -157,11 +156,16 @@ export function loadConfig(flags: ConfigFlags = {}, env: Env = process.env): Con
       backend: 'postgres',
       url: parseDatabaseUrl(setting, urlFlag),
       poolSize: integer('STOTTE_DB_POOL_SIZE', env.STOTTE_DB_POOL_SIZE ?? '10', 1, 500),
+      statementTimeoutMs: integer('STOTTE_DB_STATEMENT_TIMEOUT_MS', env.STOTTE_DB_STATEMENT_TIMEOUT_MS ?? '30000', 1000, 3_600_000),
     };
   } else {
     if (dataFlag === '') throw new ConfigError(flags.data !== undefined ? '--data' : 'STOTTE_DATA', 'is empty');
     store = { backend: 'pglite', dataDir: resolve(dataFlag ?? './data') };
   }
+
+  // The embedded database is one machine's platform (the demo, a developer's): it listens on this
+  // machine only unless told otherwise. Instances on PostgreSQL sit behind a load balancer.
+  const host = flags.host ?? env.STOTTE_HOST ?? (store.backend === 'pglite' ? '127.0.0.1' : '0.0.0.0');
 
   const onlyRaw = flags.only ?? env.STOTTE_ONLY;
   const services = onlyRaw === undefined ? [...SERVICE_NAMES] : parseServices(flags.only !== undefined ? '--only' : 'STOTTE_ONLY', onlyRaw);

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyRequest } from 'fastify';
+import { clientErrorHandler, frameworkErrors, installEdge, maskCpr, parseQuery, requestForLog } from './edge.ts';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { AppError, PlatformErrors, errorCatalogues, type ErrorSpec } from '../errors.ts';
@@ -80,6 +81,7 @@ export function toAppError(err: unknown): AppError {
   // is worth a retry, a lost connection is the service's.
   if (state?.startsWith('22')) return new AppError(PlatformErrors.INVALID_REQUEST, 'A value is out of range or malformed');
   if (state === '40001' || state === '40P01' || state === '23505') return new AppError(PlatformErrors.WRITE_CONFLICT);
+  if (state === '57014') return new AppError(PlatformErrors.STATEMENT_TIMEOUT);
   if (state?.startsWith('08') || state === '57P01' || ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT'].includes(String(e?.code))) {
     return new AppError(PlatformErrors.STORE_UNAVAILABLE);
   }
@@ -100,7 +102,16 @@ export async function buildHttp(options: HttpOptions): Promise<FastifyInstance> 
     ...(options.tls
       ? { https: { cert: options.tls.cert, key: options.tls.key, requestCert: options.tls.requestCert, rejectUnauthorized: false } }
       : {}),
-    logger: options.logger === false ? false : { level: options.logLevel ?? 'info' },
+    logger:
+      options.logger === false
+        ? false
+        : { level: options.logLevel ?? 'info', serializers: { req: (req: FastifyRequest) => requestForLog(req) } },
+    // Strict decoding of query strings (see edge.ts), answers in the catalogue's shape for what
+    // fails before routing, and the HTTP parser's limit on the request line and headers stated.
+    querystringParser: parseQuery,
+    clientErrorHandler,
+    frameworkErrors,
+    maxParamLength: 200,
     genReqId: (req) => {
       const given = req.headers['x-request-id'];
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
@@ -110,6 +121,7 @@ export async function buildHttp(options: HttpOptions): Promise<FastifyInstance> 
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false, allErrors: false } },
   });
 
+  installEdge(app);
   app.addHook('onSend', async (req, reply, payload) => {
     reply.header('x-request-id', req.id);
     return payload;
@@ -123,7 +135,7 @@ export async function buildHttp(options: HttpOptions): Promise<FastifyInstance> 
   app.setErrorHandler((err, req, reply) => {
     const appErr = toAppError(err);
     if (appErr.status >= 500) req.log.error({ err }, 'request failed');
-    else req.log.info({ code: appErr.code }, appErr.message);
+    else req.log.info({ code: appErr.code }, maskCpr(appErr.message));
     return reply.status(appErr.status).send(errorBody(appErr as unknown as ErrorSpec, appErr.message, appErr.details));
   });
   app.setNotFoundHandler((req, reply) =>

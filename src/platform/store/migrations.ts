@@ -62,6 +62,8 @@ async function applied(db: Queryable, migrations: Migration[]): Promise<Set<numb
  */
 export async function migrate(store: Store, migrations = loadMigrations()): Promise<string[]> {
   return store.transaction(async (tx) => {
+    // A migration may rebuild an index over everything: the request-sized statement timeout is not its.
+    await tx.query('SET LOCAL statement_timeout = 0');
     await tx.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
     await ensureTable(tx);
     const have = await applied(tx, migrations);

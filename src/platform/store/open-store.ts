@@ -7,5 +7,5 @@ import type { Store } from './store.ts';
 export function openStore(config: StoreConfig): Promise<Store> {
   return config.backend === 'pglite'
     ? openPglite({ dataDir: config.dataDir })
-    : openPostgres({ url: config.url, poolSize: config.poolSize });
+    : openPostgres({ url: config.url, poolSize: config.poolSize, statementTimeoutMs: config.statementTimeoutMs });
 }

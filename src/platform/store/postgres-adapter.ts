@@ -5,6 +5,8 @@ import { BACKEND_PROFILES, type Queryable, type QueryOptions, type QueryResult, 
 export interface PostgresOptions {
   url: string;
   poolSize?: number;
+  /** The longest a statement may run, in ms (0: no limit): no request holds a connection longer. */
+  statementTimeoutMs?: number;
   /** Schema to create and put first on the search path (tests give each suite its own). */
   schema?: string;
 }
@@ -205,6 +207,9 @@ class PostgresStore extends PgQueryable implements Store {
   }
 }
 
+/** The statement timeout of the platform's connections unless configured (STOTTE_DB_STATEMENT_TIMEOUT_MS). */
+export const DEFAULT_STATEMENT_TIMEOUT_MS = 30_000;
+
 /** Opens a pool on a PostgreSQL server and checks that it answers. */
 export async function openPostgres(options: PostgresOptions): Promise<Store> {
   if (options.schema !== undefined && !/^[a-z_][a-z0-9_]*$/.test(options.schema)) {
@@ -215,7 +220,9 @@ export async function openPostgres(options: PostgresOptions): Promise<Store> {
     max: options.poolSize ?? 10,
     // JIT compiling is off for the platform's connections: its statements are short, and a scan whose
     // estimate crosses jit_above_cost spent more compiling than running (17 ms of a 60 ms statement).
-    options: `-c jit=off${options.schema ? ` -c search_path=${options.schema},public` : ''}`,
+    options:
+      `-c jit=off -c statement_timeout=${options.statementTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS}` +
+      (options.schema ? ` -c search_path=${options.schema},public` : ''),
   });
   // An idle client that loses its server must not crash the process; the next query reports it.
   pool.on('error', () => {});
