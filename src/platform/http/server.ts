@@ -26,6 +26,8 @@ export interface HttpOptions {
   readonly logLevel?: string;
   /** Fastify's logger can be replaced in tests (false silences it). */
   readonly logger?: boolean;
+  /** Where the log lines go (default standard output): tests read them. */
+  readonly logStream?: NodeJS.WritableStream;
   readonly version?: string;
   /** Serve HTTPS; `requestCert` asks clients for a certificate without requiring one. */
   readonly tls?: { readonly cert: Buffer; readonly key: Buffer; readonly requestCert: boolean };
@@ -105,7 +107,11 @@ export async function buildHttp(options: HttpOptions): Promise<FastifyInstance> 
     logger:
       options.logger === false
         ? false
-        : { level: options.logLevel ?? 'info', serializers: { req: (req: FastifyRequest) => requestForLog(req) } },
+        : {
+            level: options.logLevel ?? 'info',
+            serializers: { req: (req: FastifyRequest) => requestForLog(req) },
+            ...(options.logStream ? { stream: options.logStream } : {}),
+          },
     // Strict decoding of query strings (see edge.ts), answers in the catalogue's shape for what
     // fails before routing, and the HTTP parser's limit on the request line and headers stated.
     querystringParser: parseQuery,
