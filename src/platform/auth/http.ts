@@ -31,6 +31,12 @@ export interface AuthSetup {
 }
 
 const certs = new WeakMap<FastifyRequest, PresentedCertificate | null>();
+const declarations = new WeakMap<FastifyInstance, Map<string, RouteAccess | PublicAccess>>();
+
+/** What every route of an app declared, by `METHOD url` (the tenant-isolation test walks them). */
+export function declaredAccess(app: FastifyInstance): ReadonlyMap<string, RouteAccess | PublicAccess> {
+  return declarations.get(app) ?? new Map();
+}
 
 /** The client certificate a request presents (TLS or a trusted proxy's header), read once. */
 export function requestCertificate(req: FastifyRequest, options: ClientCertOptions): PresentedCertificate | undefined {
@@ -60,10 +66,13 @@ function serviceOf(services: readonly ProtectedService[], url: string | undefine
 export function installAuth(app: FastifyInstance, setup: AuthSetup, services: readonly ProtectedService[]): void {
   // Declared up front, so every request object has the same shape.
   app.decorateRequest('caller', undefined);
+  const declared = new Map<string, RouteAccess | PublicAccess>();
+  declarations.set(app, declared);
   // Installed after the platform's own routes: every route added from here on is a module's.
   app.addHook('onRoute', (route) => {
     const access = (route.config as { access?: RouteAccess | PublicAccess } | undefined)?.access;
     const label = `${route.method} ${route.url}`;
+    if (access) for (const method of ([] as string[]).concat(route.method)) declared.set(`${method} ${route.url}`, access);
     if (isPublic(access)) return;
     const service = serviceOf(services, route.url);
     if (!service) throw new Error(`${label} is under no service's prefix and not declared PUBLIC`);
