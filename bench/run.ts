@@ -31,6 +31,9 @@
  * 10,000, sustained durable ingest of 5 KB messages with a 1,000,000-entry value list and a fan-out
  * of about 3, and send-to-receive latency at half that rate, beside raw amqplib publish-with-confirm
  * and consume (goals: ≥ 2,000/s, p99 < 100 ms, a match < 50 µs).
+ * Last, per backend, the bounds (bench/bounds.ts): the most expensive requests the limits let
+ * through, on a municipality of BENCH_BOUNDS_UNITS units and BENCH_BOUNDS_USERS users, each the
+ * worst of three, with how long it held the event loop (on PGlite a statement holds the process).
  * Ours and the baseline run on the same requests in alternating rounds; check_mismatches counts
  * sample requests where they answered differently (must be 0). host_load1 is the machine's load
  * average after the phase: other processes on the same cores make the figures noisy.
@@ -48,7 +51,9 @@
  *   BENCH_SEED            seed of the data and the workload (default 1)
  *   BENCH_ORG_UNITS       units of the FK Organisation municipality (default 5000)
  *   BENCH_ORG_USERS       users of it (default 50000)
- *   BENCH_PARTS           oio,kla,adgsystem,bfo,org,lora: which parts to run (default all)
+ *   BENCH_PARTS           oio,kla,adgsystem,bfo,org,lora,bounds: which parts to run (default all)
+ *   BENCH_BOUNDS_UNITS    units of the municipality the bounds are measured on (default 5000)
+ *   BENCH_BOUNDS_USERS    users of it (default 50000)
  *   BENCH_AMQP_URL        default amqp://guest:guest@127.0.0.1:5672
  *   BENCH_BFO_TRANSPORTS  amqp,store (default both)
  *   BENCH_BFO_DUESLAG     dueslag the 10,000 subscriptions spread over (default 200)
@@ -73,6 +78,7 @@ import { runOrgBench } from './org.ts';
 import { runOrgLoraBench } from './org-lora.ts';
 import { benchAdgsystem } from './adgsystem.ts';
 import { benchBfo } from './bfo.ts';
+import { runBounds } from './bounds.ts';
 
 function int(name: string, fallback: number): number {
   const raw = process.env[name];
@@ -98,7 +104,9 @@ const config = {
   seed: int('BENCH_SEED', 1),
   orgUnits: int('BENCH_ORG_UNITS', 5000),
   orgUsers: int('BENCH_ORG_USERS', 50_000),
-  parts: (process.env.BENCH_PARTS || 'oio,kla,adgsystem,bfo,org,lora').split(',').map((p) => p.trim()),
+  parts: (process.env.BENCH_PARTS || 'oio,kla,adgsystem,bfo,org,lora,bounds').split(',').map((p) => p.trim()),
+  boundsUnits: int('BENCH_BOUNDS_UNITS', 5000),
+  boundsUsers: int('BENCH_BOUNDS_USERS', 50_000),
   amqpUrl: process.env.BENCH_AMQP_URL || 'amqp://guest:guest@127.0.0.1:5672',
   bfoTransports: (process.env.BENCH_BFO_TRANSPORTS ?? 'amqp,store').split(',').map((x) => x.trim()),
   bfoDueslag: int('BENCH_BFO_DUESLAG', 200),
@@ -106,8 +114,8 @@ const config = {
   bfoListSize: int('BENCH_BFO_LIST', 1_000_000),
 };
 for (const s of config.parts)
-  if (!['oio', 'kla', 'adgsystem', 'bfo', 'org', 'lora'].includes(s))
-    throw new Error(`unknown part ${s} (oio, kla, adgsystem, bfo, org, lora)`);
+  if (!['oio', 'kla', 'adgsystem', 'bfo', 'org', 'lora', 'bounds'].includes(s))
+    throw new Error(`unknown part ${s} (oio, kla, adgsystem, bfo, org, lora, bounds)`);
 for (const t of config.bfoTransports)
   if (t !== 'amqp' && t !== 'store') throw new Error(`unknown Beskedfordeler transport ${t} (amqp, store)`);
 
@@ -299,6 +307,9 @@ for (const backend of backends as ('postgres' | 'pglite')[]) {
   }
   await part('adgsystem', backend, () => runAdgsystem(backend));
   await part('bfo', backend, () => runBfo(backend));
+  await part('bounds', backend, () =>
+    runBounds({ backend, url: config.url, schema: `${config.schema}_bounds`, units: config.boundsUnits, users: config.boundsUsers, print }),
+  );
 }
 print(`bench.total wall=${seconds((performance.now() - started) / 1000)}`);
 process.exit(failed ? 1 : 0);

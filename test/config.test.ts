@@ -21,7 +21,12 @@ describe('configuration', () => {
 
   it('chooses PostgreSQL from a URL and turns the demo seed off there', () => {
     const config = loadConfig({}, { STOTTE_DATABASE_URL: 'postgres://u@db:5432/stotte', STOTTE_DB_POOL_SIZE: '20' });
-    expect(config.store).toEqual({ backend: 'postgres', url: 'postgres://u@db:5432/stotte', poolSize: 20 });
+    expect(config.store).toEqual({ backend: 'postgres', url: 'postgres://u@db:5432/stotte', poolSize: 20, statementTimeoutMs: 30_000 });
+    const limited = loadConfig({}, { STOTTE_DATABASE_URL: 'postgres://u@db/s', STOTTE_DB_STATEMENT_TIMEOUT_MS: '5000' });
+    expect(limited.store).toMatchObject({ statementTimeoutMs: 5000 });
+    expect(() => loadConfig({}, { STOTTE_DATABASE_URL: 'postgres://u@db/s', STOTTE_DB_STATEMENT_TIMEOUT_MS: '10' })).toThrow(
+      'STOTTE_DB_STATEMENT_TIMEOUT_MS: must be between 1000 and 3600000',
+    );
     expect(config.demoSeed).toBe(false);
   });
 

@@ -4,7 +4,7 @@ import { Readable } from 'node:stream';
 import { importKle, KLE_KLASSIFIKATION, readKle } from '../src/services/kla/index.ts';
 import { buildEmneplan, generateEmneplan } from '../src/services/kla/kle/generate.ts';
 import { backends } from './support/backends.ts';
-import { startPlatform, type TestPlatform } from './support/platform.ts';
+import { organisationBody, startPlatform, type TestPlatform } from './support/platform.ts';
 
 /** A tiny plan in the published format: one main group, one group, two subjects. */
 function plan(edition: { date: string; title0400: string; retire0401?: string; extra?: string }) {
@@ -108,6 +108,33 @@ for (const backend of backends) {
         '27.35',
         '27.35.04',
       ]);
+    });
+
+    it('takes back a subject the register retired when a later edition keeps it, with whole values', async () => {
+      // After the test above 27.35.05 is retired from 2021; this edition keeps it, renamed.
+      const res = await upload(
+        plan({ date: '2023-01-01', title0400: 'Vuggestuer og dagpleje' }).replace('Fritidshjem', 'Fritidshjem og klubber'),
+      );
+      expect(res.statusCode, res.body).toBe(200);
+      expect(res.json()).toMatchObject({ added: 0, changed: 1, retired: 0 });
+      const found = await search('nummer=27.35.05&virkningstid=2024-01-01');
+      expect(found).toMatchObject([{ brugervendtnoegle: '27.35.05', titel: 'Fritidshjem og klubber' }]);
+      const tree = (
+        await app.inject({ method: 'GET', url: `/klassifikation/klassifikation/${KLE_KLASSIFIKATION}/hierarki?virkningstid=2024-01-01` })
+      ).json();
+      const group = tree.facetter.find((f: { brugervendtnoegle: string }) => f.brugervendtnoegle === 'KLE-emner').klasser[0]
+        .underklasser[0];
+      expect(group.underklasser.map((k: { brugervendtnoegle: string }) => k.brugervendtnoegle)).toEqual(['27.35.04', '27.35.05']);
+      expect(
+        (
+          await upload(plan({ date: '2023-01-01', title0400: 'Vuggestuer og dagpleje' }).replace('Fritidshjem', 'Fritidshjem og klubber'))
+        ).json(),
+      ).toMatchObject({
+        added: 0,
+        changed: 0,
+        retired: 0,
+        unchanged: 4,
+      });
     });
 
     it('imports a generated plan and finds exactly what its next edition changed', async () => {
@@ -216,11 +243,9 @@ for (const backend of backends) {
         const org = await app.inject({
           method: 'PUT',
           url: '/organisation/organisation/11111111-1111-4111-8111-111127350600',
-          payload: {
-            attributter: { organisationegenskaber: [{ brugervendtnoegle: 'x', virkning: { from: '2020-01-01', to: 'infinity' } }] },
-          },
+          payload: organisationBody('x'),
         });
-        expect(org.statusCode).toBe(200);
+        expect(org.statusCode, org.body).toBe(200);
         const before = await registrations();
         const res = await upload(
           plan({

@@ -77,11 +77,13 @@ for (const backend of backends) {
     describe('finding 1: the organisation import', () => {
       it("refuses Aarhus's import of København's organisation, and København's organisation is unchanged", async () => {
         const before = await read(K, `/organisation/organisation/${KOBENHAVN.uuid}`);
-        const body = importRequestBody(kobenhavn);
-        body.organisation.attributter!.organisationegenskaber![0]!.organisationsnavn = 'Overtaget';
+        const body = importRequestBody(kobenhavn) as unknown as {
+          organisation: { attributter: Record<string, Record<string, unknown>[]>; relationer: Record<string, unknown[]> };
+        };
+        body.organisation.attributter.organisationegenskaber![0]!.organisationsnavn = 'Overtaget';
         expectCode(await as(A, 'POST', '/organisation/organisation/import', body), 403, 'MUNICIPALITY_NOT_ALLOWED');
         // Naming Aarhus's CVR on København's organisation does not help either.
-        body.organisation.relationer!.virksomhed = [{ urn: `urn:oio:cvr-nr:${TEST_CVR}`, virkning: { from: '2015-01-01', to: 'infinity' } }];
+        body.organisation.relationer.virksomhed = [{ urn: `urn:oio:cvr-nr:${TEST_CVR}`, virkning: { from: '2015-01-01', to: 'infinity' } }];
         expectCode(await as(A, 'POST', '/organisation/organisation/import', body), 403, 'MUNICIPALITY_NOT_ALLOWED');
         expect(await read(K, `/organisation/organisation/${KOBENHAVN.uuid}`)).toEqual(before);
       });

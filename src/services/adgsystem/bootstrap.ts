@@ -5,7 +5,7 @@ import type { Store } from '../../platform/store/store.ts';
 import { parseCertificate, parseJwk, type ParsedCredential } from './domain/credentials.ts';
 import { adgError } from './errors.ts';
 import { provisionItSystem } from './store/provision.ts';
-import { registry } from './store/registry.ts';
+import { registerPlatformServices } from './store/platform-services.ts';
 
 export interface BootstrapOptions {
   readonly name: string;
@@ -25,8 +25,7 @@ export interface BootstrapOptions {
  * `bootstrap`.
  */
 export async function bootstrapAdministrator(store: Store, services: readonly ProtectedService[], o: BootstrapOptions): Promise<string> {
-  for (const s of services)
-    await registry.upsertService(store, { name: s.name, entityId: s.entityId, privileges: [...s.privileges] }, 'platform');
+  await registerPlatformServices(store, services);
   const credentials: ParsedCredential[] = [];
   if (o.certificate) credentials.push(parseCertificate(readFileSync(o.certificate, 'utf8')));
   if (o.jwk) credentials.push(await parseJwk(JSON.parse(readFileSync(o.jwk, 'utf8'))));

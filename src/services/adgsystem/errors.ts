@@ -51,6 +51,11 @@ export const AdgsystemErrors = defineErrors({
   INVALID_PERIOD: { status: 400, fk: 40, message: 'The validity period must have gyldigFra before gyldigTil' },
   NOT_OWN_IT_SYSTEM: { status: 403, fk: 40, message: "The IT system belongs to another supplier than the caller's" },
   NOT_OWN_MUNICIPALITY: { status: 403, fk: 40, message: "The agreement is for another municipality than the caller's" },
+  PRIVILEGE_OPERATOR_ONLY: {
+    status: 403,
+    fk: 40,
+    message: 'The agreement names a privilege only the platform operator may grant: only the operator approves it',
+  },
 });
 export type AdgsystemErrorCode = keyof typeof AdgsystemErrors;
 

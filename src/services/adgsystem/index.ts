@@ -12,7 +12,8 @@ import { TokenService } from './token-service.ts';
 import './errors.ts';
 
 export { TokenService, CLIENT_ASSERTION_TYPE, type TokenRequest, type TokenResponse } from './token-service.ts';
-export { provisionItSystem, type Provision, type ProvisionedAgreement } from './store/provision.ts';
+export { grantablePrivileges, registerPlatformServices, type GrantablePrivileges } from './store/platform-services.ts';
+export { provisionItSystem, reprovisionAgreements, type Provision, type ProvisionedAgreement } from './store/provision.ts';
 export { parseCertificate, parseJwk, type ParsedCredential } from './domain/credentials.ts';
 export { AdgsystemErrors } from './errors.ts';
 export { bootstrapAdministrator, type BootstrapOptions } from './bootstrap.ts';
@@ -26,12 +27,6 @@ export const adgsystemService: ProtectedService = {
   privileges: [OPERATOER, LEVERANDOER, KOMMUNE],
   operatorPrivileges: [OPERATOER],
 };
-
-/** Registers (or updates) the platform's own services, so agreements can name them. */
-export async function registerPlatformServices(store: Store, services: readonly ProtectedService[]): Promise<void> {
-  for (const s of services)
-    await registry.upsertService(store, { name: s.name, entityId: s.entityId, privileges: [...s.privileges] }, 'platform');
-}
 
 /** Whether a service agreement is approved and in force now (the Authenticator's revocation check). */
 export function agreementInForce(store: Store): (agreement: string) => Promise<boolean> {

@@ -5,7 +5,7 @@ import type { PresentedCertificate } from '../../platform/auth/client-cert.ts';
 import type { KeyProvider } from '../../platform/keys/key-provider.ts';
 import { signJwt } from '../../platform/keys/jws.ts';
 import type { Store } from '../../platform/store/store.ts';
-import { checkCvr, MAX_ASSERTION_LIFETIME_S, tokenExpiry } from './domain/rules.ts';
+import { checkCvr, grantValid, MAX_ASSERTION_LIFETIME_S, operatorOnly, tokenExpiry } from './domain/rules.ts';
 import { adgError } from './errors.ts';
 import { registry, type AgreementRow, type CredentialRow, type ServiceRow } from './store/registry.ts';
 
@@ -122,9 +122,20 @@ export class TokenService {
       registry.agreementInForce(this.options.store, client.itSystem, service.uuid, cvr),
     );
     if (!agreement) {
-      throw adgError('NO_AGREEMENT', `No approved agreement in force for this IT system, ${service.name} and CVR ${cvr}`, {
+      throw adgError('NO_AGREEMENT', `No approved agreement in force for this IT system, ${service.name} and that municipality`, {
         oauth_error: 'unauthorized_client',
       });
+    }
+    // A municipality's approval never carries a privilege the service keeps for the operator.
+    if (!grantValid(agreement.privileges, service.operatorPrivileges, agreement.approvedAs)) {
+      throw adgError(
+        'PRIVILEGE_OPERATOR_ONLY',
+        'The agreement names a privilege only the operator may grant, and the operator did not approve it',
+        {
+          privileges: operatorOnly(agreement.privileges, service.operatorPrivileges),
+          oauth_error: 'unauthorized_client',
+        },
+      );
     }
     return this.render(client, service, agreement, request.certificate, request.requestId);
   }

@@ -1,7 +1,7 @@
 import { defineErrors, errorFactory, registerErrors } from '../../platform/errors.ts';
 import { KleFormatError } from './kle/parse.ts';
 
-/** Errors of FK Klassifikation: the KLE import's format errors, and its own routes'. */
+/** Errors of FK Klassifikation: the KLE import's format errors, its own routes', and the national data rule. */
 export const KlaErrors = defineErrors({
   KLE_MALFORMED_XML: { status: 400, fk: 40, message: 'The KLE file is not well-formed XML (or is truncated)' },
   KLE_WRONG_ROOT: { status: 400, fk: 40, message: 'The file is neither a KLE-Emneplan nor KLE-Handlingsfacetter' },
@@ -14,6 +14,12 @@ export const KlaErrors = defineErrors({
   KLE_BAD_NUMBER: { status: 400, fk: 40, message: 'A KLE number has the wrong shape' },
   KLE_MISSING_FIELD: { status: 400, fk: 40, message: 'An entry lacks its number, title or a valid UUID' },
   KLE_EMPTY_UPLOAD: { status: 400, fk: 40, message: 'The upload holds no KLE file' },
+  NATIONAL_DATA_OPERATOR_ONLY: {
+    status: 403,
+    fk: 40,
+    message:
+      "National data (a classification, facet or class without an owner, such as KLE) is written only with the operator's privilege administrer",
+  },
 });
 export type KlaErrorCode = keyof typeof KlaErrors;
 

@@ -2,6 +2,7 @@ import type { FastifyRequest } from 'fastify';
 import { operatorScope, scope, type RouteAccess } from '../../../platform/auth/access.ts';
 import type { Caller } from '../../../platform/auth/caller.ts';
 import type { Queryable } from '../../../platform/store/store.ts';
+import { decideAs } from '../domain/rules.ts';
 import { adgError } from '../errors.ts';
 import { registry, type AgreementRow, type ItSystemRow } from '../store/registry.ts';
 import { KOMMUNE, LEVERANDOER, OPERATOER } from './admin-shapes.ts';
@@ -30,9 +31,20 @@ export const ADMIN = {
   services: access([OPERATOER, LEVERANDOER, KOMMUNE], scope(['shared'])),
   registerService: access(OPERATOER, operatorScope([OPERATOER])),
   registerItSystem: access(LEVERANDOER, scope(['own-system'], undefined, "registry.insertItSystem with the caller's CVR as supplier")),
-  itSystems: access([OPERATOER, LEVERANDOER], scope(['own-system'], undefined, "registry.itSystems by the caller's CVR (all: the operator)")),
-  itSystem: (q: Queryable) => access([OPERATOER, LEVERANDOER], scope(['own-system'], async (req, caller) => void (await ownSystem(q, caller, uuidOf(req))))),
-  addCredential: (q: Queryable) => access(LEVERANDOER, scope(['own-system'], async (req, caller) => void (await ownSystem(q, caller, uuidOf(req))))),
+  itSystems: access(
+    [OPERATOER, LEVERANDOER],
+    scope(['own-system'], undefined, "registry.itSystems by the caller's CVR (all: the operator)"),
+  ),
+  itSystem: (q: Queryable) =>
+    access(
+      [OPERATOER, LEVERANDOER],
+      scope(['own-system'], async (req, caller) => void (await ownSystem(q, caller, uuidOf(req)))),
+    ),
+  addCredential: (q: Queryable) =>
+    access(
+      LEVERANDOER,
+      scope(['own-system'], async (req, caller) => void (await ownSystem(q, caller, uuidOf(req)))),
+    ),
   requestAgreement: (q: Queryable) =>
     access(
       LEVERANDOER,
@@ -50,13 +62,20 @@ export const ADMIN = {
         if (!a || !(await mayRead(q, caller, a))) throw adgError('AGREEMENT_NOT_FOUND');
       }),
     ),
-  decideAgreement: (q: Queryable) =>
+  /**
+   * Approve or revoke: the municipality the agreement names; an agreement naming an operator-only
+   * privilege only the operator approves (`decideAs`). The handler decides again under the row lock.
+   */
+  decideAgreement: (q: Queryable, action: 'approve' | 'revoke') =>
     access(
-      KOMMUNE,
-      scope(['own-municipality'], async (req, caller) => {
-        const a = await registry.agreement(q, uuidOf(req));
-        if (!a) throw adgError('AGREEMENT_NOT_FOUND');
-        if (a.cvr !== caller.cvr) throw adgError('NOT_OWN_MUNICIPALITY');
-      }),
+      [KOMMUNE, OPERATOER],
+      scope(['own-municipality'], async (req, caller) => void decideAs(caller, ...(await decisionFacts(q, uuidOf(req))), action)),
     ),
 };
+
+/** An agreement and the operator-only privileges of its service: what `decideAs` weighs. */
+export async function decisionFacts(q: Queryable, uuid: string, forUpdate = false): Promise<[AgreementRow, string[]]> {
+  const a = await registry.agreement(q, uuid, forUpdate);
+  if (!a) throw adgError('AGREEMENT_NOT_FOUND');
+  return [a, (await registry.serviceBy(q, 'uuid', a.service))?.operatorPrivileges ?? []];
+}

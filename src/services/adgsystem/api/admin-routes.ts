@@ -4,6 +4,7 @@ import { auditActor } from '../../../platform/auth/caller.ts';
 import { callerOf } from '../../../platform/auth/http.ts';
 import type { Queryable, Store } from '../../../platform/store/store.ts';
 import { parseCertificate, parseJwk, type ParsedCredential } from '../domain/credentials.ts';
+import { checkPrivileges } from '../domain/rules.ts';
 import { adgError } from '../errors.ts';
 import { registry, type CredentialRow } from '../store/registry.ts';
 import { ADMIN, ownSystem } from './access.ts';
@@ -16,6 +17,7 @@ import {
   KOMMUNE,
   LEVERANDOER,
   OPERATOER,
+  serviceOut,
   serviceSchema,
   str,
   systemOut,
@@ -76,8 +78,7 @@ export function registerAdminRoutes(app: FastifyInstance, deps: AdminDeps): void
         response: { 200: { type: 'array', items: serviceSchema }, ...errors },
       },
     },
-    async () =>
-      (await registry.services(store)).map((s) => ({ uuid: s.uuid, navn: s.name, entityId: s.entityId, privilegier: s.privileges })),
+    async () => (await registry.services(store)).map(serviceOut),
   );
 
   app.post(
@@ -86,13 +87,14 @@ export function registerAdminRoutes(app: FastifyInstance, deps: AdminDeps): void
       config: { access: ADMIN.registerService },
       schema: {
         tags: ['adgangsstyring/admin'],
-        summary: 'Register a service (operator)',
+        summary: 'Register a service (operator), with the privileges only the operator may grant (operatoerPrivilegier)',
         body: {
           type: 'object',
           properties: {
             navn: { type: 'string', pattern: '^[a-z][a-z0-9-]{0,39}$' },
             entityId: { type: 'string', minLength: 1, maxLength: 500 },
             privilegier: { type: 'array', items: { type: 'string', pattern: '^[a-z][a-z0-9-]{0,59}$' }, minItems: 1 },
+            operatoerPrivilegier: { type: 'array', items: str },
           },
           required: ['navn', 'entityId', 'privilegier'],
           additionalProperties: false,
@@ -101,20 +103,20 @@ export function registerAdminRoutes(app: FastifyInstance, deps: AdminDeps): void
       },
     },
     async (req, reply) => {
-      const body = req.body as { navn: string; entityId: string; privilegier: string[] };
+      const body = req.body as { navn: string; entityId: string; privilegier: string[]; operatoerPrivilegier?: string[] };
+      const privileges = [...new Set(body.privilegier)];
+      const operatorPrivileges = checkPrivileges(body.operatoerPrivilegier ?? [], privileges);
       const created = await store.transaction(async (tx) => {
         const s = await registry.insertService(
           tx,
-          { name: body.navn, entityId: body.entityId, privileges: [...new Set(body.privilegier)] },
+          { name: body.navn, entityId: body.entityId, privileges, operatorPrivileges },
           auditActor(req.caller).actor,
         );
         if (!s) throw adgError('SERVICE_EXISTS');
-        await record(tx, req, 'tjeneste.opret', 'tjeneste', s.uuid, { entityId: s.entityId });
+        await record(tx, req, 'tjeneste.opret', 'tjeneste', s.uuid, { entityId: s.entityId, operatorPrivileges });
         return s;
       });
-      return reply
-        .status(201)
-        .send({ uuid: created.uuid, navn: created.name, entityId: created.entityId, privilegier: created.privileges });
+      return reply.status(201).send(serviceOut(created));
     },
   );
 

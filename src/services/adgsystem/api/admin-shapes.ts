@@ -1,10 +1,7 @@
 import { errorBodySchema } from '../../../platform/http/server.ts';
-import type { AgreementRow, CredentialRow, ItSystemRow } from '../store/registry.ts';
+import type { AgreementRow, CredentialRow, ItSystemRow, ServiceRow } from '../store/registry.ts';
 
-/** The privileges of the administration (the adgsystem service's own system roles). */
-export const OPERATOER = 'operatoer';
-export const LEVERANDOER = 'leverandoer';
-export const KOMMUNE = 'kommune';
+export { KOMMUNE, LEVERANDOER, OPERATOER } from '../domain/rules.ts';
 
 export const str = { type: 'string' } as const;
 export const strings = { type: 'array', items: str } as const;
@@ -17,7 +14,10 @@ export const errors = {
   409: errorBodySchema,
 } as const;
 
-export const serviceSchema = { type: 'object', properties: { uuid: str, navn: str, entityId: str, privilegier: strings } } as const;
+export const serviceSchema = {
+  type: 'object',
+  properties: { uuid: str, navn: str, entityId: str, privilegier: strings, operatoerPrivilegier: strings },
+} as const;
 export const credentialSchema = {
   type: 'object',
   properties: {
@@ -51,6 +51,7 @@ export const agreementSchema = {
     anmodetAf: str,
     godkendtAf: str,
     godkendt: str,
+    godkendtSom: str,
     tilbagekaldtAf: str,
     tilbagekaldt: str,
   },
@@ -71,6 +72,13 @@ export function iso(pg: string): string {
   return Number.isNaN(ms) ? pg : new Date(ms).toISOString();
 }
 
+export const serviceOut = (s: ServiceRow) => ({
+  uuid: s.uuid,
+  navn: s.name,
+  entityId: s.entityId,
+  privilegier: s.privileges,
+  operatoerPrivilegier: s.operatorPrivileges,
+});
 export const credentialOut = (c: CredentialRow) => ({
   uuid: c.uuid,
   type: c.kind,
@@ -99,5 +107,6 @@ export const agreementOut = (a: AgreementRow) => ({
   tilstand: a.state,
   anmodetAf: a.requestedBy,
   ...(a.approvedBy ? { godkendtAf: a.approvedBy, godkendt: iso(a.approvedAt!) } : {}),
+  ...(a.approvedAs ? { godkendtSom: a.approvedAs } : {}),
   ...(a.revokedBy ? { tilbagekaldtAf: a.revokedBy, tilbagekaldt: iso(a.revokedAt!) } : {}),
 });

@@ -1,16 +1,18 @@
 import type { FastifyInstance } from 'fastify';
 import { auditActor } from '../../../platform/auth/caller.ts';
 import { callerOf } from '../../../platform/auth/http.ts';
-import { checkCvr, checkKlePatterns, checkPrivileges, checkUnits, transition } from '../domain/rules.ts';
+import { checkCvr, checkKlePatterns, checkPrivileges, checkUnits, decideAs, transition } from '../domain/rules.ts';
 import { adgError } from '../errors.ts';
 import { registry } from '../store/registry.ts';
-import { ADMIN, mayRead, ownSystem } from './access.ts';
+import { ADMIN, decisionFacts, mayRead, ownSystem } from './access.ts';
 import type { AdminDeps, RecordChange } from './admin-routes.ts';
 import { agreementOut, agreementSchema, errors, KOMMUNE, LEVERANDOER, OPERATOER, str, uuidParams } from './admin-shapes.ts';
 
 /**
  * Service agreements: a supplier requests one for its IT system; the municipality it names
- * approves or revokes it; each party (and the operator) reads it.
+ * approves or revokes it, except that an agreement naming a privilege the service keeps for the
+ * operator is approved by the operator only; each party (and the operator) reads it. A supplier
+ * may request such an agreement: the request grants nothing, and it waits for the operator.
  */
 export function registerAgreementRoutes(app: FastifyInstance, deps: AdminDeps, record: RecordChange): void {
   const { store } = deps;
@@ -135,10 +137,10 @@ export function registerAgreementRoutes(app: FastifyInstance, deps: AdminDeps, r
     app.post(
       `/adgangsstyring/serviceaftaler/:uuid/${path}`,
       {
-        config: { access: ADMIN.decideAgreement(store) },
+        config: { access: ADMIN.decideAgreement(store, action) },
         schema: {
           tags: ['adgangsstyring/admin'],
-          summary: `${verb} an agreement for the caller's own municipality`,
+          summary: `${verb} an agreement for the caller's own municipality (one naming an operator-only privilege: the operator)`,
           params: uuidParams,
           response: { 200: agreementSchema, ...errors },
         },
@@ -147,11 +149,20 @@ export function registerAgreementRoutes(app: FastifyInstance, deps: AdminDeps, r
         const caller = callerOf(req);
         const uuid = (req.params as { uuid: string }).uuid;
         const changed = await store.transaction(async (tx) => {
-          const a = await registry.agreement(tx, uuid, true);
-          if (!a) throw adgError('AGREEMENT_NOT_FOUND');
-          if (a.cvr !== caller.cvr) throw adgError('NOT_OWN_MUNICIPALITY');
-          const next = await registry.setAgreementState(tx, a.uuid, transition(a.state, action), auditActor(caller).actor);
-          await record(tx, req, `serviceaftale.${path}`, 'serviceaftale', a.uuid, { from: a.state, to: next.state });
+          const [a, operatorPrivileges] = await decisionFacts(tx, uuid, true);
+          const as = decideAs(caller, a, operatorPrivileges, action);
+          const next = await registry.setAgreementState(
+            tx,
+            a.uuid,
+            transition(a.state, action),
+            auditActor(caller).actor,
+            action === 'approve' ? as : undefined,
+          );
+          await record(tx, req, `serviceaftale.${path}`, 'serviceaftale', a.uuid, {
+            from: a.state,
+            to: next.state,
+            ...(action === 'approve' ? { as } : {}),
+          });
           return next;
         });
         deps.onAgreementChange?.(changed.uuid);

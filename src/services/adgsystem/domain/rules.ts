@@ -1,6 +1,62 @@
+import { authError } from '../../../platform/auth/errors.ts';
 import { adgError } from '../errors.ts';
 
 export type AgreementState = 'requested' | 'approved' | 'revoked';
+
+/**
+ * Whose approval an agreement carries: the municipality it names, the platform operator, or the
+ * operator's own tools that insert it approved (bootstrap, demo seed, tests).
+ */
+export type ApprovedAs = 'municipality' | 'operator' | 'provisioned';
+
+/** The administration's roles on the adgsystem service (its privileges). */
+export const OPERATOER = 'operatoer';
+export const LEVERANDOER = 'leverandoer';
+export const KOMMUNE = 'kommune';
+
+/** Of an agreement's privileges, those its service keeps for the operator to grant. */
+export function operatorOnly(privileges: readonly string[], operatorPrivileges: readonly string[]): string[] {
+  return privileges.filter((p) => operatorPrivileges.includes(p));
+}
+
+/** Whether an agreement's approval may carry the operator-only privileges it names. */
+export function grantValid(privileges: readonly string[], operatorPrivileges: readonly string[], as: ApprovedAs | null): boolean {
+  return operatorOnly(privileges, operatorPrivileges).length === 0 || as === 'operator' || as === 'provisioned';
+}
+
+/** The side of an approval or revocation: the caller's CVR and adgsystem privileges. */
+export interface Decider {
+  readonly cvr: string;
+  readonly privileges: readonly string[];
+}
+
+/**
+ * Who may approve or revoke an agreement, and as whom. An agreement naming a privilege its service
+ * keeps for the operator is approved by the operator only (PRIVILEGE_OPERATOR_ONLY otherwise, also
+ * for the municipality it names): such a privilege reaches every municipality's data. Every other
+ * agreement is approved by the municipality it names, and by no one else. A municipality may
+ * always revoke an agreement for its own CVR; the operator may revoke one it had to approve.
+ * Errors never name the agreement's CVR.
+ */
+export function decideAs(
+  caller: Decider,
+  agreement: { readonly cvr: string; readonly privileges: readonly string[] },
+  operatorPrivileges: readonly string[],
+  action: 'approve' | 'revoke',
+): ApprovedAs {
+  const reserved = operatorOnly(agreement.privileges, operatorPrivileges);
+  const operator = caller.privileges.includes(OPERATOER);
+  const ownMunicipality = caller.privileges.includes(KOMMUNE) && agreement.cvr === caller.cvr;
+  if (reserved.length) {
+    if (operator) return 'operator';
+    if (action === 'revoke' && ownMunicipality) return 'municipality';
+    throw adgError('PRIVILEGE_OPERATOR_ONLY', `Only the platform operator may grant ${reserved.join(', ')}`, { privileges: reserved });
+  }
+  if (!caller.privileges.includes(KOMMUNE))
+    throw authError('PRIVILEGE_MISSING', 'Only the municipality the agreement names may approve or revoke it', { privilege: [KOMMUNE] });
+  if (!ownMunicipality) throw adgError('NOT_OWN_MUNICIPALITY');
+  return 'municipality';
+}
 
 const KLE_PATTERN = /^\d{2}(\.\d{2}){0,2}$|^\d{2}(\.\d{2})?\.\*$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

@@ -1,5 +1,5 @@
 import type { AuditLog } from '../../../platform/audit.ts';
-import type { Store } from '../../../platform/store/store.ts';
+import type { Queryable, Store } from '../../../platform/store/store.ts';
 import type { ParsedCredential } from '../domain/credentials.ts';
 import { checkCvr, checkKlePatterns, checkPrivileges, checkUnits } from '../domain/rules.ts';
 import { adgError } from '../errors.ts';
@@ -46,25 +46,7 @@ export async function provisionItSystem(
       if (!(await registry.insertCredential(tx, { ...c, itSystem: system.uuid })))
         throw adgError('CREDENTIAL_EXISTS', undefined, { thumbprint: c.thumbprint });
     }
-    const agreements: AgreementRow[] = [];
-    for (const a of p.agreements) {
-      const service = await registry.serviceBy(tx, 'name', a.service);
-      if (!service) throw adgError('SERVICE_NOT_FOUND', `No service named ${a.service}`);
-      agreements.push(
-        await registry.insertAgreement(tx, {
-          cvr: checkCvr(a.cvr),
-          itSystem: system.uuid,
-          service: service.uuid,
-          privileges: checkPrivileges(a.privileges ?? service.privileges, service.privileges),
-          kle: checkKlePatterns(a.kle ?? []),
-          orgUnits: checkUnits(a.organisationenheder ?? []),
-          validFrom: new Date(Date.now() - 60_000).toISOString(),
-          validTo: 'infinity',
-          state: 'approved',
-          requestedBy: p.by,
-        }),
-      );
-    }
+    const agreements = await insertApproved(tx, system.uuid, p.agreements, p.by);
     await audit.record(tx, [
       {
         actor: p.by,
@@ -75,5 +57,58 @@ export async function provisionItSystem(
       },
     ]);
     return { system, agreements };
+  });
+}
+
+async function insertApproved(
+  tx: Queryable,
+  itSystem: string,
+  wanted: readonly ProvisionedAgreement[],
+  by: string,
+): Promise<AgreementRow[]> {
+  const agreements: AgreementRow[] = [];
+  for (const a of wanted) {
+    const service = await registry.serviceBy(tx, 'name', a.service);
+    if (!service) throw adgError('SERVICE_NOT_FOUND', `No service named ${a.service}`);
+    agreements.push(
+      await registry.insertAgreement(tx, {
+        cvr: checkCvr(a.cvr),
+        itSystem,
+        service: service.uuid,
+        privileges: checkPrivileges(a.privileges ?? service.privileges, service.privileges),
+        kle: checkKlePatterns(a.kle ?? []),
+        orgUnits: checkUnits(a.organisationenheder ?? []),
+        validFrom: new Date(Date.now() - 60_000).toISOString(),
+        validTo: 'infinity',
+        state: 'approved',
+        requestedBy: by,
+      }),
+    );
+  }
+  return agreements;
+}
+
+/**
+ * Replaces every agreement of a provisioned IT system with these, approved, in one audited
+ * transaction: the demo seed brings an IT system it made under older rules in line with today's.
+ */
+export async function reprovisionAgreements(
+  store: Store,
+  audit: AuditLog,
+  p: { readonly itSystem: string; readonly agreements: readonly ProvisionedAgreement[]; readonly by: string },
+): Promise<AgreementRow[]> {
+  return store.transaction(async (tx) => {
+    const revoked = await registry.revokeAgreementsOf(tx, p.itSystem, p.by);
+    const agreements = await insertApproved(tx, p.itSystem, p.agreements, p.by);
+    await audit.record(tx, [
+      {
+        actor: p.by,
+        action: 'itsystem.genprovisioner',
+        objectType: 'itsystem',
+        objectUuid: p.itSystem,
+        details: { revoked, agreements: agreements.map((a) => a.uuid) },
+      },
+    ]);
+    return agreements;
   });
 }

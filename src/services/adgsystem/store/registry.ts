@@ -1,12 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import type { Queryable } from '../../../platform/store/store.ts';
-import type { AgreementState } from '../domain/rules.ts';
+import type { AgreementState, ApprovedAs } from '../domain/rules.ts';
 
 export interface ServiceRow {
   readonly uuid: string;
   readonly name: string;
   readonly entityId: string;
   readonly privileges: string[];
+  /** The privileges only the operator may grant (a subset of `privileges`). */
+  readonly operatorPrivileges: string[];
 }
 
 export interface ItSystemRow {
@@ -46,22 +48,35 @@ export interface AgreementRow {
   readonly requestedBy: string;
   readonly approvedBy: string | null;
   readonly approvedAt: string | null;
+  /** Whose approval it carries; null while requested. */
+  readonly approvedAs: ApprovedAs | null;
   readonly revokedBy: string | null;
   readonly revokedAt: string | null;
 }
 
 const json = (v: unknown): string[] => (typeof v === 'string' ? (JSON.parse(v) as string[]) : (v as string[]));
 
-const SERVICE_COLS = `uuid, name, entity_id AS "entityId", privileges`;
+const SERVICE_COLS = `uuid, name, entity_id AS "entityId", privileges, operator_privileges AS "operatorPrivileges"`;
 const SYSTEM_COLS = `uuid, name, supplier_cvr AS "supplierCvr", contact`;
 const CREDENTIAL_COLS = `uuid, it_system AS "itSystem", kind, thumbprint, kid, material, subject, serial,
   not_before AS "notBefore", not_after AS "notAfter", revoked_at AS "revokedAt"`;
 const AGREEMENT_COLS = `uuid, cvr, it_system AS "itSystem", service,
   (SELECT s.entity_id FROM adg_service s WHERE s.uuid = service) AS "serviceEntityId", privileges, kle, org_units AS "orgUnits",
   valid_from AS "validFrom", valid_to AS "validTo", state, requested_by AS "requestedBy", approved_by AS "approvedBy",
-  approved_at AS "approvedAt", revoked_by AS "revokedBy", revoked_at AS "revokedAt"`;
+  approved_at AS "approvedAt", approved_as AS "approvedAs", revoked_by AS "revokedBy", revoked_at AS "revokedAt"`;
 
-const service = (r: Record<string, unknown>) => ({ ...r, privileges: json(r.privileges) }) as unknown as ServiceRow;
+const service = (r: Record<string, unknown>) =>
+  ({ ...r, privileges: json(r.privileges), operatorPrivileges: json(r.operatorPrivileges) }) as unknown as ServiceRow;
+
+/**
+ * An agreement (alias `a`) may be used: it names no privilege its service keeps for the operator,
+ * or the operator approved it, or the operator's own tools provisioned it. A municipality's
+ * approval never carries an operator-only privilege, also one approved before the privilege was
+ * declared operator-only.
+ */
+const GRANT_VALID = `(a.approved_as IN ('operator', 'provisioned')
+  OR NOT EXISTS (SELECT 1 FROM adg_service os WHERE os.uuid = a.service
+                   AND os.operator_privileges ?| ARRAY(SELECT jsonb_array_elements_text(a.privileges))))`;
 const agreement = (r: Record<string, unknown>) =>
   ({ ...r, privileges: json(r.privileges), kle: json(r.kle), orgUnits: json(r.orgUnits) }) as unknown as AgreementRow;
 
@@ -69,19 +84,22 @@ const agreement = (r: Record<string, unknown>) =>
 export const registry = {
   async upsertService(q: Queryable, s: Omit<ServiceRow, 'uuid'>, by: string): Promise<ServiceRow> {
     const { rows } = await q.query(
-      `INSERT INTO adg_service (uuid, name, entity_id, privileges, created_by) VALUES ($1, $2, $3, $4::jsonb, $5)
-       ON CONFLICT (name) DO UPDATE SET entity_id = EXCLUDED.entity_id, privileges = EXCLUDED.privileges
+      `INSERT INTO adg_service (uuid, name, entity_id, privileges, operator_privileges, created_by)
+       VALUES ($1, $2, $3, $4::jsonb, $5::jsonb, $6)
+       ON CONFLICT (name) DO UPDATE SET entity_id = EXCLUDED.entity_id, privileges = EXCLUDED.privileges,
+         operator_privileges = EXCLUDED.operator_privileges
        RETURNING ${SERVICE_COLS}`,
-      [randomUUID(), s.name, s.entityId, JSON.stringify(s.privileges), by],
+      [randomUUID(), s.name, s.entityId, JSON.stringify(s.privileges), JSON.stringify(s.operatorPrivileges), by],
     );
     return service(rows[0]!);
   },
 
   async insertService(q: Queryable, s: Omit<ServiceRow, 'uuid'>, by: string): Promise<ServiceRow | undefined> {
     const { rows } = await q.query(
-      `INSERT INTO adg_service (uuid, name, entity_id, privileges, created_by) VALUES ($1, $2, $3, $4::jsonb, $5)
+      `INSERT INTO adg_service (uuid, name, entity_id, privileges, operator_privileges, created_by)
+       VALUES ($1, $2, $3, $4::jsonb, $5::jsonb, $6)
        ON CONFLICT DO NOTHING RETURNING ${SERVICE_COLS}`,
-      [randomUUID(), s.name, s.entityId, JSON.stringify(s.privileges), by],
+      [randomUUID(), s.name, s.entityId, JSON.stringify(s.privileges), JSON.stringify(s.operatorPrivileges), by],
     );
     return rows[0] ? service(rows[0]) : undefined;
   },
@@ -144,6 +162,7 @@ export const registry = {
     return rows[0] as unknown as CredentialRow | undefined;
   },
 
+  /** Inserts an agreement; one inserted already approved is the operator's tools' (`provisioned`). */
   async insertAgreement(
     q: Queryable,
     a: Pick<
@@ -153,9 +172,10 @@ export const registry = {
   ): Promise<AgreementRow> {
     const { rows } = await q.query(
       `INSERT INTO adg_agreement (uuid, cvr, it_system, service, privileges, kle, org_units, valid_from, valid_to, state, requested_by,
-                                  approved_by, approved_at)
+                                  approved_by, approved_at, approved_as)
        VALUES ($1, $2, $3, $4, $5::jsonb, $6::jsonb, $7::jsonb, $8, $9, $10, $11,
-               CASE WHEN $10 = 'approved' THEN $11 END, CASE WHEN $10 = 'approved' THEN clock_timestamp() END)
+               CASE WHEN $10 = 'approved' THEN $11 END, CASE WHEN $10 = 'approved' THEN clock_timestamp() END,
+               CASE WHEN $10 = 'approved' THEN 'provisioned' END)
        RETURNING ${AGREEMENT_COLS}`,
       [
         randomUUID(),
@@ -192,17 +212,29 @@ export const registry = {
     return rows.map(agreement);
   },
 
-  async setAgreementState(q: Queryable, uuid: string, state: AgreementState, by: string): Promise<AgreementRow> {
+  /** Moves an agreement to a state; an approval records whose it is (`as`). */
+  async setAgreementState(q: Queryable, uuid: string, state: AgreementState, by: string, as?: ApprovedAs): Promise<AgreementRow> {
     const { rows } = await q.query(
       `UPDATE adg_agreement SET state = $2,
          approved_by = CASE WHEN $2 = 'approved' THEN $3 ELSE approved_by END,
          approved_at = CASE WHEN $2 = 'approved' THEN clock_timestamp() ELSE approved_at END,
+         approved_as = CASE WHEN $2 = 'approved' THEN $4 ELSE approved_as END,
          revoked_by = CASE WHEN $2 = 'revoked' THEN $3 ELSE revoked_by END,
          revoked_at = CASE WHEN $2 = 'revoked' THEN clock_timestamp() ELSE revoked_at END
        WHERE uuid = $1 RETURNING ${AGREEMENT_COLS}`,
-      [uuid, state, by],
+      [uuid, state, by, as ?? null],
     );
     return agreement(rows[0]!);
+  },
+
+  /** Revokes every agreement of an IT system not revoked yet; returns how many. */
+  async revokeAgreementsOf(q: Queryable, itSystem: string, by: string): Promise<number> {
+    const { rowCount } = await q.query(
+      `UPDATE adg_agreement SET state = 'revoked', revoked_by = $2, revoked_at = clock_timestamp()
+       WHERE it_system = $1 AND state <> 'revoked'`,
+      [itSystem, by],
+    );
+    return rowCount ?? 0;
   },
 
   /** The approved agreement in force now for exactly (IT system, service, CVR), if any. */
@@ -227,15 +259,17 @@ export const registry = {
     const { rows } = await q.query<{ it_system: string; cvr: string; privileges: string[]; kle: string[] }>(
       `SELECT a.it_system::text AS it_system, a.cvr, a.privileges, a.kle FROM adg_agreement a JOIN adg_service s ON s.uuid = a.service
        WHERE a.it_system = ANY($1::uuid[]) AND s.name = $2 AND a.state = 'approved'
-         AND a.valid_from <= clock_timestamp() AND clock_timestamp() < a.valid_to`,
+         AND a.valid_from <= clock_timestamp() AND clock_timestamp() < a.valid_to AND ${GRANT_VALID}`,
       [itSystems, service],
     );
     return rows.map((r) => ({ itSystem: r.it_system, cvr: r.cvr, privileges: r.privileges, kle: r.kle }));
   },
 
+  /** Whether an agreement is approved, in force now, and holds only privileges its approval could grant. */
   async isInForce(q: Queryable, uuid: string): Promise<boolean> {
     const { rows } = await q.query(
-      `SELECT 1 FROM adg_agreement WHERE uuid = $1 AND state = 'approved' AND valid_from <= clock_timestamp() AND clock_timestamp() < valid_to`,
+      `SELECT 1 FROM adg_agreement a WHERE a.uuid = $1 AND a.state = 'approved'
+         AND a.valid_from <= clock_timestamp() AND clock_timestamp() < a.valid_to AND ${GRANT_VALID}`,
       [uuid],
     );
     return rows.length > 0;

@@ -98,6 +98,20 @@ export function desiredKlasse(
 
   let next = current;
   const end = Math.max(life.to, at + 1);
+  // The register ended the class before the edition does (it retired it; the edition keeps it, or
+  // retires it later): the class goes on with whole values from where the stored ones end, since
+  // a merge of the changed fields alone would leave values without a number or a title there.
+  const storedTo = latest?.virkning.to ?? life.from;
+  if (storedTo < life.to) {
+    next = mergeContent(klasse, next, {
+      attributter: { klasseegenskaber: [{ fields, virkning: v(storedTo, life.to) }] },
+      tilstande: {},
+      relationer: {
+        facet: [{ uuid: facetOf(e), virkning: v(storedTo, life.to) }],
+        ...(parentUuid ? { overordnetklasse: [{ uuid: parentUuid, virkning: v(storedTo, life.to) }] } : {}),
+      },
+    });
+  }
   if (Object.keys(changedFields).length) {
     next = mergeContent(klasse, next, {
       attributter: { klasseegenskaber: [{ fields: changedFields, virkning: v(at, end) }] },

@@ -1,6 +1,8 @@
 import type { Content, OioObject } from '../../../oio/model.ts';
 import type { OioStore, Pin } from '../../../oio/store/oio-store.ts';
 import { oioError } from '../../../oio/errors.ts';
+import type { SearchCriterion } from '../../../oio/store/search-sql.ts';
+import type { KleScope } from '../domain/access-rules.ts';
 
 export interface KlasseNode {
   uuid: string;
@@ -49,12 +51,20 @@ async function listAll(oio: OioStore, type: string, uuids: string[], pin: Pin): 
   return out;
 }
 
-async function related(oio: OioStore, type: string, relation: string, target: string, t: number, pin: Pin): Promise<string[]> {
+async function related(
+  oio: OioStore,
+  type: string,
+  relation: string,
+  target: string,
+  t: number,
+  pin: Pin,
+  limits: readonly SearchCriterion[] = [],
+): Promise<string[]> {
   const found: string[] = [];
   let after: string | undefined;
   for (;;) {
     const page = await oio.soeg(type, {
-      criteria: [{ kind: 'relation', name: relation, uuid: target }],
+      criteria: [{ kind: 'relation', name: relation, uuid: target }, ...limits],
       virkning: { at: t },
       registreringstid: pin.registreringstid,
       snapshot: pin.snapshot,
@@ -69,14 +79,17 @@ async function related(oio: OioStore, type: string, relation: string, target: st
 
 /**
  * A classification with its facets and each facet's class tree, as of (t, pin), all read from one
- * snapshot. `limit` caps the classes per facet; a facet with more says where to continue.
+ * snapshot. `limit` caps the classes per facet; a facet with more says where to continue. With a
+ * KLE restriction (`within`) the search for each facet's classes finds only those whose number at
+ * t lies inside it, so the pages and `naeste` count only them; a class whose parent is outside
+ * stands at the top and names the parent in `overordnetklasse`.
  */
 export async function readHierarchy(
   oio: OioStore,
   uuid: string,
   t: number,
   pin: Pin,
-  options: { facet?: string; efter?: string; limit: number },
+  options: { facet?: string; efter?: string; limit: number; within?: KleScope | undefined },
 ): Promise<Hierarchy> {
   const [root] = await oio.list('klassifikation', [uuid], { at: pin.registreringstid, snapshot: pin.snapshot });
   if (!root) throw oioError('OBJECT_NOT_FOUND');
@@ -85,10 +98,13 @@ export async function readHierarchy(
   if (options.facet) facetUuids = facetUuids.filter((f) => f === options.facet);
   const facets = await listAll(oio, 'facet', facetUuids, pin);
 
+  const limits: SearchCriterion[] = options.within
+    ? [{ kind: 'attributeAny', field: 'brugervendtnoegle', patterns: options.within.lora }]
+    : [];
   const trees: FacetTree[] = [];
   for (const facet of facets) {
     const facetNow = at(facet, t);
-    const classes = (await listAll(oio, 'klasse', await related(oio, 'klasse', 'facet', facet.uuid, t, pin), pin))
+    const classes = (await listAll(oio, 'klasse', await related(oio, 'klasse', 'facet', facet.uuid, t, pin, limits), pin))
       .map((c) => ({ c, now: at(c, t) }))
       .filter((x) => x.now.attrs.brugervendtnoegle !== undefined)
       .sort((a, b) => a.now.attrs.brugervendtnoegle!.localeCompare(b.now.attrs.brugervendtnoegle!));

@@ -1,6 +1,8 @@
 import type { Queryable } from '../../../platform/store/store.ts';
 import { foldText } from '../../../oio/domain/fold.ts';
 import { formatInstant } from '../../../oio/domain/time.ts';
+import type { KleScope } from '../domain/access-rules.ts';
+import { kleCondition } from './klasse-scope.ts';
 
 export interface KlasseSearch {
   /** Words that must each occur (folded, as a substring) in the title, description, keywords or number. */
@@ -15,6 +17,8 @@ export interface KlasseSearch {
   /** Registration time, as the database prints it. */
   readonly registreringstid: string;
   readonly limit: number;
+  /** The caller's KLE restriction: only classes whose number at the instant lies inside it. */
+  readonly within?: KleScope | undefined;
 }
 
 export interface KlasseHit {
@@ -57,9 +61,13 @@ export async function searchKlasser(db: Queryable, q: KlasseSearch): Promise<Kla
   ];
   const has = (alias: string, cond: string) =>
     `EXISTS (SELECT 1 FROM oio_soegeindeks ${alias} WHERE ${alias}.registrering_id = r.id AND ${alias}.virkning @> ${at}::timestamptz AND ${cond})`;
-  // The class must exist at the instant: its number holds then (and orders the result).
+  // The class must exist at the instant: its number holds then (and orders the result). A KLE
+  // restriction limits that number here, so the limit and the ranking count only classes the
+  // caller may see.
   const numberJoin = `JOIN oio_soegeindeks n ON n.registrering_id = r.id AND n.kind = 'a' AND n.felt = 'brugervendtnoegle'
-    AND n.virkning @> ${at}::timestamptz${q.nummer !== undefined ? ` AND n.tekst LIKE ${p(`${likeEscape(q.nummer)}%`)}` : ''}`;
+    AND n.virkning @> ${at}::timestamptz${q.nummer !== undefined ? ` AND n.tekst LIKE ${p(`${likeEscape(q.nummer)}%`)}` : ''}${
+      q.within ? ` AND ${kleCondition('n.tekst', p(q.within.exact), p(q.within.prefixes))}` : ''
+    }`;
   if (q.facet !== undefined) conds.push(has('f', `f.kind = 'r' AND f.felt = 'facet' AND f.maal_uuid = ${p(q.facet)}::uuid`));
   if (q.overordnet !== undefined) {
     conds.push(has('o', `o.kind = 'r' AND o.felt = 'overordnetklasse' AND o.maal_uuid = ${p(q.overordnet)}::uuid`));

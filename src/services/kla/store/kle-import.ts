@@ -1,9 +1,10 @@
-import type { Content } from '../../../oio/model.ts';
+import type { Content, OioObject } from '../../../oio/model.ts';
 import type { OioStore, OioWriter } from '../../../oio/store/oio-store.ts';
 import { parseInstant } from '../../../oio/domain/time.ts';
 import type { KleDocument, KleEntry } from '../kle/parse.ts';
 import { changeKind, desiredKlasse, entryUuid, KLE_FACET_EMNER, KLE_FACET_HANDLINGER, KLE_KLASSIFIKATION } from '../domain/kle-mapping.ts';
 import { klaError } from '../errors.ts';
+import { ownerClaim } from '../domain/access-rules.ts';
 
 export interface KleImportSummary {
   added: number;
@@ -41,12 +42,25 @@ function facet(bvn: string, titel: string): Content {
   };
 }
 
+/**
+ * KLE is national data: no municipality owns any of it. An object stored under one of KLE's UUIDs
+ * with an owner (a municipality wrote it there first, perhaps to take the class over when KL
+ * publishes it) is written anew as KLE's, without the owner.
+ */
+const isKle = (o: OioObject | undefined) => o !== undefined && ownerClaim(o.registreringer.at(-1)!.content.relationer.ejer).national;
+
+function withoutOwner(content: Content): Content {
+  if (ownerClaim(content.relationer.ejer).national) return content;
+  const { ejer: _owner, ...relationer } = content.relationer;
+  return { ...content, relationer };
+}
+
 async function ensureStructure(w: OioWriter): Promise<void> {
-  const have = new Set((await w.list('klassifikation', [KLE_KLASSIFIKATION])).map((o) => o.uuid));
-  if (!have.has(KLE_KLASSIFIKATION)) await w.importer('klassifikation', KLE_KLASSIFIKATION, root(), CTX);
-  const facets = new Set((await w.list('facet', [KLE_FACET_EMNER, KLE_FACET_HANDLINGER])).map((o) => o.uuid));
-  if (!facets.has(KLE_FACET_EMNER)) await w.importer('facet', KLE_FACET_EMNER, facet('KLE-emner', 'KLE emneplan'), CTX);
-  if (!facets.has(KLE_FACET_HANDLINGER)) {
+  const [have] = await w.list('klassifikation', [KLE_KLASSIFIKATION]);
+  if (!isKle(have)) await w.importer('klassifikation', KLE_KLASSIFIKATION, root(), CTX);
+  const facets = new Map((await w.list('facet', [KLE_FACET_EMNER, KLE_FACET_HANDLINGER])).map((o) => [o.uuid, o]));
+  if (!isKle(facets.get(KLE_FACET_EMNER))) await w.importer('facet', KLE_FACET_EMNER, facet('KLE-emner', 'KLE emneplan'), CTX);
+  if (!isKle(facets.get(KLE_FACET_HANDLINGER))) {
     await w.importer('facet', KLE_FACET_HANDLINGER, facet('KLE-handlingsfacetter', 'KLE handlingsfacetter'), CTX);
   }
 }
@@ -99,7 +113,7 @@ export async function importKle(oio: OioStore, documents: readonly KleDocument[]
       for (const e of doc.entries) {
         const uuid = entryUuid(e);
         const now = current.get(uuid);
-        const desired = desiredKlasse(e, parentUuid(e), now, editionDate, replaces.get(uuid));
+        const desired = withoutOwner(desiredKlasse(e, parentUuid(e), now, editionDate, replaces.get(uuid)));
         const kind = changeKind(e, now, desired);
         summary[kind]++;
         if (kind !== 'unchanged') await w.importer('klasse', uuid, desired, CTX);
