@@ -218,7 +218,8 @@ for (const backend of backends) {
       });
 
       it('filters by a value list of a million entries', async () => {
-        const liste = (await c.post('/beskedfordeler/vaerdilister', { navn: 'borgere', ejer: 'urn:test:m' })).body.uuid;
+        // The list's owner is the dueslag's: a filter refers only to its own owner's lists.
+        const liste = (await c.post('/beskedfordeler/vaerdilister', { navn: 'borgere', ejer: 'urn:test:modtager' })).body.uuid;
         const n = backend.name === 'postgres' ? 1_000_000 : 200_000;
         const lines: string[] = [];
         for (let i = 0; i < n; i++) lines.push(`urn:oio:cpr-nr:${String(6100000000 + i)}`);
@@ -430,7 +431,7 @@ for (const backend of backends) {
         expect(stored.body.filter.parts[1]).toMatchObject({ matched: false, condition: 'kildesystem exists' });
       });
 
-      it('records which receiver got which BeskedId, and counts per dueslag', async () => {
+      it('records which receiver got which BeskedId, and counts per dueslag (on /metrics only in total)', async () => {
         const s = await setup();
         const m = testbesked({ beskedtype: s.type });
         await c.sendXml(m.xml);
@@ -438,8 +439,9 @@ for (const backend of backends) {
         const metrics = (await c.get(`/beskedfordeler/dueslag/${s.dueslag}/metrikker`)).body;
         expect(metrics).toMatchObject({ dueslag: s.dueslag, dybde: 1, doede: 0 });
         const scrape = await t.platform.http.inject({ method: 'GET', url: '/metrics' });
-        expect(scrape.body).toContain(`stotte_bfo_dueslag_depth{dueslag="${s.dueslag}"} 1`);
-        expect(scrape.body).toContain(`stotte_bfo_dueslag_dead_letters{dueslag="${s.dueslag}"} 0`);
+        expect(Number(/^stotte_bfo_depth (\d+)/m.exec(scrape.body)?.[1])).toBeGreaterThanOrEqual(1);
+        expect(scrape.body).toMatch(/^stotte_bfo_dead_letters \d+/m);
+        expect(scrape.body).not.toContain(s.dueslag);
         await ack(s.dueslag, [got[0].kvittering]);
         expect((await c.get(`/beskedfordeler/dueslag/${s.dueslag}/metrikker`)).body).toMatchObject({ dybde: 0 });
         const audit = await t.store.query<{ actor: string; details: any }>(

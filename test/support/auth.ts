@@ -78,11 +78,13 @@ export async function provisionTestClient(
   audit: AuditLog,
   agreements: readonly ProvisionedAgreement[] = PROTECTED_SERVICES.map((s) => ({ cvr: TEST_CVR, service: s.name })),
   key: ClientKey = clientKey(),
+  /** The supplier the IT system is registered for (default TEST_CVR). */
+  supplierCvr: string = TEST_CVR,
 ): Promise<TestClient> {
   const jwk = await parseJwk(createPublicKey(key.privateKey).export({ format: 'jwk' }));
   const { system } = await provisionItSystem(store, audit, {
     name: 'Test-anvendersystem',
-    supplierCvr: TEST_CVR,
+    supplierCvr,
     credentials: [parseCertificate(key.certPem), jwk],
     agreements,
     by: 'test',

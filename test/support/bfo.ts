@@ -2,6 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import type { TransportFactory } from '../../src/services/bfo/index.ts';
+import type { AuditLog } from '../../src/platform/audit.ts';
+import type { Store } from '../../src/platform/store/store.ts';
+import type { TokenService } from '../../src/services/adgsystem/index.ts';
+import { clientKey, provisionTestClient } from './auth.ts';
 
 /**
  * The published envelope schema's test messages, read where the project's shared fixtures live
@@ -66,8 +70,14 @@ export const fixtureXml = (n: 1 | 2 | 3): string =>
     ? readFileSync(`${BFO_FIXTURES}/testbesked0${n}.xml`, 'utf8')
     : syntheticXml(n === 2 ? 'b7a1c0de-0000-4000-8000-0000000b0002' : BESKED_01, `besked ${n}`);
 
-/** A message like test message 01, with a new BeskedId and, when given, another beskedtype, municipality and KLE subject. */
-export function testbesked(opts: { beskedId?: string; beskedtype?: string; cvr?: string; kle?: string } = {}): {
+/**
+ * A message like test message 01, with a new BeskedId and, when given, another beskedtype,
+ * municipality and KLE subject; `tilladtModtager` replaces its TilladtModtager (CVR numbers; [] for
+ * none), and `ansvarlig: false` leaves out its ObjektAnsvarligMyndighed.
+ */
+export function testbesked(
+  opts: { beskedId?: string; beskedtype?: string; cvr?: string; kle?: string; tilladtModtager?: string[]; ansvarlig?: false } = {},
+): {
   xml: string;
   beskedId: string;
 } {
@@ -76,6 +86,13 @@ export function testbesked(opts: { beskedId?: string; beskedtype?: string; cvr?:
   if (opts.beskedtype) xml = xml.replace(TYPE1, opts.beskedtype);
   if (opts.cvr) xml = xml.replace(/urn:oio:cvr-nr:12345678/g, `urn:oio:cvr-nr:${opts.cvr}`);
   if (opts.kle) xml = xml.replace('urn:oio:kle:32.01.01', `urn:oio:kle:${opts.kle}`);
+  if (opts.tilladtModtager) {
+    const receivers = opts.tilladtModtager.map(
+      (c) => `<ns2:TilladtModtager><URNIdentifikator>urn:oio:cvr-nr:${c}</URNIdentifikator></ns2:TilladtModtager>`,
+    );
+    xml = xml.replace(/<ns2:TilladtModtager>[\s\S]*?<\/ns2:TilladtModtager>/, receivers.join(''));
+  }
+  if (opts.ansvarlig === false) xml = xml.replace(/<ns2:ObjektAnsvarligMyndighed>[\s\S]*?<\/ns2:ObjektAnsvarligMyndighed>/, '');
   return { xml, beskedId };
 }
 
@@ -107,6 +124,51 @@ export function client(app: FastifyInstance, headers: Record<string, string> = {
     },
     async sendXml(xml: string) {
       return this.post('/beskedfordeler/beskeder', xml, 'application/xml');
+    },
+  };
+}
+
+/** An IT system of its own with an agreement for FK Beskedfordeler, and the token it acts with. */
+export interface BfoActor {
+  readonly itSystem: string;
+  readonly token: string;
+  /** A request with this actor's token: the status, the parsed JSON body and the raw text. */
+  request(
+    method: 'GET' | 'POST' | 'PUT' | 'DELETE',
+    url: string,
+    body?: unknown,
+    contentType?: string,
+  ): Promise<{ status: number; body: any; text: string }>;
+}
+
+/**
+ * Registers an IT system with an approved agreement for FK Beskedfordeler for one municipality and
+ * the given privileges, and fetches its token through the platform's token service.
+ */
+export async function bfoActor(
+  t: { store: Store; platform: { audit: AuditLog; tokens: TokenService; http: FastifyInstance } },
+  privileges: string[],
+  cvr: string,
+): Promise<BfoActor> {
+  const system = await provisionTestClient(t.store, t.platform.audit, [{ cvr, service: 'bfo', privileges }], clientKey());
+  const token = await system.token(t.platform.tokens, 'bfo', cvr);
+  return {
+    itSystem: system.itSystem,
+    token,
+    async request(method, url, body, contentType = 'application/json') {
+      const res = await t.platform.http.inject({
+        method,
+        url,
+        headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': contentType }) },
+        ...(body === undefined ? {} : { payload: typeof body === 'string' ? body : JSON.stringify(body) }),
+      });
+      let parsed: unknown;
+      try {
+        parsed = res.body ? JSON.parse(res.body) : undefined;
+      } catch {
+        parsed = undefined;
+      }
+      return { status: res.statusCode, body: parsed, text: res.body };
     },
   };
 }

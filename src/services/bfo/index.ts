@@ -31,12 +31,21 @@ import { PushDelivery, type PushOptions } from './transport/push.ts';
 import { StoreTransport } from './transport/store-transport.ts';
 import type { AuditDeliveries, BfoTransport } from './transport/transport.ts';
 
-export type { BfoCaller, BfoEntitlements, ReceiveQuestion, ReceiveDecision, SendQuestion, Decision } from './domain/entitlements.ts';
+export type {
+  BfoCaller,
+  BfoEntitlements,
+  ReceiveQuestion,
+  ReceiveDecision,
+  SendQuestion,
+  SendDecision,
+  Decision,
+} from './domain/entitlements.ts';
 export type { BfoCallerOf } from './api/common.ts';
 export type { Haendelsesbesked } from './domain/envelope.ts';
 export type { BfoTransport, Delivery, DueslagStats } from './transport/transport.ts';
 export type { SendResult } from './service.ts';
 export { agreementEntitlements, allowAll, type ReceiverAgreement } from './domain/entitlements.ts';
+export type { MatchExplanation } from './explain.ts';
 export { envelopeFromJson } from './domain/envelope.ts';
 export { envelopeFromXml, envelopeToXml } from './domain/xml.ts';
 export { fromCloudEvent, toCloudEvent } from './domain/cloudevent.ts';
@@ -68,11 +77,11 @@ export function amqpTransport(options: {
 /** The name under which the Beskedfordeler consumes the platform outbox. */
 export const BFO_OUTBOX_CONSUMER = 'bfo';
 
-
 /**
- * FK Beskedfordeler as a protected service: sending needs `send`; pulling, acknowledging and
- * refusing a dueslag's messages need `modtag`; reading the administration needs `modtag` or
- * `administrer`; changing it needs `administrer`.
+ * FK Beskedfordeler as a protected service: sending, and registering the beskedtyper a sender
+ * owns, need `send`; receiving, and managing the receiver's own dueslag, subscriptions and value
+ * lists, need `modtag`. `administrer` is the operator's only: it manages what every IT system owns
+ * (api/access.ts declares each route).
  */
 export const bfoService: ProtectedService = {
   name: 'bfo',
@@ -184,7 +193,7 @@ export async function createBfo(deps: BfoDeps): Promise<Bfo> {
     try {
       if (Buffer.byteLength(body) > maxMessageBytes) throw bfoError('BFO_MESSAGE_TOO_LARGE', `The limit is ${maxMessageBytes} bytes`);
       const sender = deps.verifyToken ? await amqpSender(deps.verifyToken, token) : undefined;
-      await service.send(envelopeFromXml(body), sender);
+      await service.send(envelopeFromXml(body, { maxBytes: maxMessageBytes }), sender);
       return { statusKode: 20 };
     } catch (err) {
       if (err instanceof AppError && err.status < 500) {

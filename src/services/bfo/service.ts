@@ -8,10 +8,12 @@ import { Grouped } from '../../platform/grouped.ts';
 import type { Queryable, Store } from '../../platform/store/store.ts';
 import { normaliseId, type Haendelsesbesked } from './domain/envelope.ts';
 import { type BfoCaller, type BfoEntitlements, type BeskedtypeInfo } from './domain/entitlements.ts';
-import { compileFilter, explain, filterData, listsOf, type Explanation, type FilterData, type Memberships } from './domain/filter.ts';
+import { compileFilter, filterData, listsOf, type FilterData, type Memberships } from './domain/filter.ts';
 import { SubscriptionIndex, type Subscription } from './domain/matcher.ts';
 import { bfoError } from './errors.ts';
-import { getAbonnement, getBeskedtype, getDueslag, type Dueslag } from './store/admin.ts';
+import { explainMessage, explainStored, type MatchExplanation } from './explain.ts';
+import { getDueslag, type Dueslag } from './store/admin.ts';
+import { memberships } from './store/memberships.ts';
 import type { BfoTransport, CommittedMessage, NewDelivery } from './transport/transport.ts';
 
 export interface SendResult {
@@ -126,23 +128,6 @@ export class Beskedfordeler {
     return this.cache;
   }
 
-  /** Which of the message's values are in which of the given value lists. */
-  private async memberships(db: Queryable, lists: readonly string[], data: FilterData): Promise<Memberships> {
-    if (!lists.length) return new Map();
-    const values = [...new Set([...data.values()].flat())];
-    const { rows } = await db.query<{ liste: string; vaerdi: string }>(
-      'SELECT liste::text AS liste, vaerdi FROM bfo_vaerdi WHERE liste = ANY($1::uuid[]) AND vaerdi = ANY($2::text[])',
-      [lists, values],
-    );
-    const out = new Map<string, Set<string>>();
-    for (const r of rows) {
-      let set = out.get(r.liste);
-      if (!set) out.set(r.liste, (set = new Set()));
-      set.add(r.vaerdi);
-    }
-    return out;
-  }
-
   /**
    * Everything routing reads, in one round trip: the subscription version, the beskedtype, and
    * which of the message's values are in the value lists the beskedtype's subscriptions use.
@@ -176,7 +161,7 @@ export class Beskedfordeler {
       return { cache: cached, beskedtype: row.beskedtype ?? undefined, data, lists };
     }
     const cache = await this.index(db);
-    return { cache, beskedtype: row.beskedtype ?? undefined, data, lists: await this.memberships(db, cache.lists.get(type) ?? [], data) };
+    return { cache, beskedtype: row.beskedtype ?? undefined, data, lists: await memberships(db, cache.lists.get(type) ?? [], data) };
   }
 
   /** Matches a message and asks the entitlements: one delivery per dueslag, under its first matching subscription. */
@@ -235,6 +220,11 @@ export class Beskedfordeler {
     if (check) {
       const may = await this.entitlements.maySend({ caller, beskedtype, besked });
       if (!may.allowed) throw bfoError('BFO_SENDER_NOT_ENTITLED', may.reason);
+      if (may.tilladtModtager) {
+        // About the sender's municipality: routed (and filtered) as if the sender had named it.
+        besked.beskedkuvert.filtreringsdata.tilladtModtager = [...may.tilladtModtager];
+        return { beskedtype, routed: await this.routeWith(db, await this.prepare(db, besked), besked, beskedtype) };
+      }
     }
     return { beskedtype, routed: await this.routeWith(db, prepared, besked, beskedtype) };
   }
@@ -353,56 +343,14 @@ export class Beskedfordeler {
     return { beskedId: besked.beskedId, duplicate: result.duplicate, modtagere: result.modtagere };
   }
 
-  /** A stored message, by BeskedId. */
-  async stored(beskedId: string): Promise<{ seq: string; besked: Haendelsesbesked; modtaget: string }> {
-    const { rows } = await this.store.query<{ seq: string; kuvert: Haendelsesbesked; modtaget: string }>(
-      `SELECT seq::text AS seq, kuvert, to_json(modtaget)#>>'{}' AS modtaget FROM bfo_besked WHERE besked_id = $1`,
-      [beskedId],
-    );
-    if (!rows[0]) throw bfoError('BFO_BESKED_NOT_FOUND', `No message ${beskedId} within retention`);
-    return { seq: rows[0].seq, besked: rows[0].kuvert, modtaget: rows[0].modtaget };
+  /** Would this message (given by the caller) match this subscription, and why (not)? */
+  explain(abonnementUuid: string, besked: Haendelsesbesked): Promise<MatchExplanation> {
+    return explainMessage(this.store, this.entitlements, abonnementUuid, besked);
   }
 
-  /** Would this message match this subscription, and why (not)? */
-  async explain(
-    abonnementUuid: string,
-    besked: Haendelsesbesked,
-  ): Promise<{
-    matched: boolean;
-    beskedtype: { expected: string; actual: string; matched: boolean };
-    filter: Explanation;
-    entitled: boolean;
-    entitlementReason?: string;
-  }> {
-    const a = await getAbonnement(this.store, abonnementUuid);
-    const d = await getDueslag(this.store, a.dueslag);
-    const bt = await getBeskedtype(this.store, a.beskedtype);
-    const compiled = compileFilter(a.filter);
-    const data = filterData(besked);
-    const lists = await this.memberships(this.store, listsOf(compiled), data);
-    const filter = explain(compiled, data, lists);
-    const actual = besked.beskedkuvert.filtreringsdata.beskedtype;
-    const f = besked.beskedkuvert.filtreringsdata;
-    const [decision] = await this.entitlements.mayReceive(
-      [
-        {
-          dueslag: { uuid: d.uuid, ejer: d.ejer },
-          beskedtype: bt,
-          ansvarligMyndighed: f.objektRegistrering.flatMap((r) => r.objektAnsvarligMyndighed ?? []),
-          opgaveEmne: f.objektRegistrering.flatMap((r) => r.opgaveEmne ?? []),
-          tilladtModtager: f.tilladtModtager,
-        },
-      ],
-      this.store,
-    );
-    const typeMatches = actual === a.beskedtype;
-    return {
-      matched: typeMatches && filter.matched && decision?.allowed === true,
-      beskedtype: { expected: a.beskedtype, actual, matched: typeMatches },
-      filter,
-      entitled: decision?.allowed === true,
-      ...(decision && !decision.allowed ? { entitlementReason: decision.reason } : {}),
-    };
+  /** Did a stored message match this subscription, and why (not)? Only for a caller who may see it (explain.ts). */
+  explainStored(abonnementUuid: string, beskedId: string, caller: BfoCaller | undefined): Promise<MatchExplanation> {
+    return explainStored(this.store, this.entitlements, abonnementUuid, beskedId, caller);
   }
 
   /** The dueslag, for the transport's operations; refuses callers the entitlements do not let manage it. */
@@ -419,7 +367,7 @@ export class Beskedfordeler {
   async mayManage(
     caller: BfoCaller | undefined,
     ejer: string,
-    asNotFound?: 'BFO_DUESLAG_NOT_FOUND' | 'BFO_VAERDILISTE_NOT_FOUND',
+    asNotFound?: 'BFO_DUESLAG_NOT_FOUND' | 'BFO_ABONNEMENT_NOT_FOUND' | 'BFO_VAERDILISTE_NOT_FOUND',
   ): Promise<void> {
     const may = await this.entitlements.mayManage(caller, ejer);
     if (may.allowed) return;

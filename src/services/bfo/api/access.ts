@@ -1,4 +1,13 @@
-/** Who may call each Beskedfordeler route, and whose dueslag, subscriptions and lists it reaches. */
+/**
+ * Who may call each Beskedfordeler route, and whose dueslag, subscriptions and lists it reaches.
+ *
+ * An IT system manages what it owns with the privilege it works with: a receiver (`modtag`) its
+ * dueslag, their subscriptions and its value lists; a sender (`send`) the beskedtyper it owns.
+ * `administrer` is the operator's (declared in `bfoService.operatorPrivileges`): it manages what
+ * every IT system owns, and registers beskedtyper for others. Another owner's dueslag,
+ * subscription or value list answers as not found; creating one for another owner, or deleting
+ * another's beskedtype (the catalogue is shared, so its existence is no secret), is BFO_NOT_OWNER.
+ */
 import type { FastifyRequest } from 'fastify';
 import { scope, type RouteAccess } from '../../../platform/auth/access.ts';
 import type { Store } from '../../../platform/store/store.ts';
@@ -19,37 +28,45 @@ export function bfoAccess(bfo: Beskedfordeler, store: Store, callerOf: BfoCaller
   const dueslag = scope(['object'], (req) => ownedDueslag(req, uuidParam(req)));
   const abonnement = scope(['object'], async (req) => {
     const a = await admin.getAbonnement(store, uuidParam(req));
-    await ownedDueslag(req, a.dueslag);
+    const d = await admin.getDueslag(store, a.dueslag);
+    await bfo.mayManage(callerOf(req), d.ejer, 'BFO_ABONNEMENT_NOT_FOUND');
   });
   const vaerdiliste = scope(['object'], async (req) => {
     const l = await admin.getVaerdiliste(store, uuidParam(req));
     await bfo.mayManage(callerOf(req), l.ejer, 'BFO_VAERDILISTE_NOT_FOUND');
   });
   const access = (privilege: string | readonly string[], s: RouteAccess['scope']): RouteAccess => ({ privilege, scope: s });
+  const receiver = [MODTAG, ADMINISTRER] as const;
+  const sender = [SEND, ADMINISTRER] as const;
   return {
-    send: access(SEND, scope(['body'], undefined, "Beskedfordeler.send: the entitlements' maySend")),
+    send: access(SEND, scope(['body'], undefined, "Beskedfordeler.send: the entitlements' maySend (the sender's own municipality only)")),
     take: access(MODTAG, dueslag),
-    sharedRead: access([MODTAG, ADMINISTRER], scope(['shared'])),
-    createBeskedtype: access(ADMINISTRER, scope(['own-system'], bodyEjer)),
+    sharedRead: access([SEND, MODTAG, ADMINISTRER], scope(['shared'])),
+    createBeskedtype: access(sender, scope(['own-system'], bodyEjer)),
     deleteBeskedtype: access(
-      ADMINISTRER,
+      sender,
       scope(['own-system'], async (req) => bfo.mayManage(callerOf(req), (await admin.getBeskedtype(store, uuidParam(req))).ejer)),
     ),
-    createDueslag: access(ADMINISTRER, scope(['own-system'], bodyEjer)),
-    listDueslag: access([MODTAG, ADMINISTRER], scope(['own-system'], undefined, 'entitlements.mayManage per dueslag')),
-    dueslagRead: access([MODTAG, ADMINISTRER], dueslag),
-    dueslagWrite: access(ADMINISTRER, dueslag),
+    createDueslag: access(receiver, scope(['own-system'], bodyEjer)),
+    listDueslag: access(receiver, scope(['own-system'], undefined, "admin.listDueslag (WHERE ejer = the caller's IT system)")),
+    dueslagRead: access(receiver, dueslag),
+    dueslagWrite: access(receiver, dueslag),
     createAbonnement: access(
-      ADMINISTRER,
+      receiver,
       scope(['body'], (req) => ownedDueslag(req, (req.body as { dueslag: string }).dueslag.toLowerCase())),
     ),
-    listAbonnementer: access([MODTAG, ADMINISTRER], scope(['own-system'], undefined, 'admin.listAbonnementer')),
-    abonnementRead: access([MODTAG, ADMINISTRER], abonnement),
-    abonnementWrite: access(ADMINISTRER, abonnement),
-    explainWrite: access(ADMINISTRER, abonnement),
-    createVaerdiliste: access(ADMINISTRER, scope(['own-system'], bodyEjer)),
-    listVaerdilister: access([MODTAG, ADMINISTRER], scope(['own-system'], undefined, 'admin.listVaerdilister')),
-    vaerdilisteRead: access([MODTAG, ADMINISTRER], vaerdiliste),
-    vaerdilisteWrite: access(ADMINISTRER, vaerdiliste),
+    listAbonnementer: access(
+      receiver,
+      scope(['own-system'], undefined, "admin.listAbonnementer (WHERE the dueslag's ejer = the caller's IT system)"),
+    ),
+    abonnementRead: access(receiver, abonnement),
+    abonnementWrite: access(receiver, abonnement),
+    /** Explaining a stored message also asks whether the caller may see it: Beskedfordeler.explainStored. */
+    explainStored: access(receiver, abonnement),
+    explainWrite: access(receiver, abonnement),
+    createVaerdiliste: access(receiver, scope(['own-system'], bodyEjer)),
+    listVaerdilister: access(receiver, scope(['own-system'], undefined, "admin.listVaerdilister (WHERE ejer = the caller's IT system)")),
+    vaerdilisteRead: access(receiver, vaerdiliste),
+    vaerdilisteWrite: access(receiver, vaerdiliste),
   };
 }

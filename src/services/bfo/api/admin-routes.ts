@@ -6,6 +6,7 @@ import type { Beskedfordeler } from '../service.ts';
 import * as admin from '../store/admin.ts';
 import { bfoError } from '../errors.ts';
 import { REGISTER_BESKEDTYPER } from '../events.ts';
+import { managedOwner } from '../domain/entitlements.ts';
 import { bfoAccess } from './access.ts';
 import { anyObject, errors, str, uuid, uuidParams, type BfoCallerOf } from './common.ts';
 
@@ -51,7 +52,8 @@ export function registerAdminRoutes(app: FastifyInstance, deps: { store: Store; 
   // --- beskedtyper
   app.post(
     '/beskedfordeler/beskedtyper',
-    { config: { access: a.createBeskedtype },
+    {
+      config: { access: a.createBeskedtype },
       schema: {
         tags,
         summary: 'Register a beskedtype',
@@ -80,12 +82,16 @@ export function registerAdminRoutes(app: FastifyInstance, deps: { store: Store; 
   );
   app.get(
     '/beskedfordeler/beskedtyper/:uuid',
-    { config: { access: a.sharedRead }, schema: { tags, summary: 'One beskedtype', params: uuidParams, response: { 200: beskedtypeSchema, ...errors } } },
+    {
+      config: { access: a.sharedRead },
+      schema: { tags, summary: 'One beskedtype', params: uuidParams, response: { 200: beskedtypeSchema, ...errors } },
+    },
     async (req) => admin.getBeskedtype(store, (req.params as { uuid: string }).uuid.toLowerCase()),
   );
   app.delete(
     '/beskedfordeler/beskedtyper/:uuid',
-    { config: { access: a.deleteBeskedtype },
+    {
+      config: { access: a.deleteBeskedtype },
       schema: {
         tags,
         summary: 'Delete a beskedtype without subscriptions',
@@ -106,7 +112,8 @@ export function registerAdminRoutes(app: FastifyInstance, deps: { store: Store; 
   // --- dueslag
   app.post(
     '/beskedfordeler/dueslag',
-    { config: { access: a.createDueslag },
+    {
+      config: { access: a.createDueslag },
       schema: {
         tags,
         summary:
@@ -144,29 +151,31 @@ export function registerAdminRoutes(app: FastifyInstance, deps: { store: Store; 
   );
   app.get(
     '/beskedfordeler/dueslag',
-    { config: { access: a.listDueslag },
+    {
+      config: { access: a.listDueslag },
       schema: {
         tags,
-        summary: 'Every dueslag (or those of one owner)',
+        summary: "The caller's dueslag (the operator: every one, or one owner's with ejer)",
         querystring: { type: 'object', properties: { ejer: str }, additionalProperties: false },
         response: { 200: list(dueslagSchema) },
       },
     },
-    async (req) => {
-      const caller = deps.callerOf(req);
-      const all = await admin.listDueslag(store, (req.query as { ejer?: string }).ejer);
-      const allowed = await Promise.all(all.map((d) => bfo.entitlements.mayManage(caller, d.ejer)));
-      return { resultater: all.filter((_, i) => allowed[i]!.allowed) };
-    },
+    async (req) => ({
+      resultater: await admin.listDueslag(store, { ejer: (req.query as { ejer?: string }).ejer, owner: managedOwner(deps.callerOf(req)) }),
+    }),
   );
   app.get(
     '/beskedfordeler/dueslag/:uuid',
-    { config: { access: a.dueslagRead }, schema: { tags, summary: 'One dueslag', params: uuidParams, response: { 200: dueslagSchema, ...errors } } },
+    {
+      config: { access: a.dueslagRead },
+      schema: { tags, summary: 'One dueslag', params: uuidParams, response: { 200: dueslagSchema, ...errors } },
+    },
     async (req) => bfo.dueslag((req.params as { uuid: string }).uuid.toLowerCase(), deps.callerOf(req)),
   );
   app.delete(
     '/beskedfordeler/dueslag/:uuid',
-    { config: { access: a.dueslagWrite },
+    {
+      config: { access: a.dueslagWrite },
       schema: {
         tags,
         summary: 'Delete a dueslag with its subscriptions and messages',
@@ -185,7 +194,8 @@ export function registerAdminRoutes(app: FastifyInstance, deps: { store: Store; 
   // --- abonnementer
   app.post(
     '/beskedfordeler/abonnementer',
-    { config: { access: a.createAbonnement },
+    {
+      config: { access: a.createAbonnement },
       schema: {
         tags,
         summary: 'Subscribe a dueslag to a beskedtype, with a filter over the filter data (see docs/systems/bfo.md)',
@@ -209,10 +219,11 @@ export function registerAdminRoutes(app: FastifyInstance, deps: { store: Store; 
   );
   app.get(
     '/beskedfordeler/abonnementer',
-    { config: { access: a.listAbonnementer },
+    {
+      config: { access: a.listAbonnementer },
       schema: {
         tags,
-        summary: 'Subscriptions, of a dueslag or a beskedtype',
+        summary: "The caller's subscriptions, of a dueslag or a beskedtype (the operator: every one)",
         querystring: { type: 'object', properties: { dueslag: uuid, beskedtype: uuid }, additionalProperties: false },
         response: { 200: list(abonnementSchema), ...errors },
       },
@@ -220,18 +231,28 @@ export function registerAdminRoutes(app: FastifyInstance, deps: { store: Store; 
     async (req) => {
       const q = req.query as { dueslag?: string; beskedtype?: string };
       return {
-        resultater: await admin.listAbonnementer(store, { dueslag: q.dueslag?.toLowerCase(), beskedtype: q.beskedtype?.toLowerCase() }),
+        resultater: await admin.listAbonnementer(store, {
+          dueslag: q.dueslag?.toLowerCase(),
+          beskedtype: q.beskedtype?.toLowerCase(),
+          owner: managedOwner(deps.callerOf(req)),
+        }),
       };
     },
   );
   app.get(
     '/beskedfordeler/abonnementer/:uuid',
-    { config: { access: a.abonnementRead }, schema: { tags, summary: 'One subscription', params: uuidParams, response: { 200: abonnementSchema, ...errors } } },
+    {
+      config: { access: a.abonnementRead },
+      schema: { tags, summary: 'One subscription', params: uuidParams, response: { 200: abonnementSchema, ...errors } },
+    },
     async (req) => admin.getAbonnement(store, (req.params as { uuid: string }).uuid.toLowerCase()),
   );
   app.delete(
     '/beskedfordeler/abonnementer/:uuid',
-    { config: { access: a.abonnementWrite }, schema: { tags, summary: 'Delete a subscription', params: uuidParams, response: { 204: { type: 'null' }, ...errors } } },
+    {
+      config: { access: a.abonnementWrite },
+      schema: { tags, summary: 'Delete a subscription', params: uuidParams, response: { 204: { type: 'null' }, ...errors } },
+    },
     async (req, reply) => {
       const a = await admin.getAbonnement(store, (req.params as { uuid: string }).uuid.toLowerCase());
       await bfo.dueslag(a.dueslag, deps.callerOf(req));
@@ -243,7 +264,8 @@ export function registerAdminRoutes(app: FastifyInstance, deps: { store: Store; 
   // --- værdilister
   app.post(
     '/beskedfordeler/vaerdilister',
-    { config: { access: a.createVaerdiliste },
+    {
+      config: { access: a.createVaerdiliste },
       schema: {
         tags,
         summary: 'Create a value list (e.g. CPR numbers or object ids) that filters refer to with inList',
@@ -264,21 +286,26 @@ export function registerAdminRoutes(app: FastifyInstance, deps: { store: Store; 
   );
   app.get(
     '/beskedfordeler/vaerdilister',
-    { config: { access: a.listVaerdilister }, schema: { tags, summary: 'Every value list', response: { 200: list(listeSchema) } } },
-    async () => ({
-      resultater: await admin.listVaerdilister(store),
+    {
+      config: { access: a.listVaerdilister },
+      schema: { tags, summary: "The caller's value lists (the operator: every one)", response: { 200: list(listeSchema) } },
+    },
+    async (req) => ({
+      resultater: await admin.listVaerdilister(store, managedOwner(deps.callerOf(req))),
     }),
   );
   app.get(
     '/beskedfordeler/vaerdilister/:uuid',
-    { config: { access: a.vaerdilisteRead },
+    {
+      config: { access: a.vaerdilisteRead },
       schema: { tags, summary: 'One value list (its size, not its values)', params: uuidParams, response: { 200: listeSchema, ...errors } },
     },
     async (req) => admin.getVaerdiliste(store, (req.params as { uuid: string }).uuid.toLowerCase()),
   );
   app.delete(
     '/beskedfordeler/vaerdilister/:uuid',
-    { config: { access: a.vaerdilisteWrite },
+    {
+      config: { access: a.vaerdilisteWrite },
       schema: {
         tags,
         summary: 'Delete a value list no filter refers to',
@@ -323,12 +350,20 @@ export function registerAdminRoutes(app: FastifyInstance, deps: { store: Store; 
     });
     scope.put(
       '/beskedfordeler/vaerdilister/:uuid/vaerdier',
-      { config: { access: a.vaerdilisteWrite }, bodyLimit: VALUES_BODY_LIMIT, schema: valuesSchema('Replace every value of the list (text/plain, one per line, or a JSON array)') },
+      {
+        config: { access: a.vaerdilisteWrite },
+        bodyLimit: VALUES_BODY_LIMIT,
+        schema: valuesSchema('Replace every value of the list (text/plain, one per line, or a JSON array)'),
+      },
       write(true),
     );
     scope.post(
       '/beskedfordeler/vaerdilister/:uuid/vaerdier',
-      { config: { access: a.vaerdilisteWrite }, bodyLimit: VALUES_BODY_LIMIT, schema: valuesSchema('Add values to the list (text/plain, one per line, or a JSON array)') },
+      {
+        config: { access: a.vaerdilisteWrite },
+        bodyLimit: VALUES_BODY_LIMIT,
+        schema: valuesSchema('Add values to the list (text/plain, one per line, or a JSON array)'),
+      },
       write(false),
     );
     scope.delete(

@@ -32,7 +32,8 @@ export function registerReceiveRoutes(app: FastifyInstance, deps: { bfo: Beskedf
 
   app.get(
     '/beskedfordeler/dueslag/:uuid/beskeder',
-    { config: { access: a.take },
+    {
+      config: { access: a.take },
       schema: {
         tags,
         summary:
@@ -83,7 +84,8 @@ export function registerReceiveRoutes(app: FastifyInstance, deps: { bfo: Beskedf
 
   app.post(
     '/beskedfordeler/dueslag/:uuid/kvitteringer',
-    { config: { access: a.take },
+    {
+      config: { access: a.take },
       schema: {
         tags,
         summary: 'Acknowledge handed-out messages by their kvittering; unknown or stale ones are listed in ukendte',
@@ -106,7 +108,8 @@ export function registerReceiveRoutes(app: FastifyInstance, deps: { bfo: Beskedf
 
   app.post(
     '/beskedfordeler/dueslag/:uuid/afvisninger',
-    { config: { access: a.take },
+    {
+      config: { access: a.take },
       schema: {
         tags,
         summary: 'Give handed-out messages back (nack), to be handed out again after forsinkelseSekunder',
@@ -134,7 +137,8 @@ export function registerReceiveRoutes(app: FastifyInstance, deps: { bfo: Beskedf
 
   app.get(
     '/beskedfordeler/dueslag/:uuid/doede',
-    { config: { access: a.dueslagRead },
+    {
+      config: { access: a.dueslagRead },
       schema: {
         tags,
         summary: "The dueslag's dead letters: messages over the delivery limit, or that push gave up on",
@@ -166,7 +170,8 @@ export function registerReceiveRoutes(app: FastifyInstance, deps: { bfo: Beskedf
 
   app.post(
     '/beskedfordeler/dueslag/:uuid/doede/genafsend',
-    { config: { access: a.dueslagWrite },
+    {
+      config: { access: a.dueslagWrite },
       schema: {
         tags,
         summary: 'Put dead letters back on the queue: all, or those with the given BeskedIds',
@@ -188,7 +193,8 @@ export function registerReceiveRoutes(app: FastifyInstance, deps: { bfo: Beskedf
 
   app.post(
     '/beskedfordeler/dueslag/:uuid/genafspil',
-    { config: { access: a.dueslagWrite },
+    {
+      config: { access: a.dueslagWrite },
       schema: {
         tags,
         summary: 'Deliver again the messages this dueslag received from a time (fra) or from a BeskedId (fraBeskedId) on, within retention',
@@ -212,7 +218,8 @@ export function registerReceiveRoutes(app: FastifyInstance, deps: { bfo: Beskedf
 
   app.get(
     '/beskedfordeler/dueslag/:uuid/metrikker',
-    { config: { access: a.dueslagRead },
+    {
+      config: { access: a.dueslagRead },
       schema: {
         tags,
         summary: 'Depth, age of the oldest message, delivered per second (last minute), dead letters',

@@ -1,6 +1,7 @@
 /** Sending: `POST /beskedfordeler/beskeder` as XML, JSON or a CloudEvent; and "would this match?". */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { AppError, PlatformErrors } from '../../../platform/errors.ts';
+import { parseJson } from '../../../platform/http/json.ts';
 import { errorBodySchema } from '../../../platform/http/server.ts';
 import { fromCloudEvent } from '../domain/cloudevent.ts';
 import { envelopeFromJson, type Haendelsesbesked } from '../domain/envelope.ts';
@@ -25,13 +26,9 @@ export function readMessage(req: FastifyRequest, maxBytes: number): Haendelsesbe
   if (size > maxBytes)
     throw bfoError('BFO_MESSAGE_TOO_LARGE', `The message is ${size} bytes; the limit is ${maxBytes}`, { limit: maxBytes });
   const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
-  if (type === 'application/xml' || type === 'text/xml') return envelopeFromXml(raw);
-  let body: unknown;
-  try {
-    body = JSON.parse(raw);
-  } catch (err) {
-    throw new AppError(PlatformErrors.MALFORMED_JSON, `The request body is not valid JSON: ${(err as Error).message}`);
-  }
+  if (type === 'application/xml' || type === 'text/xml') return envelopeFromXml(raw, { maxBytes });
+  // Depth-checked before parsing: a deep `json` payload would otherwise reach the code that walks it.
+  const body = parseJson(raw);
   return type === 'application/cloudevents+json' ? fromCloudEvent(body) : envelopeFromJson(body);
 }
 
@@ -51,7 +48,8 @@ export function registerSendRoutes(
     );
     scope.post(
       '/beskedfordeler/beskeder',
-      { config: { access: a.send },
+      {
+        config: { access: a.send },
         bodyLimit: deps.maxMessageBytes * 4,
         schema: {
           tags,
@@ -83,7 +81,8 @@ export function registerSendRoutes(
     );
     scope.post(
       '/beskedfordeler/abonnementer/:uuid/forklar',
-      { config: { access: a.explainWrite },
+      {
+        config: { access: a.explainWrite },
         bodyLimit: deps.maxMessageBytes * 4,
         schema: {
           tags: ['beskedfordeler/administration'],
@@ -98,18 +97,22 @@ export function registerSendRoutes(
   });
   app.get(
     '/beskedfordeler/abonnementer/:uuid/forklar',
-    { config: { access: a.abonnementRead },
+    {
+      config: { access: a.explainStored },
       schema: {
         tags: ['beskedfordeler/administration'],
-        summary: 'Did a received message (by BeskedId) match this subscription, and why (not)?',
+        summary:
+          'Did a received message (by BeskedId) match this subscription, and why (not)? Only a message delivered to a dueslag of the caller, or one its agreements entitle it to receive',
         params: uuidParams,
         querystring: { type: 'object', properties: { beskedId: uuid }, required: ['beskedId'], additionalProperties: false },
         response: { 200: anyObject, ...errors },
       },
     },
-    async (req) => {
-      const { besked } = await bfo.stored((req.query as { beskedId: string }).beskedId.toLowerCase());
-      return bfo.explain((req.params as { uuid: string }).uuid.toLowerCase(), besked);
-    },
+    async (req) =>
+      bfo.explainStored(
+        (req.params as { uuid: string }).uuid.toLowerCase(),
+        (req.query as { beskedId: string }).beskedId.toLowerCase(),
+        deps.callerOf(req),
+      ),
   );
 }

@@ -6,6 +6,8 @@
  * CloudEvent made here reads back into exactly the envelope it came from; the flat extensions
  * (`bfoobjekthandling`, `bfoansvarligmyndighed`, `bfoopgaveemne`, …) serve CloudEvents routers.
  */
+import { AppError } from '../../../platform/errors.ts';
+import { parseJson } from '../../../platform/http/json.ts';
 import { bfoError } from '../errors.ts';
 import { envelopeFromJson, instantOf, type Beskedkuvert, type Haendelsesbesked } from './envelope.ts';
 
@@ -89,9 +91,11 @@ export function fromCloudEvent(body: unknown): Haendelsesbesked {
   const rawKuvert = str(ce, 'bfokuvert');
   if (rawKuvert !== undefined) {
     try {
-      kuvert = JSON.parse(rawKuvert) as Beskedkuvert;
-    } catch {
-      fail('bfokuvert', 'is not JSON');
+      // JSON inside a string escapes the body's depth check: it gets its own.
+      kuvert = parseJson(rawKuvert) as Beskedkuvert;
+    } catch (err) {
+      if (err instanceof AppError && err.code === 'MALFORMED_JSON') fail('bfokuvert', 'is not JSON');
+      throw err;
     }
   } else {
     kuvert = {

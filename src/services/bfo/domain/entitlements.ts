@@ -36,6 +36,13 @@ export interface SendQuestion {
 
 export type Decision = { readonly allowed: true } | { readonly allowed: false; readonly reason: string };
 
+/**
+ * Allowed, or refused. An allowed message that named no municipality may be given the one it is
+ * about: it is then routed (and delivered) with that as its TilladtModtager.
+ */
+export type SendDecision =
+  { readonly allowed: true; readonly tilladtModtager?: readonly string[] } | { readonly allowed: false; readonly reason: string };
+
 export interface ReceiveQuestion {
   readonly dueslag: { readonly uuid: string; readonly ejer: string };
   readonly beskedtype: BeskedtypeInfo;
@@ -52,8 +59,8 @@ export type ReceiveDecision =
   { readonly allowed: true; readonly tilladtModtager: readonly string[] } | { readonly allowed: false; readonly reason: string };
 
 export interface BfoEntitlements {
-  /** Whether the sender may send this beskedtype for the object's responsible municipality. */
-  maySend(q: SendQuestion): Promise<Decision>;
+  /** Whether the sender may send this beskedtype for the municipalities the message names. */
+  maySend(q: SendQuestion): Promise<SendDecision>;
   /**
    * For each matched dueslag, whether its owner has an approved agreement for the beskedtype,
    * sensitivity, sending municipality and KLE subject, and the municipalities it is entitled for
@@ -62,7 +69,11 @@ export interface BfoEntitlements {
    * store a read elsewhere would wait for that transaction, and it for the read).
    */
   mayReceive(questions: readonly ReceiveQuestion[], db: Queryable): Promise<ReceiveDecision[]>;
-  /** Whether the caller may administer (read, drain, redrive, replay) a dueslag owned by `ejer`. */
+  /**
+   * Whether the caller may administer (read, drain, redrive, replay, delete) what `ejer` owns: its
+   * dueslag, their subscriptions, its value lists and beskedtyper. Lists are limited in their SQL
+   * by {@link managedOwner}, which must agree with this.
+   */
   mayManage(caller: BfoCaller | undefined, ejer: string): Promise<Decision>;
 }
 
@@ -81,6 +92,22 @@ export const allowAll: BfoEntitlements = Object.freeze({
     return { allowed: true } as const;
   },
 });
+
+/** The Beskedfordeler's operator privilege: it manages what every IT system owns. */
+export const OPERATOR_PRIVILEGE = 'administrer';
+
+/** Whether the caller is the operator (or requests are not authenticated: tests of routing). */
+export function isOperator(caller: BfoCaller | undefined): boolean {
+  return caller === undefined || caller.privileges.includes(OPERATOR_PRIVILEGE);
+}
+
+/**
+ * The owner whose dueslag, subscriptions and value lists a caller's lists are limited to, inside
+ * their SQL: its own IT system; null (every owner) for the operator.
+ */
+export function managedOwner(caller: BfoCaller | undefined): string | null {
+  return isOperator(caller) ? null : caller!.system;
+}
 
 /** An approved agreement in force of a receiving IT system for FK Beskedfordeler. */
 export interface ReceiverAgreement {
@@ -105,9 +132,11 @@ function kleMatches(patterns: readonly string[], subject: string): boolean {
 /**
  * Entitlements from the service agreements of FK Adgangsstyring for Systemer:
  * - **send**: a caller (its token already carries the `send` privilege of FK Beskedfordeler for
- *   its CVR) may send only about objects of its own municipality: every ObjektAnsvarligMyndighed
- *   the message names must be the token's CVR. The platform's own register events (no caller)
- *   are sent on the registers' behalf.
+ *   its CVR) may send only about its own municipality: every ObjektAnsvarligMyndighed and every
+ *   TilladtModtager the message names must be the token's CVR. A message naming neither is about
+ *   the sender's municipality: it gets that as its TilladtModtager, so it reaches only receivers
+ *   entitled for it. The platform's own register events (no caller) are sent on the registers'
+ *   behalf.
  * - **receive**: a dueslag gets a message only when its owner (an IT system) has an approved
  *   agreement in force for FK Beskedfordeler with the privilege `modtag`, for a municipality the
  *   message is about, whose KLE restriction (if any) covers every KLE subject of the message.
@@ -115,8 +144,8 @@ function kleMatches(patterns: readonly string[], subject: string): boolean {
  *   message named, or of the municipalities it is about when it named none). A message naming no
  *   responsible authority goes to owners entitled for any municipality; one naming authorities
  *   none of which is a CVR number (an organisation without one) goes to nobody.
- * - **manage**: a dueslag or value list is administered by its owner, or by a caller with the
- *   `administrer` privilege (the operator's).
+ * - **manage**: a dueslag, subscription, value list or beskedtype is administered by its owner's
+ *   IT system, or by a caller with the `administrer` privilege (the operator's).
  */
 export function agreementEntitlements(
   agreementsOf: (db: Queryable, itSystems: readonly string[]) => Promise<readonly ReceiverAgreement[]>,
@@ -125,15 +154,16 @@ export function agreementEntitlements(
     async maySend({ caller, besked }) {
       if (!caller) return { allowed: true };
       const own = caller.cvr !== undefined ? cvrOf(caller.cvr) : undefined;
-      const named = besked.beskedkuvert.filtreringsdata.objektRegistrering.flatMap((r) =>
-        r.objektAnsvarligMyndighed ? [r.objektAnsvarligMyndighed] : [],
-      );
-      const foreign = named.filter((m) => cvrOf(m) === undefined || cvrOf(m) !== own);
-      if (foreign.length)
+      if (own === undefined) return { allowed: false, reason: 'The token acts for no municipality; a sender sends about its own' };
+      const f = besked.beskedkuvert.filtreringsdata;
+      const authorities = f.objektRegistrering.flatMap((r) => (r.objektAnsvarligMyndighed ? [r.objektAnsvarligMyndighed] : []));
+      // The refusal names no other municipality: only the token's own.
+      if ([...authorities, ...f.tilladtModtager].some((m) => cvrOf(m) !== own))
         return {
           allowed: false,
-          reason: `The token acts for CVR ${own ?? '(none)'}; the message is about ${[...new Set(foreign)].join(', ')}`,
+          reason: `The token acts for CVR ${own}; every ObjektAnsvarligMyndighed and TilladtModtager of the message must be it`,
         };
+      if (authorities.length === 0 && f.tilladtModtager.length === 0) return { allowed: true, tilladtModtager: [`urn:oio:cvr-nr:${own}`] };
       return { allowed: true };
     },
     async mayReceive(questions, db) {
@@ -174,9 +204,8 @@ export function agreementEntitlements(
       });
     },
     async mayManage(caller, ejer) {
-      if (!caller) return { allowed: true };
-      if (caller.system === ejer || caller.privileges.includes('administrer')) return { allowed: true };
-      return { allowed: false, reason: `${ejer} is administered by its owner` };
+      if (isOperator(caller) || caller!.system === ejer) return { allowed: true };
+      return { allowed: false, reason: "Only the owner's IT system (or the operator) administers this" };
     },
   };
 }

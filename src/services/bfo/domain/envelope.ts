@@ -5,6 +5,7 @@
  * Times are kept as the sender wrote them; {@link instantOf} reads them.
  */
 import { bfoError } from '../errors.ts';
+import { payloadFromText } from './payload.ts';
 
 export interface RelateretObjekt {
   objektId: string;
@@ -65,7 +66,10 @@ export interface Beskedkuvert {
   gyldighedTil?: string;
 }
 
-/** The opaque payload: XML (self-contained, every namespace it uses declared), base64, or JSON. */
+/**
+ * The opaque payload: XML (read and written again by the safe-XML module: well-formed, every
+ * namespace it uses declared on its top elements), base64, or JSON.
+ */
 export type Beskeddata = { xml: string } | { base64: string } | { json: unknown };
 
 export interface Haendelsesbesked {
@@ -226,7 +230,7 @@ export function envelopeFromJson(body: unknown): Haendelsesbesked {
     if ('json' in o) return { json: o.json };
     const v = o[keys[0]!];
     if (typeof v !== 'string') fail(`beskeddata[${i}].${keys[0]}`, 'must be a string');
-    return keys[0] === 'xml' ? { xml: v } : { base64: v };
+    return keys[0] === 'xml' ? { xml: payloadFromText(v, `beskeddata[${i}].xml`) } : { base64: v };
   });
   const modtagerhandling =
     kuvert.modtagerhandling === undefined

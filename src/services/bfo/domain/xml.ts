@@ -2,16 +2,14 @@
  * The published XML form of the Haendelsesbesked: read and written.
  *
  * Reading is namespace-tolerant: elements are matched on their local names, so any prefix (or a
- * default namespace, or none) works, as senders' toolkits differ. The envelope outside
- * `Beskeddata` is read into a small tree; the content of each `Beskeddata` is re-serialised as it
- * streams by, with the namespaces it inherited declared on its top elements, so the payload stays
- * self-contained after the envelope around it is rewritten.
- *
- * Security: a DOCTYPE is refused and so is every entity reference other than the five XML ones,
- * so no entity is ever expanded; depth and element count are bounded; the size is checked before
- * parsing.
+ * default namespace, or none) works, as senders' toolkits differ. The document is read with the
+ * platform's safe XML (src/platform/xml.ts: no DTD, no entities but the XML five, limits on size,
+ * depth, elements, attributes and namespace declarations). The content of each `Beskeddata` is
+ * written again so that it stands alone: its top elements declare the namespaces their subtrees
+ * use, and only those (never every namespace the envelope declared), so the work and the result
+ * stay linear in the message.
  */
-import { SaxesParser, type SaxesTagNS } from 'saxes';
+import { escapeXmlText, parseXml, scopeOf, textOf, XML_LIMITS, type XmlElement } from '../../../platform/xml.ts';
 import { bfoError } from '../errors.ts';
 import {
   checkEnvelope,
@@ -22,125 +20,40 @@ import {
   type Leverancerute,
   type ObjektRegistrering,
 } from './envelope.ts';
+import { beskeddataOf, readingXml, standsAlone } from './payload.ts';
 
-const MAX_DEPTH = 64;
-const MAX_ELEMENTS = 100_000;
+const escText = escapeXmlText;
 
-interface Node {
-  local: string;
-  line: number;
-  children: Node[];
-  text: string;
-}
+const isElement = (n: unknown): n is XmlElement => typeof n !== 'string';
 
-function escText(s: string): string {
-  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-}
-function escAttr(s: string): string {
-  return escText(s).replace(/"/g, '&quot;').replace(/\r/g, '&#13;').replace(/\n/g, '&#10;').replace(/\t/g, '&#9;');
-}
-
-/** Parses an XML Haendelsesbesked. Throws the catalogue's errors, naming the line. */
-export function envelopeFromXml(xml: string): Haendelsesbesked {
-  const parser = new SaxesParser({ xmlns: true, position: true });
-  const stack: Node[] = [];
-  let root: Node | undefined;
-  let elements = 0;
-  // Inside a Beskeddata element: the serialised payload and the namespaces in scope above it.
-  let data: { depth: number; out: string; hasElements: boolean; text: string; inherited: Record<string, string> } | undefined;
-  const datas: Beskeddata[] = [];
-  const nsScopes: Record<string, string>[] = [{}];
-
-  parser.on('doctype', () => {
-    throw bfoError('BFO_DOCTYPE_FORBIDDEN', `line ${parser.line}: a DOCTYPE declaration is not allowed (entities are never expanded)`, {
-      line: parser.line,
-    });
-  });
-  parser.on('error', (err: Error) => {
-    const undefinedEntity = /undefined entity/i.test(err.message);
-    throw bfoError(
-      undefinedEntity ? 'BFO_ENTITY_FORBIDDEN' : 'BFO_MALFORMED_XML',
-      `line ${parser.line}: ${undefinedEntity ? 'entity references other than the XML built-ins are not allowed: ' : ''}${err.message}`,
-      { line: parser.line },
-    );
-  });
-  parser.on('opentag', (tag: SaxesTagNS) => {
-    if (++elements > MAX_ELEMENTS) throw bfoError('BFO_MALFORMED_XML', `more than ${MAX_ELEMENTS} elements`);
-    const scope = { ...nsScopes[nsScopes.length - 1]!, ...tag.ns };
-    nsScopes.push(scope);
-    if (nsScopes.length > MAX_DEPTH + 1)
-      throw bfoError('BFO_MALFORMED_XML', `line ${parser.line}: elements nested deeper than ${MAX_DEPTH}`);
-    if (data) {
-      data.hasElements = true;
-      let attrs = '';
-      const declared = new Set<string>();
-      for (const a of Object.values(tag.attributes)) {
-        attrs += ` ${a.name}="${escAttr(a.value)}"`;
-        if (a.prefix === 'xmlns') declared.add(a.local);
-        else if (a.name === 'xmlns') declared.add('');
-      }
-      if (stack.length === data.depth) {
-        // A top element of the payload: declare what it inherits, so it stands alone.
-        for (const [prefix, uri] of Object.entries(data.inherited)) {
-          // The envelope's own namespace is left out: the envelope around the payload declares it
-          // again wherever it is written, and a payload has no use for it.
-          if (declared.has(prefix) || prefix === 'xml' || uri === ENVELOPE_NS) continue;
-          attrs += prefix ? ` xmlns:${prefix}="${escAttr(uri)}"` : ` xmlns="${escAttr(uri)}"`;
-        }
-      }
-      data.out += `<${tag.name}${attrs}${tag.isSelfClosing ? '/>' : '>'}`;
-      stack.push({ local: tag.local, line: parser.line, children: [], text: '' });
-      return;
-    }
-    const node: Node = { local: tag.local, line: parser.line, children: [], text: '' };
-    if (!root) {
-      if (tag.local !== 'Haendelsesbesked')
-        throw bfoError('BFO_WRONG_ROOT', `the root element is ${tag.name}, not Haendelsesbesked (${ENVELOPE_NS})`);
-      root = node;
-    } else stack[stack.length - 1]!.children.push(node);
-    stack.push(node);
-    if (tag.local === 'Beskeddata' && stack.length === 2) {
-      data = { depth: stack.length, out: '', hasElements: false, text: '', inherited: nsScopes[nsScopes.length - 1]! };
-    }
-  });
-  parser.on('text', (t: string) => {
-    if (data) {
-      if (stack.length === data.depth) data.text += t;
-      data.out += escText(t);
-    } else if (stack.length) stack[stack.length - 1]!.text += t;
-  });
-  parser.on('cdata', (t: string) => {
-    if (data) {
-      if (stack.length === data.depth) data.text += t;
-      data.out += escText(t);
-    } else if (stack.length) stack[stack.length - 1]!.text += t;
-  });
-  parser.on('closetag', (tag: SaxesTagNS) => {
-    nsScopes.pop();
-    if (data && stack.length > data.depth) {
-      if (!tag.isSelfClosing) data.out += `</${tag.name}>`;
-      stack.pop();
-      return;
-    }
-    if (data && stack.length === data.depth) {
-      if (data.hasElements) datas.push({ xml: data.out.trim() });
-      else if (data.text.trim()) datas.push({ base64: data.text.replace(/\s+/g, '') });
-      else datas.push({ xml: '' });
-      data = undefined;
-    }
-    stack.pop();
-  });
-
-  parser.write(xml).close();
-  if (!root) throw bfoError('BFO_MALFORMED_XML', 'the document has no root element');
+/**
+ * Parses an XML Haendelsesbesked. Throws the catalogue's errors, naming the line. `maxBytes`: the
+ * largest message taken (the platform's XML default, 1 MiB, unless given).
+ */
+export function envelopeFromXml(xml: string, options: { maxBytes?: number } = {}): Haendelsesbesked {
+  const root = readingXml(() => parseXml(xml, { maxBytes: options.maxBytes ?? XML_LIMITS.maxBytes }));
+  if (root.local !== 'Haendelsesbesked')
+    throw bfoError('BFO_WRONG_ROOT', `the root element is ${root.name}, not Haendelsesbesked (${ENVELOPE_NS})`);
+  // What the payloads' declarations add is held to the size of the message, whatever their number.
+  const budget = { declarations: xml.length };
+  const datas = root.children
+    .filter((c): c is XmlElement => isElement(c) && c.local === 'Beskeddata')
+    .map((d) => readingXml(() => beskeddataOf(d, scopeOf([root, d]), budget)));
   return checkEnvelope(toEnvelope(root, datas));
 }
 
+type Node = XmlElement;
+
 function child(n: Node | undefined, local: string): Node | undefined {
-  return n?.children.find((c) => c.local === local);
+  return n?.children.find((c): c is Node => isElement(c) && c.local === local);
 }
 function childrenOf(n: Node | undefined, local: string): Node[] {
-  return n?.children.filter((c) => c.local === local) ?? [];
+  return n?.children.filter((c): c is Node => isElement(c) && c.local === local) ?? [];
+}
+
+/** The text of an element, trimmed; undefined when there is no element. */
+function trimmed(n: Node | undefined): string | undefined {
+  return n ? textOf(n).trim() : undefined;
 }
 
 function missing(what: string, line: number): never {
@@ -151,7 +64,7 @@ function missing(what: string, line: number): never {
 function id(n: Node | undefined): string | undefined {
   if (!n) return undefined;
   const v = child(n, 'UUIDIdentifikator') ?? child(n, 'URNIdentifikator') ?? child(n, 'IdentifikatorTekst');
-  const text = (v ?? n).text.trim();
+  const text = textOf(v ?? n).trim();
   return text === '' ? undefined : text;
 }
 
@@ -159,10 +72,10 @@ function id(n: Node | undefined): string | undefined {
 function tidspunkt(n: Node | undefined): string | undefined {
   if (!n) return undefined;
   const ts = child(n, 'TidsstempelDatoTid');
-  if (ts) return ts.text.trim() || undefined;
+  if (ts) return textOf(ts).trim() || undefined;
   const g = child(n, 'GraenseIndikator');
-  if (g) return g.text.trim() === 'true' ? 'infinity' : '-infinity';
-  return n.text.trim() || undefined;
+  if (g) return textOf(g).trim() === 'true' ? 'infinity' : '-infinity';
+  return textOf(n).trim() || undefined;
 }
 
 function toEnvelope(root: Node, beskeddata: Beskeddata[]): Haendelsesbesked {
@@ -174,7 +87,7 @@ function toEnvelope(root: Node, beskeddata: Beskeddata[]): Haendelsesbesked {
   const mh = child(kuvert, 'Modtagerhandling');
   return {
     beskedId,
-    beskedVersion: child(root, 'BeskedVersion')?.text.trim() || missing('BeskedVersion', root.line),
+    beskedVersion: trimmed(child(root, 'BeskedVersion')) || missing('BeskedVersion', root.line),
     beskedkuvert: compact({
       filtreringsdata: compact({
         beskedtype,
@@ -205,11 +118,11 @@ function toEnvelope(root: Node, beskeddata: Beskeddata[]): Haendelsesbesked {
         dannelsestidspunkt: tidspunkt(child(l, 'Dannelsestidspunkt')),
         transaktionsId: id(child(l, 'TransaktionsId')),
         kildesystem: id(child(l, 'Kildesystem')),
-        kildesystemIPAdresse: child(l, 'KildesystemIPAdresse')?.text.trim() || undefined,
-        kildesystemAkkreditiver: child(l, 'KildesystemAkkreditiver')?.text.trim() || undefined,
+        kildesystemIPAdresse: trimmed(child(l, 'KildesystemIPAdresse')) || undefined,
+        kildesystemAkkreditiver: trimmed(child(l, 'KildesystemAkkreditiver')) || undefined,
         sikkerhedsklassificering: id(child(l, 'Sikkerhedsklassificering')),
         leveranceruter: childrenOf(child(l, 'Leveranceruter'), 'Leverancerute').map((r): Leverancerute => {
-          const antal = child(child(r, 'LeveranceruteLokalUdvidelse'), 'AntalLeveranceforsoeg')?.text.trim();
+          const antal = trimmed(child(child(r, 'LeveranceruteLokalUdvidelse'), 'AntalLeveranceforsoeg'));
           return compact({
             fordelingssystem: id(child(r, 'Fordelingssystem')),
             modtagelsesTidspunkt: tidspunkt(child(r, 'ModtagelsesTidspunkt')),
@@ -251,6 +164,21 @@ function timeXml(name: string, v: string | undefined, depth: number): string {
 
 function textXml(name: string, v: string | undefined, depth: number): string {
   return v === undefined ? '' : `${ind(depth)}<b:${name}>${escText(v)}</b:${name}>\n`;
+}
+
+/**
+ * One Beskeddata. XML that stands alone goes in as it is, under `xmlns=""` so an unprefixed
+ * payload element stays in no namespace inside the envelope's default one; any other text (a row
+ * stored before payloads were checked) goes in as base64, never pasted.
+ */
+function beskeddataXml(d: Beskeddata): string {
+  if ('xml' in d) {
+    if (d.xml === '') return '<b:Beskeddata></b:Beskeddata>';
+    if (standsAlone(d.xml)) return `<b:Beskeddata xmlns="">${d.xml}</b:Beskeddata>`;
+    return `<b:Beskeddata>${Buffer.from(d.xml).toString('base64')}</b:Beskeddata>`;
+  }
+  if ('base64' in d) return `<b:Beskeddata>${escText(d.base64)}</b:Beskeddata>`;
+  return `<b:Beskeddata>${Buffer.from(JSON.stringify(d.json)).toString('base64')}</b:Beskeddata>`;
 }
 
 /** Writes the envelope in the published XML form. */
@@ -311,9 +239,7 @@ export function envelopeToXml(b: Haendelsesbesked): string {
   x += timeXml('GyldighedTil', k.gyldighedTil, 2);
   x += `${ind(1)}</b:Beskedkuvert>\n`;
   for (const d of b.beskeddata) {
-    if ('xml' in d) x += `${ind(1)}<b:Beskeddata>${d.xml}</b:Beskeddata>\n`;
-    else if ('base64' in d) x += `${ind(1)}<b:Beskeddata>${escText(d.base64)}</b:Beskeddata>\n`;
-    else x += `${ind(1)}<b:Beskeddata>${escText(Buffer.from(JSON.stringify(d.json)).toString('base64'))}</b:Beskeddata>\n`;
+    x += `${ind(1)}${beskeddataXml(d)}\n`;
   }
   return `${x}</b:Haendelsesbesked>\n`;
 }

@@ -176,10 +176,15 @@ export async function createDueslag(db: Queryable, d: NewDueslag): Promise<{ due
   return { dueslag: await getDueslag(db, uuid), ...(secret ? { hemmelighed: secret } : {}) };
 }
 
-export async function listDueslag(db: Queryable, ejer?: string): Promise<Dueslag[]> {
+/**
+ * Dueslag, of one owner (`ejer`, as asked) and limited to those `owner` may see (a caller's own IT
+ * system; undefined or null for every owner).
+ */
+export async function listDueslag(db: Queryable, filter: { ejer?: string | undefined; owner?: string | null } = {}): Promise<Dueslag[]> {
   const { rows } = await db.query<DueslagRow & Record<string, unknown>>(
-    `SELECT ${DUESLAG_COLUMNS} FROM bfo_dueslag WHERE $1::text IS NULL OR ejer = $1 ORDER BY navn, uuid`,
-    [ejer ?? null],
+    `SELECT ${DUESLAG_COLUMNS} FROM bfo_dueslag
+     WHERE ($1::text IS NULL OR ejer = $1) AND ($2::text IS NULL OR ejer = $2) ORDER BY navn, uuid`,
+    [filter.ejer ?? null, filter.owner ?? null],
   );
   return rows.map(dueslagOf);
 }
@@ -215,13 +220,15 @@ const ABONNEMENT_COLUMNS = `uuid::text AS uuid, dueslag::text AS dueslag, besked
 
 export async function createAbonnement(db: Queryable, a: NewAbonnement): Promise<Abonnement> {
   const compiled = compileFilter(a.filter ?? {});
-  await getDueslag(db, a.dueslag.toLowerCase());
+  const d = await getDueslag(db, a.dueslag.toLowerCase());
   await getBeskedtype(db, a.beskedtype.toLowerCase());
   const lists = [...new Set(listsOf(compiled))];
   if (lists.length) {
-    const { rows } = await db.query<{ uuid: string }>('SELECT uuid::text AS uuid FROM bfo_vaerdiliste WHERE uuid = ANY($1::uuid[])', [
-      lists,
-    ]);
+    // Only the dueslag's owner's own lists: another owner's would route (and explain) by its values.
+    const { rows } = await db.query<{ uuid: string }>(
+      'SELECT uuid::text AS uuid FROM bfo_vaerdiliste WHERE uuid = ANY($1::uuid[]) AND ejer = $2',
+      [lists, d.ejer],
+    );
     const missing = lists.filter((l) => !rows.some((r) => r.uuid === l));
     if (missing.length) throw bfoError('BFO_UNKNOWN_VAERDILISTE', `No value list ${missing.join(', ')}`, { lists: missing });
   }
@@ -236,15 +243,18 @@ export async function createAbonnement(db: Queryable, a: NewAbonnement): Promise
   return getAbonnement(db, uuid);
 }
 
+/** Subscriptions, of a dueslag or a beskedtype, limited to the dueslag `owner` owns (undefined or null: every owner's). */
 export async function listAbonnementer(
   db: Queryable,
-  filter: { dueslag?: string | undefined; beskedtype?: string | undefined },
+  filter: { dueslag?: string | undefined; beskedtype?: string | undefined; owner?: string | null },
 ): Promise<Abonnement[]> {
   return (
     await db.query<Abonnement & Record<string, unknown>>(
-      `SELECT ${ABONNEMENT_COLUMNS} FROM bfo_abonnement
-       WHERE ($1::uuid IS NULL OR dueslag = $1) AND ($2::uuid IS NULL OR beskedtype = $2) ORDER BY oprettet, uuid`,
-      [filter.dueslag ?? null, filter.beskedtype ?? null],
+      `SELECT ${ABONNEMENT_COLUMNS} FROM bfo_abonnement a
+       WHERE ($1::uuid IS NULL OR a.dueslag = $1) AND ($2::uuid IS NULL OR a.beskedtype = $2)
+         AND ($3::text IS NULL OR EXISTS (SELECT 1 FROM bfo_dueslag d WHERE d.uuid = a.dueslag AND d.ejer = $3))
+       ORDER BY a.oprettet, a.uuid`,
+      [filter.dueslag ?? null, filter.beskedtype ?? null, filter.owner ?? null],
     )
   ).rows;
 }
@@ -273,8 +283,14 @@ export async function createVaerdiliste(db: Queryable, l: { uuid?: string | unde
   return getVaerdiliste(db, uuid);
 }
 
-export async function listVaerdilister(db: Queryable): Promise<Vaerdiliste[]> {
-  return (await db.query<Vaerdiliste & Record<string, unknown>>(`SELECT ${LISTE_COLUMNS} FROM bfo_vaerdiliste ORDER BY navn, uuid`)).rows;
+/** Value lists, limited to those `owner` owns (undefined or null: every owner's). */
+export async function listVaerdilister(db: Queryable, owner: string | null = null): Promise<Vaerdiliste[]> {
+  return (
+    await db.query<Vaerdiliste & Record<string, unknown>>(
+      `SELECT ${LISTE_COLUMNS} FROM bfo_vaerdiliste WHERE $1::text IS NULL OR ejer = $1 ORDER BY navn, uuid`,
+      [owner],
+    )
+  ).rows;
 }
 
 export async function getVaerdiliste(db: Queryable, uuid: string): Promise<Vaerdiliste> {

@@ -554,7 +554,8 @@ export class AmqpTransport implements BfoTransport {
         const returns = Number((msg.properties.headers as Record<string, unknown> | undefined)?.['x-delivery-count'] ?? 0);
         let besked: Haendelsesbesked;
         try {
-          besked = envelopeFromXml(msg.content.toString('utf8'));
+          // Written by this Beskedfordeler (the sender's message grown by its route): no size limit of a sender's.
+          besked = envelopeFromXml(msg.content.toString('utf8'), { maxBytes: msg.content.length });
         } catch {
           // Not ours to read (someone published by hand): a dead letter, confirmed before it leaves the queue.
           const { publisher } = await this.ensure();
