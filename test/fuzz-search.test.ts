@@ -50,13 +50,14 @@ for (const backend of backends) {
     let t: TestPlatform;
     let app: FastifyInstance;
     let slowest = 0;
+    const statuses = new Map<number, number>();
     beforeAll(async () => {
       t = await startPlatform(backend, ['org']);
       app = t.platform.http;
       await importOrganisation(t.platform.oio, forImport(generateMunicipality({ organisation: AARHUS, seed: 3, units: 60, users: 300 })));
     });
     afterAll(async () => {
-      console.log(`fuzz-search on ${backend.name}: slowest answer ${slowest} ms`);
+      console.log(`fuzz-search on ${backend.name}: slowest answer ${slowest} ms; answers ${JSON.stringify(Object.fromEntries(statuses))}`);
       await t?.close();
     });
 
@@ -69,6 +70,7 @@ for (const backend of backends) {
             const res = await app.inject({ method: 'GET', url: `/organisation/${type.name}?${query}` });
             const ms = performance.now() - started;
             slowest = Math.max(slowest, Math.round(ms));
+            statuses.set(res.statusCode, (statuses.get(res.statusCode) ?? 0) + 1);
             expect(res.statusCode, `${query} → ${res.body}`).toBeLessThan(500);
             if (res.statusCode >= 400) expect(res.json().error.code, query).toMatch(/^[A-Z_]+$/);
             expect(ms, query).toBeLessThan(BOUND_MS);

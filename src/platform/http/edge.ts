@@ -107,6 +107,18 @@ export function parseJsonBody(body: Buffer): unknown {
   return parsed;
 }
 
+/**
+ * A content-type parser that hands a body on as text, decoded strictly: invalid UTF-8 is refused
+ * (INVALID_ENCODING), never replaced. For routes that read their bodies themselves (XML, text).
+ */
+export function strictText(_req: FastifyRequest, body: string | Buffer, done: (err: Error | null, body?: unknown) => void): void {
+  try {
+    done(null, typeof body === 'string' ? body : decodeUtf8(body));
+  } catch (err) {
+    done(err as Error);
+  }
+}
+
 /** Installs the strict JSON body parser and the refusal of badly encoded queries on an app. */
 export function installEdge(app: FastifyInstance): void {
   app.removeContentTypeParser('application/json');

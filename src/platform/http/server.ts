@@ -114,10 +114,9 @@ export async function buildHttp(options: HttpOptions): Promise<FastifyInstance> 
           },
     // Strict decoding of query strings (see edge.ts), answers in the catalogue's shape for what
     // fails before routing, and the HTTP parser's limit on the request line and headers stated.
-    querystringParser: parseQuery,
+    routerOptions: { querystringParser: parseQuery, maxParamLength: 200 },
     clientErrorHandler,
     frameworkErrors,
-    maxParamLength: 200,
     genReqId: (req) => {
       const given = req.headers['x-request-id'];
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();

@@ -3,6 +3,7 @@ import { requestCertificate } from '../../../platform/auth/http.ts';
 import { PUBLIC } from '../../../platform/auth/access.ts';
 import type { ClientCertOptions } from '../../../platform/auth/client-cert.ts';
 import { errorBodySchema } from '../../../platform/http/server.ts';
+import { strictText } from '../../../platform/http/edge.ts';
 import type { KeyProvider } from '../../../platform/keys/key-provider.ts';
 import { adgError } from '../errors.ts';
 import type { TokenService } from '../token-service.ts';
@@ -45,9 +46,7 @@ export function registerTokenRoutes(
   },
 ): void {
   app.register(async (scope) => {
-    scope.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 64 * 1024 }, (_req, body, done) =>
-      done(null, body),
-    );
+    scope.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'buffer', bodyLimit: 64 * 1024 }, strictText);
     scope.post(
       TOKEN_PATH,
       {

@@ -2,6 +2,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { AppError, PlatformErrors } from '../../../platform/errors.ts';
 import type { Store } from '../../../platform/store/store.ts';
+import { strictText } from '../../../platform/http/edge.ts';
 import type { Beskedfordeler } from '../service.ts';
 import * as admin from '../store/admin.ts';
 import { bfoError } from '../errors.ts';
@@ -323,7 +324,7 @@ export function registerAdminRoutes(app: FastifyInstance, deps: { store: Store; 
 
   // Values: text/plain, one per line (bulk: a million lines), or a JSON array of strings.
   app.register(async (scope) => {
-    scope.addContentTypeParser('text/plain', { parseAs: 'string', bodyLimit: VALUES_BODY_LIMIT }, (_req, body, done) => done(null, body));
+    scope.addContentTypeParser('text/plain', { parseAs: 'buffer', bodyLimit: VALUES_BODY_LIMIT }, strictText);
     const valuesOf = (body: unknown): string[] => {
       if (typeof body === 'string') return admin.normaliseValues(body.split('\n'));
       if (Array.isArray(body) && body.every((v) => typeof v === 'string')) return admin.normaliseValues(body as string[]);

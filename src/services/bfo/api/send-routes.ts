@@ -3,6 +3,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { AppError, PlatformErrors } from '../../../platform/errors.ts';
 import { parseJson } from '../../../platform/http/json.ts';
 import { errorBodySchema } from '../../../platform/http/server.ts';
+import { strictText } from '../../../platform/http/edge.ts';
 import { fromCloudEvent } from '../domain/cloudevent.ts';
 import { envelopeFromJson, type Haendelsesbesked } from '../domain/envelope.ts';
 import { envelopeFromXml } from '../domain/xml.ts';
@@ -43,8 +44,8 @@ export function registerSendRoutes(
     scope.removeAllContentTypeParsers();
     scope.addContentTypeParser(
       ['application/xml', 'text/xml', 'application/json', 'application/cloudevents+json'],
-      { parseAs: 'string', bodyLimit: deps.maxMessageBytes * 4 },
-      (_req, body, done) => done(null, body),
+      { parseAs: 'buffer', bodyLimit: deps.maxMessageBytes * 4 },
+      strictText,
     );
     scope.post(
       '/beskedfordeler/beskeder',
