@@ -82,7 +82,9 @@ export async function runBounds(o: BoundsOptions): Promise<void> {
     const client = await provisionTestClient(store, platform.audit);
     const token = await client.token(platform.tokens, 'org');
     await platform.http.ready();
-    const root = m.objects.find((x) => x.type === 'organisationenhed' && !(x.content.relationer.overordnet ?? []).length)!.uuid;
+    const root = m.objects.find(
+      (x) => x.type === 'organisationenhed' && !(x.content.relationer.overordnet ?? []).some((v) => v.objekttype === 'organisationenhed'),
+    )!.uuid;
     const users = m.objects.filter((x) => x.type === 'bruger').map((x) => x.uuid);
     const narrow = Array.from({ length: 10 }, (_, i) => `gyldighed=${i % 2 ? 'Aktiv' : 'Inaktiv'}`).join('&');
     const requests: [string, string][] = [

@@ -1,25 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import { AppError } from '../src/platform/errors.ts';
 import { envelopeFromJson, instantOf, type Haendelsesbesked } from '../src/services/bfo/domain/envelope.ts';
 import { envelopeFromXml, envelopeToXml } from '../src/services/bfo/domain/xml.ts';
 import { fromCloudEvent, toCloudEvent } from '../src/services/bfo/domain/cloudevent.ts';
 import { compileFilter, evaluate, explain, filterData, type Memberships } from '../src/services/bfo/domain/filter.ts';
 import { SubscriptionIndex, type Subscription } from '../src/services/bfo/domain/matcher.ts';
 import { CPR_RELATERET, fixtureXml, PUBLISHED_FIXTURES, syntheticXml } from './support/bfo.ts';
+import { codeOf } from './support/errors.ts';
 
 /** The published test messages where the shared fixtures are, else stand-ins of their shape. */
 const fixture = (n: 1 | 2 | 3) => fixtureXml(n);
 /** Test message 01's shape with synthetic CPR numbers: what the filter tests match against. */
 const synthetic = () => syntheticXml('01157488-c45c-4fd2-b076-1de12effbf66');
 
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (err) {
-    return err instanceof AppError ? err.code : `not an AppError: ${String(err)}`;
-  }
-  return undefined;
-}
 
 const noLists: Memberships = new Map();
 

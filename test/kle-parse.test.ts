@@ -340,6 +340,11 @@ describe('KLE rejections', () => {
     await expectRejected(m2.xml, 'KLE_MALFORMED_XML', m2.line);
   });
 
+  it('rejects elements nested deeper than 64, whatever they are', async () => {
+    const xml = MINI.replace('<KLE-Emneplan>', `<KLE-Emneplan>${'<x>'.repeat(100_000)}`);
+    await expectRejected(xml, 'KLE_MALFORMED_XML', MINI.split('\n').findIndex((l) => l.includes('<KLE-Emneplan>')) + 1);
+  });
+
   it('rejects a wrong root', async () => {
     await expectRejected(MINI.replaceAll('KLE-Emneplan', 'KLE-Stikord'), 'KLE_WRONG_ROOT', 2);
     await expectRejected('<?xml version="1.0"?>\n\n<html><body/></html>', 'KLE_WRONG_ROOT', 3);

@@ -5,15 +5,8 @@
 import { describe, expect, it } from 'vitest';
 import { AppError } from '../src/platform/errors.ts';
 import { parseXml, parseXmlFragment, scopeOf, writeXmlNodes, XML_LIMITS, type XmlElement, type XmlNode } from '../src/platform/xml.ts';
+import { codeOf } from './support/errors.ts';
 
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (err) {
-    return err instanceof AppError ? err.code : `not an AppError: ${String(err)}`;
-  }
-  return undefined;
-}
 
 const elements = (nodes: readonly XmlNode[]) => nodes.filter((n): n is XmlElement => typeof n !== 'string');
 

@@ -3,7 +3,7 @@ import type { Store } from '../../platform/store/store.ts';
 import { oioError } from '../errors.ts';
 import { filterStored, type VirkningSelection, type WireObject } from '../domain/wire.ts';
 import type { Content, Livscykluskode, ObjectTypeDecl, OioObject } from '../model.ts';
-import { createAlone, OioWriter, type ContentRules, type WriteContext } from './oio-writer.ts';
+import { checkWhole, createAlone, OioWriter, type ContentRules, type WriteContext } from './oio-writer.ts';
 import { fetchRegistrations, listObjects, type RegistrationSelection } from './read-sql.ts';
 import { buildPinnedSearch, buildSearch, type SearchQuery } from './search-sql.ts';
 
@@ -58,7 +58,16 @@ export class OioStore {
   async opret(type: string, content: Content, ctx: WriteContext = {}, uuid: string = randomUUID()): Promise<string> {
     // A type without rules is created by one statement on its own; the others in a transaction,
     // where their rules can look at the store before the write.
-    if (this.rules[type]?.length || ctx.guard) return this.inTransaction((w) => w.opret(type, content, ctx, uuid));
+    if (this.rules[type]?.length) return this.inTransaction((w) => w.opret(type, content, ctx, uuid));
+    const guard = ctx.guard;
+    if (guard) {
+      // A new object of a type without rules: the caller's guard, then the create's one statement.
+      // Nothing is stored under a new UUID to change meanwhile; what the guard found of the objects
+      // it points to changes only by their owners' writes (an object of no one's taken in between
+      // is the one race, and takes nothing from anyone).
+      checkWhole(this.decl(type), content);
+      await guard({ type, uuid, action: 'opret', content, tx: this.store });
+    }
     await createAlone(this.store, this.decl(type), uuid, content, ctx);
     this.afterCommit();
     return uuid;

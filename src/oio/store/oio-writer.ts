@@ -368,7 +368,7 @@ export async function createAlone(db: Queryable, decl: ObjectTypeDecl, uuid: str
 }
 
 /** The checks of a whole registration to write (a create, an import): valid, and not empty. */
-function checkWhole(decl: ObjectTypeDecl, content: Content): void {
+export function checkWhole(decl: ObjectTypeDecl, content: Content): void {
   validateContent(decl, content);
   if (!hasValues(content)) throw oioError('EMPTY_REGISTRATION');
 }

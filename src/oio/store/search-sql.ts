@@ -129,7 +129,11 @@ export function buildSearch(objekttype: string, q: SearchQuery, pinHere = false)
   // registration), and one instant must lie in all of them. Joined as rows instead, every criterion
   // would multiply the rows per registration by its own, and a few broad criteria (`%a%` on any
   // attribute) would make the statement's work grow as a power of their number.
-  const ranges: string[] = [];
+  // The driving criterion's row's virkning, and each other criterion's union of virkning (with
+  // its single range and row count: most registrations have one matching row, and plain range
+  // arithmetic is several times cheaper than multiranges).
+  let driver: string | undefined;
+  const unions: string[] = [];
   let driving = true;
   driveOrder(q.criteria).forEach(({ c, i }) => {
     const s = `s${i}`;
@@ -180,8 +184,10 @@ export function buildSearch(objekttype: string, q: SearchQuery, pinHere = false)
         break;
     }
     if (!driving) {
-      joins.push(`CROSS JOIN LATERAL (SELECT range_agg(${s}.virkning) AS m FROM oio_soegeindeks ${s} WHERE ${conds.join(' AND ')}) c${i}`);
-      ranges.push(`c${i}.m`);
+      joins.push(
+        `CROSS JOIN LATERAL (SELECT range_agg(${s}.virkning) AS m, (array_agg(${s}.virkning))[1] AS r1, count(*) AS n FROM oio_soegeindeks ${s} WHERE ${conds.join(' AND ')}) c${i}`,
+      );
+      unions.push(`c${i}`);
       return;
     }
     driving = false;
@@ -191,10 +197,18 @@ export function buildSearch(objekttype: string, q: SearchQuery, pinHere = false)
       );
       joins.push(`JOIN c${i} ${s} ON ${s}.registrering_id = r.id`);
     } else joins.push(`JOIN oio_soegeindeks ${s} ON ${conds.join(' AND ')}`);
-    ranges.push(`tstzmultirange(${s}.virkning)`);
+    driver = `${s}.virkning`;
   });
-  // (range_agg of no rows is null: the registration drops out, as a join would drop it.)
-  if (ranges.length > 1) where.push(`NOT isempty(${[...ranges, `tstzmultirange(${window()})`].join(' * ')})`);
+  // One instant in the driver's row, every other criterion's union and the window. A union of no
+  // rows is null (n = 0): the registration drops out, as a join would drop it.
+  if (driver !== undefined && unions.length) {
+    const single = `${[driver, ...unions.map((c) => `${c}.r1`), window()].join(' * ')}`;
+    const multi = `${[`tstzmultirange(${driver})`, ...unions.map((c) => `${c}.m`), `tstzmultirange(${window()})`].join(' * ')}`;
+    where.push(
+      `${unions.map((c) => `${c}.n > 0`).join(' AND ')} AND (CASE WHEN ${unions.map((c) => `${c}.n = 1`).join(' AND ')}
+        THEN NOT isempty(${single}) ELSE NOT isempty(${multi}) END)`,
+    );
+  }
   if (q.uuids !== undefined) where.push(`r.objekt_uuid = ANY(${p(q.uuids)}::uuid[])`);
   if (q.after !== undefined) where.push(`r.objekt_uuid > ${p(q.after)}::uuid`);
 
@@ -220,14 +234,15 @@ export function buildPinnedSearch(objekttype: string, q: Omit<SearchQuery, 'regi
 /**
  * The criteria in the order they are applied: the likely most selective first (it drives the
  * statement), the rest in their given order. An exact relation target first, then an exact or
- * trigram-selective text, then everything broad (a state, an owner's many organisations, a
- * wildcard without three letters in a row, any field at all).
+ * trigram-selective text, a state, a wildcard without three letters in a row, and last what
+ * matches all of a caller's data (its organisations, its KLE numbers) or any field at all.
  */
 function driveOrder(criteria: readonly SearchCriterion[]): { c: SearchCriterion; i: number }[] {
   const rank = (c: SearchCriterion): number => {
     switch (c.kind) {
       case 'relation':
-        return c.uuid !== undefined || c.urn !== undefined ? 0 : 3;
+        // Any of many targets is a caller's limit (its organisations): it matches all its data.
+        return c.uuid !== undefined || c.urn !== undefined ? 0 : c.anyUuid !== undefined ? 5 : 4;
       case 'attribute': {
         if (c.field === null) return 5;
         const m = likePattern(c.pattern);
@@ -235,10 +250,12 @@ function driveOrder(criteria: readonly SearchCriterion[]): { c: SearchCriterion;
       }
       case 'notetekst':
         return 'exact' in likePattern(c.pattern) ? 2 : 4;
+      case 'state':
+        return 3;
+      case 'attributeAny':
+        return 5;
       case 'owner':
         return 6;
-      default:
-        return 3;
     }
   };
   return criteria.map((c, i) => ({ c, i, r: rank(c) })).sort((a, b) => a.r - b.r || a.i - b.i);

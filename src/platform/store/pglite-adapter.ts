@@ -48,9 +48,19 @@ function acquireLock(dir: string): () => void {
 
 type PgliteLike = Pick<PGlite, 'query' | 'transaction' | 'close' | 'exec'>;
 
+/**
+ * PGlite runs each statement in the event loop's thread, and a promise chain of statements never
+ * lets a timer or another connection's callback in between them: a request of many statements
+ * would hold the whole process for all of them. Each statement first yields to the event loop, so
+ * the process is held at most one statement at a time (the statements are bounded by the
+ * platform's limits, see docs/security.md).
+ */
+const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
 class PgliteQueryable implements Queryable {
   constructor(private readonly db: Pick<PGlite, 'query' | 'exec'>) {}
   async query<R extends Row = Row>(sql: string, params: readonly unknown[] = []): Promise<QueryResult<R>> {
+    await yieldToLoop();
     if (params.length === 0) {
       // Like pg without parameters: the simple protocol, so a migration file may hold many statements.
       const results = await this.db.exec(sql);

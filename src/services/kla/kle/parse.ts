@@ -82,6 +82,9 @@ type DocKind = KleDocument['kind'];
 
 const ROOTS: Record<string, DocKind> = { 'KLE-Emneplan': 'emneplan', 'KLE-Handlingsfacetter': 'handlingsfacetter' };
 
+/** The deepest nesting of elements a KLE file may have (the platform's XML limit). */
+const MAX_DEPTH = 64;
+
 /** Entry elements, by document kind: element local name → kind. */
 const ENTRY_ELEMENTS: Record<DocKind, Record<string, KleKind>> = {
   emneplan: { Hovedgruppe: 'hovedgruppe', Gruppe: 'gruppe', Emne: 'emne' },
@@ -438,6 +441,8 @@ export async function parseKle(input: AsyncIterable<string | Buffer | Uint8Array
   parser.on('opentag', (tag: SaxesTagNS) => {
     const local = tag.local;
     const line = parser.line;
+    // KL's files nest five levels; a stack without bound would grow with any crafted upload.
+    if (stack.length >= MAX_DEPTH) fail('KLE_MALFORMED_XML', line, `elements nested deeper than ${MAX_DEPTH}`);
     if (stack.length === 0) {
       const kind = ROOTS[local];
       if (!kind) fail('KLE_WRONG_ROOT', line, `the root element is <${tag.name}>, expected <KLE-Emneplan> or <KLE-Handlingsfacetter>`);
