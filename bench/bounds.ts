@@ -89,10 +89,19 @@ export async function runBounds(o: BoundsOptions): Promise<void> {
     const narrow = Array.from({ length: 10 }, (_, i) => `gyldighed=${i % 2 ? 'Aktiv' : 'Inaktiv'}`).join('&');
     const requests: [string, string][] = [
       ['search.two_broad', '/organisation/bruger?vilkaarligattr=%25a%25&vilkaarligattr=%25e%25&maximalantalresultater=10000'],
-      ['search.twenty', `/organisation/bruger?vilkaarligattr=%25a%25&vilkaarligattr=%25e%25&${narrow}&brugernavn=%25ans%25&${Array.from({ length: 7 }, () => 'bvn=%25sen%25').join('&')}&maximalantalresultater=10000`],
+      [
+        'search.twenty',
+        `/organisation/bruger?vilkaarligattr=%25a%25&vilkaarligattr=%25e%25&${narrow}&brugernavn=%25ans%25&${Array.from({ length: 7 }, () => 'bvn=%25sen%25').join('&')}&maximalantalresultater=10000`,
+      ],
       ['search.all_units', '/organisation/organisationenhed?bvn=%25&maximalantalresultater=10000'],
       ['search.persons', '/organisation/person?vilkaarligattr=%25&maximalantalresultater=10000'],
-      ['list.1000', `/organisation/bruger?${users.slice(0, 1000).map((u) => `uuid=${u}`).join('&')}`],
+      [
+        'list.1000',
+        `/organisation/bruger?${users
+          .slice(0, 1000)
+          .map((u) => `uuid=${u}`)
+          .join('&')}`,
+      ],
       ['hierarki.page', `/organisation/organisation/${ORG.uuid}/hierarki?format=json&maximalantalresultater=10000`],
       ['underenheder.root', `/organisation/organisationenhed/${root}/underenheder`],
       ['brugere.root_subtree', `/organisation/organisationenhed/${root}/brugere?undertraeer=true&maximalantalresultater=10000`],
@@ -104,7 +113,9 @@ export async function runBounds(o: BoundsOptions): Promise<void> {
         const r = await timed(() => platform.http.inject({ method: 'GET', url, headers: { authorization: `Bearer ${token}` } }));
         worst = { ms: Math.max(worst.ms, r.ms), heldMs: Math.max(worst.heldMs, r.heldMs), status: r.value.statusCode };
       }
-      o.print(`bounds.${name} ${o.backend} ms_max=${worst.ms.toFixed(0)} loop_held_max=${worst.heldMs.toFixed(0)}ms status=${worst.status}`);
+      o.print(
+        `bounds.${name} ${o.backend} ms_max=${worst.ms.toFixed(0)} loop_held_max=${worst.heldMs.toFixed(0)}ms status=${worst.status}`,
+      );
     }
     await platform.close();
   } finally {

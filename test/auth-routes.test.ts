@@ -32,7 +32,9 @@ describe('routes of a protected service', () => {
   });
 
   it('refuse to start when a route needs a privilege its service does not offer', async () => {
-    await expect(start(module({ access: { privilege: 'skriv', scope: shared } }))).rejects.toThrow('needs privileges skriv that demo does not offer');
+    await expect(start(module({ access: { privilege: 'skriv', scope: shared } }))).rejects.toThrow(
+      'needs privileges skriv that demo does not offer',
+    );
   });
 
   it('refuse to start when a route declares no scope, an unknown kind, or a kind without the code that enforces it', async () => {
@@ -55,7 +57,9 @@ describe('routes of a protected service', () => {
   });
 
   it('refuse to start when a route lies outside every service prefix and is not public', async () => {
-    await expect(start(module({ access: { privilege: 'laes', scope: shared } }, '/elsewhere'))).rejects.toThrow('GET /elsewhere is under no service');
+    await expect(start(module({ access: { privilege: 'laes', scope: shared } }, '/elsewhere'))).rejects.toThrow(
+      'GET /elsewhere is under no service',
+    );
   });
 
   it('start with a declared access, and ask for a token; a public route stays open, also outside the prefix', async () => {

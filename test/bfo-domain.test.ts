@@ -12,7 +12,6 @@ const fixture = (n: 1 | 2 | 3) => fixtureXml(n);
 /** Test message 01's shape with synthetic CPR numbers: what the filter tests match against. */
 const synthetic = () => syntheticXml('01157488-c45c-4fd2-b076-1de12effbf66');
 
-
 const noLists: Memberships = new Map();
 
 describe('the Haendelsesbesked envelope', () => {

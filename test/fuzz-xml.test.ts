@@ -18,17 +18,41 @@ const A = '55133018';
 const prefix = fc.constantFrom('', 'a', 'b', 'xsi', 'ns2', 'x');
 const local = fc.constantFrom('e', 'Beskeddata', 'Beskedkuvert', 'pnr', 'data', 'Haendelsesbesked');
 const text = fc.oneof(
-  fc.constantFrom('', 'tekst', '&amp;', '&lt;', '&foo;', '&#x41;', '&#0;', '<![CDATA[<b:Beskedkuvert>]]>', '<!-- c -->', '<?pi x?>', ']]>', '&', '<'),
+  fc.constantFrom(
+    '',
+    'tekst',
+    '&amp;',
+    '&lt;',
+    '&foo;',
+    '&#x41;',
+    '&#0;',
+    '<![CDATA[<b:Beskedkuvert>]]>',
+    '<!-- c -->',
+    '<?pi x?>',
+    ']]>',
+    '&',
+    '<',
+  ),
   fc.string({ maxLength: 6 }),
 );
-const nsDecls = fc.array(fc.tuple(fc.constantFrom('a', 'b', 'x', 'xsi', 'ns2', ''), fc.constantFrom('urn:a', 'urn:b', 'urn:oio:besked:kuvert:1.0', '')), {
-  maxLength: 5,
-});
+const nsDecls = fc.array(
+  fc.tuple(fc.constantFrom('a', 'b', 'x', 'xsi', 'ns2', ''), fc.constantFrom('urn:a', 'urn:b', 'urn:oio:besked:kuvert:1.0', '')),
+  {
+    maxLength: 5,
+  },
+);
 
 /** One payload element, possibly nested, with attributes and namespace declarations. */
 const element: fc.Memo<string> = fc.memo((n) =>
   fc
-    .tuple(prefix, local, nsDecls, fc.option(fc.tuple(prefix, fc.constantFrom('type', 'id')), { nil: undefined }), text, n > 1 ? fc.array(element(n - 1), { maxLength: 3 }) : fc.constant([]))
+    .tuple(
+      prefix,
+      local,
+      nsDecls,
+      fc.option(fc.tuple(prefix, fc.constantFrom('type', 'id')), { nil: undefined }),
+      text,
+      n > 1 ? fc.array(element(n - 1), { maxLength: 3 }) : fc.constant([]),
+    )
     .map(([p, l, ns, attr, t, kids]) => {
       const name = p ? `${p}:${l}` : l;
       const decls = ns.map(([q, uri]) => (q ? ` xmlns:${q}="${uri}"` : ` xmlns="${uri}"`)).join('');
@@ -55,12 +79,19 @@ for (const backend of backends) {
     beforeAll(async () => {
       t = await startPlatform(backend, ['bfo', 'adgsystem']);
       sender = await bfoActor(t, ['send', 'modtag'], A);
-      const res = await sender.request('POST', '/beskedfordeler/beskedtyper', { uuid: beskedtype, navn: 'fuzz', ejer: sender.itSystem, sensitivitet: 'fortrolig' });
+      const res = await sender.request('POST', '/beskedfordeler/beskedtyper', {
+        uuid: beskedtype,
+        navn: 'fuzz',
+        ejer: sender.itSystem,
+        sensitivitet: 'fortrolig',
+      });
       expect(res.status, res.text).toBe(201);
     });
     // Most payloads declare the prefixes they may use, so the accepting path is walked as well.
     const declared = (payload: string, declare: boolean) =>
-      declare ? `<w xmlns:a="urn:a" xmlns:b="urn:b" xmlns:x="urn:x" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">${payload}</w>` : payload;
+      declare
+        ? `<w xmlns:a="urn:a" xmlns:b="urn:b" xmlns:x="urn:x" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">${payload}</w>`
+        : payload;
     afterAll(async () => {
       console.log(`fuzz-xml on ${backend.name}: slowest answer ${slowest} ms; answers ${JSON.stringify(Object.fromEntries(statuses))}`);
       await t?.close();
@@ -112,20 +143,24 @@ for (const backend of backends) {
 
     it(`answers JSON envelopes whose XML payload is anything with a 2xx or a coded 4xx, within ${BOUND_MS} ms`, async () => {
       await fc.assert(
-        fc.asyncProperty(fc.oneof(element(4), deep, text, fc.constant('</b:Beskeddata><b:Beskedkuvert>')), fc.boolean(), async (payload, declare) => {
-          const xml = declared(payload, declare);
-          const besked = {
-            beskedId: randomUUID(),
-            beskedkuvert: {
-              filtreringsdata: {
-                beskedtype,
-                objektRegistrering: [{ objektAnsvarligMyndighed: `urn:oio:cvr-nr:${A}` }],
+        fc.asyncProperty(
+          fc.oneof(element(4), deep, text, fc.constant('</b:Beskeddata><b:Beskedkuvert>')),
+          fc.boolean(),
+          async (payload, declare) => {
+            const xml = declared(payload, declare);
+            const besked = {
+              beskedId: randomUUID(),
+              beskedkuvert: {
+                filtreringsdata: {
+                  beskedtype,
+                  objektRegistrering: [{ objektAnsvarligMyndighed: `urn:oio:cvr-nr:${A}` }],
+                },
               },
-            },
-            beskeddata: [{ xml }],
-          };
-          await send(JSON.stringify(besked), 'application/json');
-        }),
+              beskeddata: [{ xml }],
+            };
+            await send(JSON.stringify(besked), 'application/json');
+          },
+        ),
         { numRuns: 80, seed: 6 },
       );
     });

@@ -53,7 +53,12 @@ for (const backend of backends) {
     const aPerson = ofType(aarhus, 'person')[0]!.uuid;
 
     const as = (token: string, method: string, url: string, payload?: unknown) =>
-      app.inject({ method: method as 'GET', url, headers: { authorization: `Bearer ${token}` }, ...(payload ? { payload: payload as object } : {}) });
+      app.inject({
+        method: method as 'GET',
+        url,
+        headers: { authorization: `Bearer ${token}` },
+        ...(payload ? { payload: payload as object } : {}),
+      });
     const read = async (token: string, url: string) => {
       const res = await as(token, 'GET', url);
       expect(res.statusCode, res.body).toBe(200);
@@ -163,7 +168,9 @@ for (const backend of backends) {
 
       it("København cannot change Aarhus's functions, nor tie new ones to Aarhus", async () => {
         const before = await registrations(aFunction.uuid);
-        const patch = { attributter: { organisationfunktionegenskaber: [{ funktionsnavn: 'x', virkning: { from: '2020-01-01', to: 'infinity' } }] } };
+        const patch = {
+          attributter: { organisationfunktionegenskaber: [{ funktionsnavn: 'x', virkning: { from: '2020-01-01', to: 'infinity' } }] },
+        };
         expectCode(await as(K, 'PATCH', url, patch), 403, 'MUNICIPALITY_NOT_ALLOWED');
         expectCode(await as(K, 'DELETE', url), 403, 'MUNICIPALITY_NOT_ALLOWED');
         expect(await registrations(aFunction.uuid)).toBe(before);
@@ -174,7 +181,12 @@ for (const backend of backends) {
         });
         // Tied to Aarhus's organisation, or to København's with an Aarhus unit or user: both refused.
         expectCode(
-          await as(K, 'POST', '/organisation/organisationfunktion', fn({ tilknyttedeorganisationer: [{ uuid: AARHUS.uuid, virkning: V }] })),
+          await as(
+            K,
+            'POST',
+            '/organisation/organisationfunktion',
+            fn({ tilknyttedeorganisationer: [{ uuid: AARHUS.uuid, virkning: V }] }),
+          ),
           403,
           'MUNICIPALITY_NOT_ALLOWED',
         );
@@ -235,7 +247,9 @@ for (const backend of backends) {
         expect(users.length).toBeGreaterThan(0);
         expect(users.every((u) => tied.has(u))).toBe(true);
         const all = ofType(aarhus, 'organisationenhed').map((o) => o.uuid);
-        expect((await read(restricted, `/organisation/organisationenhed?${all.map((u) => `uuid=${u}`).join('&')}`)).results[0]).toHaveLength(1);
+        expect(
+          (await read(restricted, `/organisation/organisationenhed?${all.map((u) => `uuid=${u}`).join('&')}`)).results[0],
+        ).toHaveLength(1);
         // Persons: only those of the tied users; IT systems: none.
         const persons = (await read(restricted, '/organisation/person?bvn=%25&maximalantalresultater=10000')).results[0] as string[];
         expect(persons.length).toBeLessThanOrEqual(tied.size);
@@ -258,7 +272,10 @@ for (const backend of backends) {
         expectCode(await as(restricted, 'PATCH', `/organisation/organisationenhed/${other}`, patch), 403, 'DATA_OUTSIDE_RESTRICTION');
         const fn = await as(restricted, 'POST', '/organisation/organisationfunktion', {
           attributter: { organisationfunktionegenskaber: [{ brugervendtnoegle: 'udenfor', virkning: V }] },
-          relationer: { tilknyttedeorganisationer: [{ uuid: AARHUS.uuid, virkning: V }], tilknyttedeenheder: [{ uuid: other, virkning: V }] },
+          relationer: {
+            tilknyttedeorganisationer: [{ uuid: AARHUS.uuid, virkning: V }],
+            tilknyttedeenheder: [{ uuid: other, virkning: V }],
+          },
         });
         expectCode(fn, 403, 'DATA_OUTSIDE_RESTRICTION');
       });

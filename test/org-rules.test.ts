@@ -103,9 +103,7 @@ async function start(backend: TestBackend): Promise<Harness> {
     metrics: createMetrics(),
     logger: false,
     auth,
-    modules: [
-      orgModule({ oio, audit, store }),
-    ],
+    modules: [orgModule({ oio, audit, store })],
   });
   injectWithTokens(app, (name) => tokens.get(name));
   await app.ready();

@@ -38,7 +38,9 @@ function orgProbes(m: GeneratedMunicipality) {
   const taskUnit = m.objects.find((o) => o.type === 'organisationenhed' && o.content.relationer.opgaver?.length)!;
   const roleUnit = m.objects.find((o) => o.type === 'organisationenhed' && o.content.relationer.adresser?.some((a) => a.rolle))!;
   const user = m.objects.find(
-    (o) => o.type === 'bruger' && m.objects.some((f) => f.type === 'organisationfunktion' && f.content.relationer.tilknyttedebrugere?.some((b) => b.uuid === o.uuid)),
+    (o) =>
+      o.type === 'bruger' &&
+      m.objects.some((f) => f.type === 'organisationfunktion' && f.content.relationer.tilknyttedebrugere?.some((b) => b.uuid === o.uuid)),
   )!;
   return (route: Route): Probe[] | undefined => {
     const parts = route.path.split('/').filter(Boolean);
@@ -50,7 +52,13 @@ function orgProbes(m: GeneratedMunicipality) {
       case 'GET ':
         return [
           { url: `/organisation/${type}?bvn=%25&maximalantalresultater=10000`, showsData: true },
-          { url: `/organisation/${type}?${(byType.get(type) ?? [victim]).slice(0, 50).map((o) => `uuid=${o.uuid}`).join('&')}`, showsData: true },
+          {
+            url: `/organisation/${type}?${(byType.get(type) ?? [victim])
+              .slice(0, 50)
+              .map((o) => `uuid=${o.uuid}`)
+              .join('&')}`,
+            showsData: true,
+          },
         ];
       case 'GET fields':
         return [{ url: `/organisation/${type}/fields` }];
@@ -76,14 +84,26 @@ function orgProbes(m: GeneratedMunicipality) {
       case 'GET {uuid}/overordnede':
       case 'GET {uuid}/underenheder':
       case 'GET {uuid}/brugere':
-        return [{ url: `/organisation/organisationenhed/${unit.uuid}/${parts[3]}${parts[3] === 'brugere' ? '?undertraeer=true' : ''}`, showsData: parts[3] !== 'overordnede' }];
+        return [
+          {
+            url: `/organisation/organisationenhed/${unit.uuid}/${parts[3]}${parts[3] === 'brugere' ? '?undertraeer=true' : ''}`,
+            showsData: parts[3] !== 'overordnede',
+          },
+        ];
       case 'GET {uuid}/enheder':
         return [{ url: `/organisation/bruger/${user.uuid}/enheder`, showsData: true }];
       case 'GET {uuid}/enheder-med-opgave':
-        return [{ url: `/organisation/organisation/${m.uuid}/enheder-med-opgave?opgave=${taskUnit.content.relationer.opgaver![0]!.uuid}&arvede=true`, showsData: true }];
+        return [
+          {
+            url: `/organisation/organisation/${m.uuid}/enheder-med-opgave?opgave=${taskUnit.content.relationer.opgaver![0]!.uuid}&arvede=true`,
+            showsData: true,
+          },
+        ];
       case 'GET {uuid}/enheder-med-adresserolle': {
         const role = roleUnit.content.relationer.adresser!.find((a) => a.rolle)!.rolle!;
-        return [{ url: `/organisation/organisation/${m.uuid}/enheder-med-adresserolle?rolle=${encodeURIComponent(role)}`, showsData: true }];
+        return [
+          { url: `/organisation/organisation/${m.uuid}/enheder-med-adresserolle?rolle=${encodeURIComponent(role)}`, showsData: true },
+        ];
       }
       default:
         return undefined;
@@ -102,7 +122,10 @@ interface KlaData {
 const V = { from: '2020-01-01', to: 'infinity' };
 const own = (org: string) => ({ ejer: [{ uuid: org, objekttype: 'organisation', virkning: V }] });
 const klaBodies = (org: string, d?: KlaData) => ({
-  klassifikation: { attributter: { klassifikationegenskaber: [{ brugervendtnoegle: 'aarhus-egen', titel: 'Aarhus egen', virkning: V }] }, relationer: own(org) },
+  klassifikation: {
+    attributter: { klassifikationegenskaber: [{ brugervendtnoegle: 'aarhus-egen', titel: 'Aarhus egen', virkning: V }] },
+    relationer: own(org),
+  },
   facet: {
     attributter: { facetegenskaber: [{ brugervendtnoegle: 'aarhus-facet', virkning: V }] },
     relationer: { ...own(org), ...(d ? { facettilhoerer: [{ uuid: d.owned.klassifikation, virkning: V }] } : {}) },
@@ -170,7 +193,9 @@ function adgProbes(d: AdgData) {
       case 'GET /adgangsstyring/tjenester':
         return [{ url: '/adgangsstyring/tjenester' }];
       case 'POST /adgangsstyring/tjenester':
-        return [{ url: '/adgangsstyring/tjenester', body: { navn: 'walk', entityId: 'urn:walk', privilegier: ['laes'] }, legit: 'operator' }];
+        return [
+          { url: '/adgangsstyring/tjenester', body: { navn: 'walk', entityId: 'urn:walk', privilegier: ['laes'] }, legit: 'operator' },
+        ];
       case 'POST /adgangsstyring/itsystemer':
         // Registers the caller's own IT system: anyone's call touches only its own.
         return [{ url: '/adgangsstyring/itsystemer', body: { navn: 'walk' }, read: true }];
@@ -204,7 +229,12 @@ function adgProbes(d: AdgData) {
 }
 
 /** Every privilege a municipality can be granted, per service; and the operator's. */
-const MUNICIPAL = { org: ['laes', 'skriv', 'anonymiser'], kla: ['laes', 'skriv'], adgsystem: ['leverandoer', 'kommune'], bfo: ['send', 'modtag'] };
+const MUNICIPAL = {
+  org: ['laes', 'skriv', 'anonymiser'],
+  kla: ['laes', 'skriv'],
+  adgsystem: ['leverandoer', 'kommune'],
+  bfo: ['send', 'modtag'],
+};
 const OPERATOR = { org: ['laes'], kla: ['laes', 'administrer'], adgsystem: ['operatoer'], bfo: ['administrer'] };
 
 let decls: TestPlatform['platform']['oio'] | undefined;
@@ -250,7 +280,9 @@ for (const backend of backends) {
 
       // FK Organisation: a token restricted to one unit, and what lies outside it.
       const unit = aarhus.objects.filter((o) => o.type === 'organisationenhed')[1]!.uuid;
-      const limited = await provisionTestClient(t.store, t.platform.audit, [{ cvr: TEST_CVR, service: 'org', privileges: MUNICIPAL.org, organisationenheder: [unit] }]);
+      const limited = await provisionTestClient(t.store, t.platform.audit, [
+        { cvr: TEST_CVR, service: 'org', privileges: MUNICIPAL.org, organisationenheder: [unit] },
+      ]);
       unitToken = await limited.token(t.platform.tokens, 'org');
       const reach = await unitReach(t.store, [unit]);
       const inside = new Set([...reach.values()].flatMap((s) => [...s]));
@@ -265,7 +297,9 @@ for (const backend of backends) {
       const outside = aarhus.objects.filter((o) => !inside.has(o.uuid));
       outsideUnit = new Set([
         ...outside.filter((o) => !pointedTo.has(o.uuid)).map((o) => o.uuid),
-        ...outside.flatMap((o) => (o.content.attributter.personegenskaber ?? []).flatMap((v) => (v.fields.cpr_nummer ? [v.fields.cpr_nummer] : []))),
+        ...outside.flatMap((o) =>
+          (o.content.attributter.personegenskaber ?? []).flatMap((v) => (v.fields.cpr_nummer ? [v.fields.cpr_nummer] : [])),
+        ),
       ]);
 
       // FK Klassifikation: a small synthetic KLE, a classification of Aarhus's own, and a token restricted to one KLE subject.
@@ -273,7 +307,12 @@ for (const backend of backends) {
       await importKle(t.platform.oio, [await readKle(Readable.from([xml]))]);
       const bodies = klaBodies(AARHUS.uuid);
       const post = async (type: string, body: unknown, token = tokens.owner.get('kla')!) => {
-        const res = await app.inject({ method: 'POST', url: `/klassifikation/${type}`, headers: { authorization: `Bearer ${token}` }, payload: body as object });
+        const res = await app.inject({
+          method: 'POST',
+          url: `/klassifikation/${type}`,
+          headers: { authorization: `Bearer ${token}` },
+          payload: body as object,
+        });
         expect(res.statusCode, res.body).toBe(201);
         return res.json().uuid as string;
       };
@@ -297,18 +336,35 @@ for (const backend of backends) {
       );
       const parentsOfInside = new Set(parents.map((p) => p.uuid));
       outsideKle = new Set(rows.filter((r) => !r.n.startsWith('00.01') && !parentsOfInside.has(r.uuid)).map((r) => r.uuid));
-      const kleLimited = await provisionTestClient(t.store, t.platform.audit, [{ cvr: TEST_CVR, service: 'kla', privileges: MUNICIPAL.kla, kle: [KLE_ALLOWED] }]);
+      const kleLimited = await provisionTestClient(t.store, t.platform.audit, [
+        { cvr: TEST_CVR, service: 'kla', privileges: MUNICIPAL.kla, kle: [KLE_ALLOWED] },
+      ]);
       kleToken = await kleLimited.token(t.platform.tokens, 'kla');
 
       // FK Adgangsstyring: Aarhus's IT system (the owner's own), a second credential, a requested agreement.
       const adgPost = async (url: string, body: unknown) => {
-        const res = await app.inject({ method: 'POST', url, headers: { authorization: `Bearer ${tokens.owner.get('adgsystem')}` }, payload: body as object });
+        const res = await app.inject({
+          method: 'POST',
+          url,
+          headers: { authorization: `Bearer ${tokens.owner.get('adgsystem')}` },
+          payload: body as object,
+        });
         expect(res.statusCode, res.body).toBe(201);
         return res.json();
       };
-      const credential = (await adgPost(`/adgangsstyring/itsystemer/${owner.itSystem}/legitimationer`, { certifikat: clientKey().certPem })).uuid as string;
-      const requested = (await adgPost('/adgangsstyring/serviceaftaler', { cvr: TEST_CVR, itsystem: owner.itSystem, tjeneste: orgService.entityId, privilegier: ['laes'] })).uuid as string;
-      const { rows: agreements } = await t.store.query<{ uuid: string }>('SELECT uuid::text AS uuid FROM adg_agreement WHERE cvr = $1', [TEST_CVR]);
+      const credential = (await adgPost(`/adgangsstyring/itsystemer/${owner.itSystem}/legitimationer`, { certifikat: clientKey().certPem }))
+        .uuid as string;
+      const requested = (
+        await adgPost('/adgangsstyring/serviceaftaler', {
+          cvr: TEST_CVR,
+          itsystem: owner.itSystem,
+          tjeneste: orgService.entityId,
+          privilegier: ['laes'],
+        })
+      ).uuid as string;
+      const { rows: agreements } = await t.store.query<{ uuid: string }>('SELECT uuid::text AS uuid FROM adg_agreement WHERE cvr = $1', [
+        TEST_CVR,
+      ]);
       adg = { itSystem: owner.itSystem, credential, requested, agreements: agreements.map((a) => a.uuid) };
 
       // FK Beskedfordeler: an Aarhus IT system's dueslag, subscriptions, value list and a delivered message.
@@ -319,7 +375,9 @@ for (const backend of backends) {
     it("walks every protected route: another municipality and restricted tokens are refused or see none of Aarhus's data", async () => {
       const routes = protectedRoutes(app);
       expect(routes.length).toBeGreaterThan(60);
-      const cprs = aarhus.objects.flatMap((o) => (o.content.attributter.personegenskaber ?? []).flatMap((v) => (v.fields.cpr_nummer ? [v.fields.cpr_nummer] : [])));
+      const cprs = aarhus.objects.flatMap((o) =>
+        (o.content.attributter.personegenskaber ?? []).flatMap((v) => (v.fields.cpr_nummer ? [v.fields.cpr_nummer] : [])),
+      );
       const secrets = new Set([
         AARHUS.uuid,
         ...aarhus.objects.map((o) => o.uuid),
@@ -328,8 +386,10 @@ for (const backend of backends) {
         adg.credential,
         ...adg.agreements,
       ]);
-      const serviceOf = (route: Route) => ({ organisation: 'org', klassifikation: 'kla', adgangsstyring: 'adgsystem', beskedfordeler: 'bfo' })[route.url.split('/')[1]!]!;
-      const isKlasse = (route: Route) => route.url.startsWith('/klassifikation/klasse') || route.url.endsWith('/hierarki') && route.url.startsWith('/klassifikation');
+      const serviceOf = (route: Route) =>
+        ({ organisation: 'org', klassifikation: 'kla', adgangsstyring: 'adgsystem', beskedfordeler: 'bfo' })[route.url.split('/')[1]!]!;
+      const isKlasse = (route: Route) =>
+        route.url.startsWith('/klassifikation/klasse') || (route.url.endsWith('/hierarki') && route.url.startsWith('/klassifikation'));
       const others: Caller[] = [
         {
           name: 'København',

@@ -7,7 +7,6 @@ import { AppError } from '../src/platform/errors.ts';
 import { parseXml, parseXmlFragment, scopeOf, writeXmlNodes, XML_LIMITS, type XmlElement, type XmlNode } from '../src/platform/xml.ts';
 import { codeOf } from './support/errors.ts';
 
-
 const elements = (nodes: readonly XmlNode[]) => nodes.filter((n): n is XmlElement => typeof n !== 'string');
 
 /** Every element of a tree with its namespace and local name, in document order. */

@@ -58,7 +58,11 @@ export const PlatformErrors = defineErrors({
   STORE_UNAVAILABLE: { status: 503, fk: 40, message: 'The database is unavailable' },
   WRITE_CONFLICT: { status: 409, fk: 40, message: 'A concurrent write conflicted; retry the request' },
   INTERNAL: { status: 500, fk: 40, message: 'Internal error' },
-  STATEMENT_TIMEOUT: { status: 503, fk: 40, message: 'A statement of the request ran longer than the platform allows; narrow the request or retry' },
+  STATEMENT_TIMEOUT: {
+    status: 503,
+    fk: 40,
+    message: 'A statement of the request ran longer than the platform allows; narrow the request or retry',
+  },
   REQUEST_HEADERS_TOO_LARGE: { status: 431, fk: 40, message: 'The URL and headers are larger than 16 KiB' },
   REQUEST_TIMEOUT: { status: 408, fk: 40, message: 'The request was not received in time' },
   MALFORMED_REQUEST: { status: 400, fk: 40, message: 'The request is not well-formed HTTP' },

@@ -36,36 +36,36 @@ export async function bfoWalk(t: TestPlatform): Promise<BfoWalk> {
   const delivered = testbesked({ beskedtype: ids.type, cvr: A });
   const cpr = CPR_OBJEKT.slice(-10);
 
-    const owner: BfoActor = await bfoActor(t, ['send', 'modtag'], A);
-    const kobenhavn = await bfoActor(t, ['send', 'modtag'], K);
-    const neighbour = await bfoActor(t, ['send', 'modtag'], A);
-    const ok = async (r: Promise<{ status: number; text: string }>) => expect((await r).status, (await r).text).toBeLessThan(300);
-    const mine = { ejer: owner.itSystem };
-    for (const uuid of [ids.type, ids.spareType])
-      await ok(owner.request('POST', '/beskedfordeler/beskedtyper', { uuid, navn: 'walk', ...mine, sensitivitet: 'fortrolig' }));
-    for (const uuid of [ids.dueslag, ids.spareDueslag])
-      await ok(owner.request('POST', '/beskedfordeler/dueslag', { uuid, navn: 'walk', ...mine, levering: { type: 'pull' } }));
-    for (const uuid of [ids.liste, ids.spareListe])
-      await ok(owner.request('POST', '/beskedfordeler/vaerdilister', { uuid, navn: 'walk', ...mine }));
-    await ok(owner.request('PUT', `/beskedfordeler/vaerdilister/${ids.liste}/vaerdier`, [`urn:oio:cpr-nr:${cpr}`]));
-    const filter = {
-      or: [
-        { field: 'objektRegistrering.objektId', equals: `urn:oio:cpr-nr:${cpr}` },
-        { field: 'relateretObjekt.objektId', inList: ids.liste },
-      ],
-    };
-    await ok(
-      owner.request('POST', '/beskedfordeler/abonnementer', { uuid: ids.abonnement, dueslag: ids.dueslag, beskedtype: ids.type, filter }),
-    );
-    await ok(
-      owner.request('POST', '/beskedfordeler/abonnementer', {
-        uuid: ids.spareAbonnement,
-        dueslag: ids.spareDueslag,
-        beskedtype: ids.type,
-      }),
-    );
-    await ok(owner.request('POST', '/beskedfordeler/beskeder', delivered.xml, 'application/xml'));
-  
+  const owner: BfoActor = await bfoActor(t, ['send', 'modtag'], A);
+  const kobenhavn = await bfoActor(t, ['send', 'modtag'], K);
+  const neighbour = await bfoActor(t, ['send', 'modtag'], A);
+  const ok = async (r: Promise<{ status: number; text: string }>) => expect((await r).status, (await r).text).toBeLessThan(300);
+  const mine = { ejer: owner.itSystem };
+  for (const uuid of [ids.type, ids.spareType])
+    await ok(owner.request('POST', '/beskedfordeler/beskedtyper', { uuid, navn: 'walk', ...mine, sensitivitet: 'fortrolig' }));
+  for (const uuid of [ids.dueslag, ids.spareDueslag])
+    await ok(owner.request('POST', '/beskedfordeler/dueslag', { uuid, navn: 'walk', ...mine, levering: { type: 'pull' } }));
+  for (const uuid of [ids.liste, ids.spareListe])
+    await ok(owner.request('POST', '/beskedfordeler/vaerdilister', { uuid, navn: 'walk', ...mine }));
+  await ok(owner.request('PUT', `/beskedfordeler/vaerdilister/${ids.liste}/vaerdier`, [`urn:oio:cpr-nr:${cpr}`]));
+  const filter = {
+    or: [
+      { field: 'objektRegistrering.objektId', equals: `urn:oio:cpr-nr:${cpr}` },
+      { field: 'relateretObjekt.objektId', inList: ids.liste },
+    ],
+  };
+  await ok(
+    owner.request('POST', '/beskedfordeler/abonnementer', { uuid: ids.abonnement, dueslag: ids.dueslag, beskedtype: ids.type, filter }),
+  );
+  await ok(
+    owner.request('POST', '/beskedfordeler/abonnementer', {
+      uuid: ids.spareAbonnement,
+      dueslag: ids.spareDueslag,
+      beskedtype: ids.type,
+    }),
+  );
+  await ok(owner.request('POST', '/beskedfordeler/beskeder', delivered.xml, 'application/xml'));
+
   const probesOf = (route: Route): Probe[] | undefined => {
     const d = `/beskedfordeler/dueslag/${ids.dueslag}`;
     switch (`${route.method} ${route.path}`) {
@@ -145,14 +145,11 @@ export async function bfoWalk(t: TestPlatform): Promise<BfoWalk> {
       case 'POST /beskedfordeler/vaerdilister/{uuid}/vaerdier':
         return [{ url: `/beskedfordeler/vaerdilister/${ids.liste}/vaerdier`, body: [`urn:oio:cpr-nr:${cpr}`] }];
       case 'DELETE /beskedfordeler/vaerdilister/{uuid}/vaerdier':
-        return [
-          { url: `/beskedfordeler/vaerdilister/${ids.spareListe}/vaerdier`, body: ['urn:oio:cpr-nr:0101010101'], destructive: true },
-        ];
+        return [{ url: `/beskedfordeler/vaerdilister/${ids.spareListe}/vaerdier`, body: ['urn:oio:cpr-nr:0101010101'], destructive: true }];
       default:
         return undefined;
     }
   };
-
 
   const bfo = (r: Route) => r.path.startsWith('/beskedfordeler/');
   const secrets = new Set([

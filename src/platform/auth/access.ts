@@ -75,7 +75,11 @@ export function privilegesOf(access: RouteAccess): string[] {
  * Checks one route's declaration against its service; returns why it is refused, or undefined.
  * Called for every route as it is added, so a route without a complete declaration stops start-up.
  */
-export function checkDeclaration(route: string, access: RouteAccess | PublicAccess | undefined, service: ServicePrivileges): string | undefined {
+export function checkDeclaration(
+  route: string,
+  access: RouteAccess | PublicAccess | undefined,
+  service: ServicePrivileges,
+): string | undefined {
   if (access === undefined) return `${route} declares no config.access (privilege and scope, or PUBLIC)`;
   if (isPublic(access)) return undefined;
   const needed = privilegesOf(access);
@@ -114,6 +118,8 @@ export function scope(kinds: readonly ScopeKind[], check?: Scope['check'], appli
 export function operatorScope(privileges: readonly string[]): Scope {
   return scope(['operator'], (_req, caller) => {
     if (!privileges.some((p) => caller.privileges.includes(p)))
-      throw authError('PRIVILEGE_MISSING', `Only the platform operator (${privileges.join(' or ')}) may do this`, { privilege: privileges });
+      throw authError('PRIVILEGE_MISSING', `Only the platform operator (${privileges.join(' or ')}) may do this`, {
+        privilege: privileges,
+      });
   });
 }

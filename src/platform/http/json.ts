@@ -14,7 +14,8 @@ export function nestsDeeperThan(text: string, limit: number): boolean {
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (inString) {
-      if (c === 0x5c) i++; // backslash: skip the escaped character
+      if (c === 0x5c)
+        i++; // backslash: skip the escaped character
       else if (c === 0x22) inString = false;
     } else if (c === 0x22) inString = true;
     else if (c === 0x7b || c === 0x5b) {
@@ -26,7 +27,8 @@ export function nestsDeeperThan(text: string, limit: number): boolean {
 
 /** Parses JSON text; MALFORMED_JSON or JSON_TOO_DEEP (both 400) when it cannot be taken. */
 export function parseJson(text: string, maxDepth: number = MAX_JSON_DEPTH): unknown {
-  if (nestsDeeperThan(text, maxDepth)) throw platformError('JSON_TOO_DEEP', `The JSON nests deeper than ${maxDepth} levels`, { limit: maxDepth });
+  if (nestsDeeperThan(text, maxDepth))
+    throw platformError('JSON_TOO_DEEP', `The JSON nests deeper than ${maxDepth} levels`, { limit: maxDepth });
   try {
     return JSON.parse(text);
   } catch (err) {

@@ -23,7 +23,8 @@ export const OrgErrors = defineErrors({
   OWNER_REQUIRED: {
     status: 400,
     fk: 40,
-    message: "A write by a municipality's token must name its organisation as the owner (tilhoerer, tilknyttedeorganisationer, or its CVR in virksomhed)",
+    message:
+      "A write by a municipality's token must name its organisation as the owner (tilhoerer, tilknyttedeorganisationer, or its CVR in virksomhed)",
   },
 });
 export type OrgErrorCode = keyof typeof OrgErrors;

@@ -99,7 +99,9 @@ export function registerTokenRoutes(
   });
   const metaSchema = { tags: ['adgangsstyring/oauth2'], summary: 'Authorisation server metadata (RFC 8414)' };
   const issuerPath = new URL(deps.issuer).pathname.replace(/\/$/, '');
-  app.get(`/.well-known/oauth-authorization-server${issuerPath}`, { config: { access: PUBLIC }, schema: metaSchema }, async () => metadata());
+  app.get(`/.well-known/oauth-authorization-server${issuerPath}`, { config: { access: PUBLIC }, schema: metaSchema }, async () =>
+    metadata(),
+  );
   app.get('/adgangsstyring/.well-known/oauth-authorization-server', { config: { access: PUBLIC }, schema: metaSchema }, async () =>
     metadata(),
   );

@@ -60,8 +60,14 @@ export function orgAccess(store: Queryable, cache: OwnerCache) {
     ),
     search: access(LAES, scope(['caller'], undefined, 'orgSearchScope: criteria and restriction inside the search statement')),
     create: access(SKRIV, scope(['body'], undefined, guardApplies)),
-    write: access(SKRIV, scope(['object', 'body'], (req, caller) => checkObject(caller, type, uuidOf(req), true), guardApplies)),
-    remove: access(SKRIV, scope(['object'], (req, caller) => checkObject(caller, type, uuidOf(req), true), guardApplies)),
+    write: access(
+      SKRIV,
+      scope(['object', 'body'], (req, caller) => checkObject(caller, type, uuidOf(req), true), guardApplies),
+    ),
+    remove: access(
+      SKRIV,
+      scope(['object'], (req, caller) => checkObject(caller, type, uuidOf(req), true), guardApplies),
+    ),
     fields: access(LAES, scope(['shared'])),
   });
 
@@ -69,7 +75,11 @@ export function orgAccess(store: Queryable, cache: OwnerCache) {
   const readModel = (type: string) =>
     access(
       LAES,
-      scope(['object', 'caller'], (req, caller) => checkObject(caller, type, uuidOf(req), false), 'read-models.ts: the ReadScope in each statement'),
+      scope(
+        ['object', 'caller'],
+        (req, caller) => checkObject(caller, type, uuidOf(req), false),
+        'read-models.ts: the ReadScope in each statement',
+      ),
     );
 
   return {
@@ -169,7 +179,12 @@ function orgSearchScope(
       const found = await cache.ownersOfAll(type, wanted, (missing) => ownersOfMany(store, missing, type));
       const restricted = await only(caller);
       return new Set(
-        wanted.filter((uuid) => found.get(uuid)?.cvrs.includes(caller.cvr) && ownedBy(found.get(uuid), caller.cvr) && (!restricted || restricted.includes(uuid))),
+        wanted.filter(
+          (uuid) =>
+            found.get(uuid)?.cvrs.includes(caller.cvr) &&
+            ownedBy(found.get(uuid), caller.cvr) &&
+            (!restricted || restricted.includes(uuid)),
+        ),
       );
     },
   };

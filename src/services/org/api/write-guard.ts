@@ -35,7 +35,8 @@ const foreign = () => authError('MUNICIPALITY_NOT_ALLOWED');
 function checkOwnRelation(caller: Caller, type: string, content: Content, own: readonly string[]): void {
   if (type === 'organisation') {
     const cvrs = (content.relationer.virksomhed ?? []).map((v) => (v.urn ? CVR_URN.exec(v.urn)?.[1] : undefined));
-    if (cvrs.length === 0) throw orgError('OWNER_REQUIRED', `An organisation written by a municipality's token names its CVR in virksomhed`);
+    if (cvrs.length === 0)
+      throw orgError('OWNER_REQUIRED', `An organisation written by a municipality's token names its CVR in virksomhed`);
     if (cvrs.some((c) => c !== caller.cvr)) throw foreign();
     return;
   }
@@ -52,7 +53,13 @@ function checkOwnRelation(caller: Caller, type: string, content: Content, own: r
  * CVR. Every other object it points to, and the object itself as stored, must belong to the
  * caller's municipality or to none (a KLE class, a person no one points to yet).
  */
-function checkOwners(caller: Caller, found: ReadonlyMap<string, Owned>, self: string | undefined, own: readonly string[], other: readonly string[]): void {
+function checkOwners(
+  caller: Caller,
+  found: ReadonlyMap<string, Owned>,
+  self: string | undefined,
+  own: readonly string[],
+  other: readonly string[],
+): void {
   for (const org of own) {
     const owned = found.get(org);
     if (!owned?.found || owned.cvrs.length === 0 || !ownedBy(owned, caller.cvr)) throw foreign();
@@ -64,7 +71,14 @@ function checkOwners(caller: Caller, found: ReadonlyMap<string, Owned>, self: st
  * A token restricted to organisation units writes only those units, functions tying people to them,
  * and the users, persons and addresses they reach; it creates nothing but such functions.
  */
-async function checkUnits(caller: Caller, tx: Queryable, type: string, uuid: string, content: Content, previous: Content | undefined): Promise<void> {
+async function checkUnits(
+  caller: Caller,
+  tx: Queryable,
+  type: string,
+  uuid: string,
+  content: Content,
+  previous: Content | undefined,
+): Promise<void> {
   const units = caller.restrictions.organisationenheder;
   if (units.length === 0) return;
   const refuse = () => authError('DATA_OUTSIDE_RESTRICTION', "The write reaches outside the token's organisation units");

@@ -140,7 +140,13 @@ export async function unitReach(db: Queryable, units: readonly string[]): Promis
 }
 
 /** The types a unit restriction reaches into; the others (IT systems, interest groups) lie outside it. */
-export const UNIT_REACHED_TYPES: ReadonlySet<string> = new Set(['organisationenhed', 'organisationfunktion', 'bruger', 'person', 'adresse']);
+export const UNIT_REACHED_TYPES: ReadonlySet<string> = new Set([
+  'organisationenhed',
+  'organisationfunktion',
+  'bruger',
+  'person',
+  'adresse',
+]);
 
 export { OWN_RELATIONS };
 
