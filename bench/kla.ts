@@ -9,7 +9,7 @@ import type { Store } from '../src/platform/store/store.ts';
 import { OioStore } from '../src/oio/store/oio-store.ts';
 import { foldText } from '../src/oio/domain/fold.ts';
 import { klaTypes, importKle, readKle } from '../src/services/kla/index.ts';
-import { generateEmneplan, generateHandlingsfacetter } from '../src/services/kla/kle/generate.ts';
+import { generateEmneplan, generateHandlingsfacetter } from '../src/services/kla/generate/index.ts';
 import { searchKlasser } from '../src/services/kla/store/klasse-search.ts';
 import type { KleDocument } from '../src/services/kla/kle/parse.ts';
 import { ms, pick, prng, ratio, runLoad, seconds, summarize, errorNote, type LoadResult } from './stats.ts';

@@ -36,7 +36,7 @@ import { provisionTestClient, testAuthOptions } from '../test/support/auth.ts';
 import { migrate } from '../src/platform/store/migrations.ts';
 import { dropPostgresSchema, openPostgres } from '../src/platform/store/postgres-adapter.ts';
 import type { Store } from '../src/platform/store/store.ts';
-import { FEMALE, MALE, SURNAMES } from '../src/services/org/domain/generate-vocabulary.ts';
+import { FEMALE, MALE, SURNAMES } from '../src/services/org/generate/index.ts';
 import {
   ensureTrigram,
   errorNote,

@@ -236,7 +236,7 @@ export async function runOrgBench(o: OrgBenchOptions): Promise<void> {
     )!;
     const now = new Date().toISOString();
     const worksPath = `/organisation/organisationenhed/${root.uuid}/brugere?undertraeer=true`;
-    const first = (await okJson(target, worksPath)) as { tilknytninger: unknown[]; next?: string };
+    const first = (await okJson(target, worksPath)) as { tilknytninger: unknown[]; naeste?: string };
     const measure = async (op: (n: number) => Promise<unknown>, concurrency: number) => {
       await runLoad({ concurrency, maxOps: 20, maxSeconds: 2 }, op);
       const run = await runLoad({ concurrency, maxOps: 100_000, maxSeconds: o.seconds }, op);
@@ -248,7 +248,7 @@ export async function runOrgBench(o: OrgBenchOptions): Promise<void> {
     }, 1);
     const baseline = await measure(() => pool.query(WORKS_IN_BASELINE, [root.uuid, now]), 1);
     o.print(
-      `org.brugere.root_subtree postgres page=${first.tilknytninger.length} more=${first.next !== undefined} p50=${ms(ours.p50)} p99=${ms(ours.p99)} ` +
+      `org.brugere.root_subtree postgres page=${first.tilknytninger.length} more=${first.naeste !== undefined} p50=${ms(ours.p50)} p99=${ms(ours.p99)} ` +
         `baseline_p50=${ms(baseline.p50)} baseline_p99=${ms(baseline.p99)} ratio_p99=${ratio(ours.p99, baseline.p99)} ` +
         `goal(p99<200ms)=${verdict(ours.p99 < 200)}${ours.note}${baseline.note} ${load()}`,
     );

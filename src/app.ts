@@ -1,36 +1,22 @@
 import type { FastifyInstance } from 'fastify';
-import type { Config, ServiceName } from './platform/config.ts';
+import type { Config } from './platform/config.ts';
+import { SETTINGS } from './platform/config-table.ts';
 import { AuditLog } from './platform/audit.ts';
 import { Authenticator, DEFAULT_ALGORITHMS } from './platform/auth/authenticator.ts';
 import type { ClientCertOptions } from './platform/auth/client-cert.ts';
-import { buildHttp, type HttpModule } from './platform/http/server.ts';
+import { buildHttp } from './platform/http/server.ts';
 import type { KeyProvider } from './platform/keys/key-provider.ts';
 import { createMetrics, type Metrics } from './platform/metrics.ts';
 import { OutboxRelay } from './platform/outbox.ts';
+import type { DemoSeed, RunningService, ServiceContext, ServiceDefinition } from './platform/service.ts';
 import { instrumentStore } from './platform/store/instrumented.ts';
 import type { Store } from './platform/store/store.ts';
-import { OioStore, type ContentRules } from './oio/store/oio-store.ts';
-import { organisationCvrsOf, orgModule, orgRules, orgService, orgTypes } from './services/org/index.ts';
-import { klaModule, klaService, klaTypes } from './services/kla/index.ts';
-import {
-  adgsystemModule,
-  adgsystemService,
-  agreementInForce,
-  agreementsInForce,
-  registerPlatformServices,
-  TOKEN_PATH,
-  TokenService,
-} from './services/adgsystem/index.ts';
-import { agreementEntitlements, bfoService, createBfo, type Bfo, type BfoDeps } from './services/bfo/index.ts';
+import { OioStore } from './oio/store/oio-store.ts';
+import { agreementInForce, registerPlatformServices, TOKEN_PATH, TokenService, type AdgsystemOptions } from './services/adgsystem/index.ts';
+import type { BfoOptions } from './services/bfo/index.ts';
+import { OIO_RULES, OIO_TYPES, PROTECTED_SERVICES, SERVICES, type RunningServices } from './services.ts';
 
-/** Every object type the registers declare on the OIO store. */
-export const OIO_TYPES = [...orgTypes, ...klaTypes];
-
-/** The registers' own rules over writes, per object type. */
-export const OIO_RULES: ContentRules = { ...orgRules };
-
-/** The platform's services that take tokens, by name (`stotte token --service NAME`). */
-export const PROTECTED_SERVICES = [orgService, klaService, adgsystemService, bfoService] as const;
+export { OIO_RULES, OIO_TYPES, PROTECTED_SERVICES, SERVICES };
 
 /** A running platform: its HTTP app and what it owns. */
 export interface Platform {
@@ -43,8 +29,10 @@ export interface Platform {
   readonly authenticator: Authenticator;
   readonly tokens: TokenService;
   readonly keys: KeyProvider;
-  /** FK Beskedfordeler, when it is among the services. */
-  readonly bfo?: Bfo | undefined;
+  /** The running systems, by name: those `--only` chose. */
+  readonly services: Partial<RunningServices>;
+  /** Seeds every running system's demo data, in the table's order. */
+  seed(demo: DemoSeed): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -63,7 +51,8 @@ export interface PlatformAuthOptions {
 }
 
 export interface PlatformOptions {
-  readonly services: readonly ServiceName[];
+  /** The systems to run, by name (default: every one of the table). */
+  readonly services?: readonly string[];
   readonly auth: PlatformAuthOptions;
   readonly logLevel?: Config['logLevel'];
   readonly logger?: boolean;
@@ -71,13 +60,14 @@ export interface PlatformOptions {
   readonly relay?: boolean;
   readonly tls?: { readonly cert: Buffer; readonly key: Buffer; readonly requestCert: boolean };
   /** The Beskedfordeler's transport, entitlements and limits (defaults: the store, the service agreements). */
-  readonly bfo?: Omit<BfoDeps, 'store' | 'relay' | 'audit' | 'registry' | 'onError'>;
+  readonly bfo?: BfoOptions;
 }
 
 /**
- * Wires the platform on an open, migrated store: the object store with every declared type, the
- * outbox relay, the audit log, the token service and the Authenticator, and the HTTP modules of
- * the chosen services, each behind the Authenticator.
+ * Wires the platform on an open, migrated store: the object store with every system's types, the
+ * outbox relay, the audit log, the token service and the Authenticator, then each chosen system of
+ * the table (src/services.ts), built in the table's order on these shared parts, its routes in a
+ * plugin of its own behind the Authenticator.
  */
 export async function createPlatform(rawStore: Store, options: PlatformOptions): Promise<Platform> {
   const metrics = createMetrics();
@@ -96,62 +86,61 @@ export async function createPlatform(rawStore: Store, options: PlatformOptions):
     issuer,
     keys,
     algorithms: DEFAULT_ALGORITHMS,
-    clockSkewSeconds: options.auth.clockSkewSeconds ?? 60,
-    revocationCheckMs: options.auth.revocationCheckMs ?? 30_000,
+    clockSkewSeconds: options.auth.clockSkewSeconds ?? SETTINGS.clockSkew.default,
+    revocationCheckMs: options.auth.revocationCheckMs ?? SETTINGS.revocationCheckMs.default,
     agreementInForce: agreementInForce(store),
   });
+  // The issuer of every token: part of the platform whichever systems run.
   const tokens = new TokenService({
     store,
     audit,
     keys,
     issuer,
     tokenEndpoint,
-    lifetimeSeconds: options.auth.tokenLifetimeSeconds ?? 3600,
-    lookupCacheMs: options.auth.lookupCacheMs ?? 5000,
+    lifetimeSeconds: options.auth.tokenLifetimeSeconds ?? SETTINGS.tokenLifetime.default,
+    lookupCacheMs: options.auth.lookupCacheMs ?? SETTINGS.tokenLookupCacheMs.default,
   });
 
-  const modules: HttpModule[] = [];
-  if (options.services.includes('org')) modules.push(orgModule({ oio, audit, store }));
-  if (options.services.includes('kla')) modules.push(klaModule(oio, store));
-  if (options.services.includes('adgsystem')) {
-    modules.push(
-      adgsystemModule({
-        store,
-        audit,
-        keys,
-        tokens,
-        issuer,
-        tokenEndpoint,
-        clientCert,
-        algorithms: DEFAULT_ALGORITHMS,
-        onAgreementChange: (uuid) => authenticator.forgetAgreement(uuid),
-      }),
-    );
-  }
+  const chosen = options.services ?? SERVICES.map((s) => s.name);
+  const definitions: readonly ServiceDefinition[] = SERVICES.filter((s) => chosen.includes(s.name));
+  const optionsOf: Record<string, unknown> = {
+    adgsystem: {
+      tokens,
+      algorithms: DEFAULT_ALGORITHMS,
+      onAgreementChange: (uuid: string) => authenticator.forgetAgreement(uuid),
+    } satisfies AdgsystemOptions,
+    bfo: options.bfo,
+  };
   // Background failures are logged once the HTTP app (and its logger) exists.
   let logError: ((err: unknown, what: string) => void) | undefined;
-  const bfo = options.services.includes('bfo')
-    ? await createBfo({
-        store,
-        relay,
-        audit,
-        registry: metrics.registry,
-        onError: (err, what) => logError?.(err, what),
-        // Who may send and receive: the service agreements (a test may put its own in options.bfo).
-        entitlements: agreementEntitlements(agreementsInForce(bfoService.name)),
-        // Today's AMQP senders carry their token in a header: verified as a request's would be.
-        verifyToken: (token) => authenticator.verify(token, bfoService.entityId),
-        // The registers' events name the responsible municipality by its CVR.
-        municipalitiesOf: organisationCvrsOf,
-        ...options.bfo,
-      })
-    : undefined;
-  if (bfo) modules.push(bfo.module);
+  const running = new Map<string, RunningService>();
+  // The platform's shared parts: every system is built on them, and the platform hands them out.
+  const shared = { store, oio, relay, audit, metrics, authenticator, keys };
+  for (const def of definitions) {
+    const ctx: ServiceContext = {
+      ...shared,
+      issuer,
+      tokenEndpoint,
+      clientCert,
+      definitions: SERVICES,
+      running: <T extends RunningService>(name: string) => running.get(name) as T | undefined,
+      onError: (err, what) => logError?.(err, what),
+      options: optionsOf[def.name],
+    };
+    running.set(def.name, await def.create(ctx));
+  }
 
   const http = await buildHttp({
     store,
     metrics,
-    modules,
+    services: definitions.map((def) => {
+      const r = running.get(def.name)!;
+      return {
+        protected: def.protected,
+        routes: (app: FastifyInstance) => r.routes(app),
+        ...(r.rootRoutes ? { rootRoutes: (app: FastifyInstance) => r.rootRoutes!(app) } : {}),
+      };
+    }),
     auth: { authenticator, clientCert },
     ...(options.tls ? { tls: options.tls } : {}),
     logLevel: options.logLevel ?? 'info',
@@ -160,25 +149,22 @@ export async function createPlatform(rawStore: Store, options: PlatformOptions):
   logError = (err, what) => http.log.error({ err }, what);
   if (options.relay !== false) {
     relay.start();
-    bfo?.start();
+    for (const r of running.values()) r.start?.();
   }
   return {
     http,
-    store,
-    oio,
-    relay,
-    audit,
-    metrics,
-    authenticator,
+    ...shared,
     tokens,
-    keys,
-    bfo,
+    services: Object.fromEntries(running) as Partial<RunningServices>,
+    async seed(demo) {
+      for (const r of running.values()) await r.seed?.(demo);
+    },
     async close() {
       // First, so waiting long-polls answer now instead of holding the shutdown for their wait.
-      const closingBfo = bfo?.close();
+      const closing = [...running.values()].map((r) => r.close?.());
       await http.close();
       await relay.stop();
-      await closingBfo;
+      await Promise.all(closing);
     },
   };
 }

@@ -1,18 +1,19 @@
 import { parseArgs } from 'node:util';
 import { createPlatform, OIO_RULES, OIO_TYPES, PROTECTED_SERVICES } from './app.ts';
 import { openKeyProvider } from './platform/keys/open-keys.ts';
-import { DEMO_IT_SYSTEM, demoToken, seedDemoClient } from './seed/demo-client.ts';
+import { DEMO_IT_SYSTEM, demoToken } from './seed/demo-client.ts';
 import { bootstrapAdministrator } from './services/adgsystem/index.ts';
 import { OioStore } from './oio/store/oio-store.ts';
-import { ConfigError, loadConfig, SERVICE_NAMES, type Config } from './platform/config.ts';
+import { ConfigError, loadConfig, type Config } from './platform/config.ts';
+import { configHelp } from './platform/config-docs.ts';
+import { SERVICE_NAMES } from './services.ts';
 import { AppError } from './platform/errors.ts';
 import { migrate } from './platform/store/migrations.ts';
 import { openStore } from './platform/store/open-store.ts';
 import { backupPglite, restorePglite, tunePglite } from './platform/store/pglite-adapter.ts';
 import { readFileSync, writeFileSync } from 'node:fs';
 import type { Store } from './platform/store/store.ts';
-import { seedDemo } from './seed/demo.ts';
-import { amqpTransport, DEMO_MODTAGER, seedBfoDemo } from './services/bfo/index.ts';
+import { amqpTransport } from './services/bfo/index.ts';
 import { runKleImport, writeSyntheticKle } from './services/kla/index.ts';
 
 const HELP = `stotte — the support systems of the Danish common-municipal infrastructure
@@ -38,40 +39,7 @@ Usage:
                              restore such an image into a new, empty data folder
   stotte --help              this text
 
-Options:
-  --port N                   HTTP port (default 8080; env STOTTE_PORT)
-  --host ADDR                address to listen on (default 0.0.0.0; env STOTTE_HOST)
-  --data DIR                 embedded database folder (default ./data; env STOTTE_DATA)
-  --database-url URL         PostgreSQL instead of the embedded database (env STOTTE_DATABASE_URL)
-  --only LIST                run only these services, comma separated (env STOTTE_ONLY):
-                             ${SERVICE_NAMES.join(', ')}
-  --no-seed                  do not seed the demo municipality into an empty embedded database
-  --tls-cert FILE, --tls-key FILE
-                             serve HTTPS (env STOTTE_TLS_CERT, STOTTE_TLS_KEY); client certificates
-                             are asked for unless STOTTE_TLS_CLIENT_CERT=false
-
-Environment:
-  STOTTE_LOG_LEVEL           fatal, error, warn, info (default), debug, trace, silent
-  STOTTE_DB_POOL_SIZE        PostgreSQL connections per instance (default 10)
-  STOTTE_RELAY               run the outbox relay in this instance (default true)
-  STOTTE_BFO_TRANSPORT       the Beskedfordeler's transport: store (default) or amqp
-  STOTTE_AMQP_URL            RabbitMQ for STOTTE_BFO_TRANSPORT=amqp: amqp://user:password@host:5672/vhost
-  STOTTE_DEMO_SEED           seed demo data (default: on for the embedded database outside production)
-  STOTTE_SHUTDOWN_GRACE_MS   how long SIGTERM waits for in-flight requests (default 10000)
-  STOTTE_PUBLIC_URL          the URL clients use (default http(s)://localhost:PORT); issuer = URL/adgangsstyring
-  STOTTE_TOKEN_LIFETIME      access token lifetime in seconds (default 3600)
-  STOTTE_TOKEN_ALG           ES256 (default) or PS256
-  STOTTE_KEYS                file (default; PEM files in STOTTE_KEYS_DIR, default DATA/keys) or pkcs11
-  STOTTE_PKCS11_LIBRARY, STOTTE_PKCS11_TOKEN, STOTTE_PKCS11_PIN   the HSM, with STOTTE_KEYS=pkcs11
-  STOTTE_AUTH_CLOCK_SKEW     seconds of clock skew accepted on exp/nbf/iat (default 60)
-  STOTTE_REVOCATION_CHECK_MS how long an agreement's state is trusted (default 30000)
-  STOTTE_TOKEN_LOOKUP_CACHE_MS
-                             how long the token endpoint reuses a found credential and agreement (default 5000)
-  STOTTE_CLIENT_CERT_HEADER, STOTTE_TRUSTED_PROXIES
-                             behind a TLS-terminating proxy: the header with the client certificate,
-                             read only on connections from these addresses (off by default)
-  NODE_ENV=production        production mode: warns loudly on the embedded database
-`;
+${configHelp(SERVICE_NAMES)}`;
 
 /** A new key is published this long before it signs: the JWKS's cache lifetime (max-age 300). */
 const KEY_PUBLISH_LEAD_MS = 5 * 60_000;
@@ -130,26 +98,14 @@ async function serve(config: Config): Promise<void> {
       : {}),
   });
   if (config.demoSeed) {
-    if (config.store.backend === 'pglite' && !config.production) {
-      await seedDemoClient(
-        store,
-        platform.audit,
-        config.store.dataDir,
-        PROTECTED_SERVICES.map((s) => s.name),
-        platform.http.log,
-      );
-    }
-    await seedDemo(platform.oio, platform.http.log);
-    // The seed's own change events go through the Beskedfordeler first, so the demo receiver's
-    // dueslag starts empty and shows only the changes made from now on.
-    if (platform.bfo) await platform.relay.drain();
-    // On the embedded default the demo IT system owns it: its agreements entitle it to the events.
-    const owner = config.store.backend === 'pglite' && !config.production ? DEMO_IT_SYSTEM : undefined;
-    if (platform.bfo && (await seedBfoDemo(platform.bfo, platform.store, owner)))
-      platform.http.log.info(
-        { dueslag: DEMO_MODTAGER.dueslag },
-        'seeded a demo receiver: a dueslag subscribed to FK Organisation and FK Klassifikation changes',
-      );
+    // Every running system's demo data, in the table's order. The demo IT system (its credentials
+    // in the data folder) only on the embedded default, never in production.
+    const demoClient = config.store.backend === 'pglite' && !config.production;
+    await platform.seed({
+      log: platform.http.log,
+      dataDir: demoClient && config.store.backend === 'pglite' ? config.store.dataDir : undefined,
+      itSystem: demoClient ? DEMO_IT_SYSTEM : undefined,
+    });
   }
 
   let stopping = false;
@@ -214,16 +170,20 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(HELP);
     return values.help || command === 'help' ? 0 : 2;
   }
-  const config = loadConfig({
-    port: values.port,
-    host: values.host,
-    data: values.data,
-    databaseUrl: values['database-url'],
-    only: values.only,
-    noSeed: values['no-seed'],
-    tlsCert: values['tls-cert'],
-    tlsKey: values['tls-key'],
-  });
+  const config = loadConfig(
+    {
+      port: values.port,
+      host: values.host,
+      data: values.data,
+      databaseUrl: values['database-url'],
+      only: values.only,
+      noSeed: values['no-seed'],
+      tlsCert: values['tls-cert'],
+      tlsKey: values['tls-key'],
+    },
+    process.env,
+    { services: SERVICE_NAMES },
+  );
   switch (command) {
     case 'serve':
       await serve(config);

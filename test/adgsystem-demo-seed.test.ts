@@ -7,7 +7,8 @@ import { decodeJwt, SignJWT } from 'jose';
 import { PROTECTED_SERVICES } from '../src/app.ts';
 import { CLIENT_ASSERTION_TYPE, reprovisionAgreements } from '../src/services/adgsystem/index.ts';
 import { DEMO_IT_SYSTEM, DEMO_OPERATOR_CVR, demoClientDir, seedDemoClient, type DemoClient } from '../src/seed/demo-client.ts';
-import { backends } from './support/backends.ts';
+import { allBackends } from './support/backends.ts';
+import { describeWith } from './support/requires.ts';
 import { startPlatform, type TestPlatform } from './support/platform.ts';
 import { TEST_TOKEN_ENDPOINT } from './support/auth.ts';
 
@@ -16,8 +17,8 @@ const KOBENHAVN = '64942212';
 const SERVICES = PROTECTED_SERVICES.map((s) => s.name);
 const entityId = (service: string) => PROTECTED_SERVICES.find((s) => s.name === service)!.entityId;
 
-for (const backend of backends) {
-  describe(`The demo IT system's agreements on ${backend.name}`, () => {
+for (const backend of allBackends) {
+  describeWith(backend)(`The demo IT system's agreements on ${backend.name}`, () => {
     let t: TestPlatform;
     let dir: string;
 

@@ -4,7 +4,8 @@ import { decodeJwt } from 'jose';
 import { adgsystemService } from '../src/services/adgsystem/index.ts';
 import { klaService } from '../src/services/kla/index.ts';
 import { bfoService } from '../src/services/bfo/index.ts';
-import { backends } from './support/backends.ts';
+import { allBackends } from './support/backends.ts';
+import { describeWith } from './support/requires.ts';
 import { startPlatform, type TestPlatform } from './support/platform.ts';
 import { CERT_HEADER, clientKey, forwardedCert, provisionTestClient, TEST_CVR, type ClientKey, type TestClient } from './support/auth.ts';
 
@@ -14,8 +15,8 @@ const OPERATOR = '11111111';
 
 const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 
-for (const backend of backends) {
-  describe(`Operator-only privileges on ${backend.name}`, () => {
+for (const backend of allBackends) {
+  describeWith(backend)(`Operator-only privileges on ${backend.name}`, () => {
     let t: TestPlatform;
     let app: FastifyInstance;
     let operator: TestClient;
@@ -168,9 +169,8 @@ for (const backend of backends) {
       const listed = async () =>
         new Map(
           (
-            (
-              await app.inject({ method: 'GET', url: '/adgangsstyring/tjenester', headers: bearer(await token(aarhus, TEST_CVR)) })
-            ).json() as {
+            (await app.inject({ method: 'GET', url: '/adgangsstyring/tjenester', headers: bearer(await token(aarhus, TEST_CVR)) })).json()
+              .resultater as {
               navn: string;
               operatoerPrivilegier: string[];
             }[]

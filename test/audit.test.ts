@@ -1,13 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuditLog, GroupedAudit } from '../src/platform/audit.ts';
 import type { Queryable, Row, Store } from '../src/platform/store/store.ts';
-import { backends } from './support/backends.ts';
+import { allBackends } from './support/backends.ts';
+import { describeWith } from './support/requires.ts';
+import { documentedPersonRef } from './support/person-ref.ts';
 
 // A synthetic CPR number: day 71 is never issued by the civil registry.
 const SYNTHETIC_CPR = '7101901234';
 
-for (const backend of backends) {
-  describe(`audit log on ${backend.name}`, () => {
+for (const backend of allBackends) {
+  describeWith(backend)(`audit log on ${backend.name}`, () => {
     let store: Store;
     let audit: AuditLog;
     beforeAll(async () => {
@@ -82,10 +84,13 @@ for (const backend of backends) {
       const { rows } = await store.query<Record<string, unknown>>('SELECT * FROM audit_log WHERE request_id = $1', ['req-1']);
       expect(rows).toHaveLength(1);
       expect(rows[0]).toMatchObject({ actor: 'itsystem:demo', actor_cvr: '55133018', action: 'laes', purpose: 'sagsbehandling' });
-      expect(rows[0]!.person_ref).toBe(audit.personRef(SYNTHETIC_CPR));
+      // The reference as documented, computed here from the stored key, not by AuditLog.
+      const documented = await documentedPersonRef(store, SYNTHETIC_CPR);
+      expect(rows[0]!.person_ref).toBe(documented);
       expect(JSON.stringify(rows[0])).not.toContain(SYNTHETIC_CPR);
       // The same person is found under the same reference, whatever the formatting.
-      expect(audit.personRef('710190-1234')).toBe(audit.personRef(SYNTHETIC_CPR));
+      expect(audit.personRef('710190-1234')).toBe(documented);
+      expect(audit.personRef(SYNTHETIC_CPR)).toBe(documented);
     });
 
     it('records a bulk read as one record per object, with what they share', async () => {
@@ -115,7 +120,7 @@ for (const backend of backends) {
         details: null,
       };
       expect(rows).toEqual([
-        { ...shared, object_uuid: objects[0]!.uuid, person_ref: audit.personRef(SYNTHETIC_CPR) },
+        { ...shared, object_uuid: objects[0]!.uuid, person_ref: await documentedPersonRef(store, SYNTHETIC_CPR) },
         { ...shared, object_uuid: objects[1]!.uuid, person_ref: null },
       ]);
       await audit.recordReads(store, base, []);
@@ -123,8 +128,12 @@ for (const backend of backends) {
     });
 
     it('keeps the hashing key across openings', async () => {
+      // Taken before the second opening, so a key replaced by it would show.
+      const before = await documentedPersonRef(store, SYNTHETIC_CPR);
       const again = await AuditLog.open(store);
-      expect(again.personRef(SYNTHETIC_CPR)).toBe(audit.personRef(SYNTHETIC_CPR));
+      expect(again.personRef(SYNTHETIC_CPR)).toBe(before);
+      expect(audit.personRef(SYNTHETIC_CPR)).toBe(before);
+      expect(await documentedPersonRef(store, SYNTHETIC_CPR)).toBe(before);
     });
 
     it('refuses to change or remove a record', async () => {

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import type { FastifyInstance } from 'fastify';
 import { operatorScope, PUBLIC, scope } from '../src/platform/auth/access.ts';
 import { Authenticator } from '../src/platform/auth/authenticator.ts';
-import { buildHttp, type HttpModule } from '../src/platform/http/server.ts';
+import { buildHttp, type MountedService } from '../src/platform/http/server.ts';
 import { FileKeyProvider } from '../src/platform/keys/file-provider.ts';
 import { createMetrics } from '../src/platform/metrics.ts';
 import type { Store } from '../src/platform/store/store.ts';
@@ -13,17 +14,22 @@ const auth = { authenticator: new Authenticator({ issuer: 'i', keys, agreementIn
 const service = { name: 'demo', entityId: 'urn:demo', prefix: '/demo', privileges: ['laes', 'drift'], operatorPrivileges: ['drift'] };
 const shared = scope(['shared']);
 
-function module(config: Record<string, unknown> | undefined, url = '/demo/x'): HttpModule {
+/** A service with one route: inside its plugin (under /demo), or at the root (`root`, outside every prefix). */
+function module(config: Record<string, unknown> | undefined, where: 'inside' | 'root' = 'inside'): MountedService {
+  const route = (app: FastifyInstance, url: string) =>
+    app.get(url, { ...(config ? { config } : {}), schema: {} }, async () => ({ ok: true }));
   return {
-    name: 'demo',
-    service,
-    register(app) {
-      app.get(url, { ...(config ? { config } : {}), schema: {} }, async () => ({ ok: true }));
+    protected: service,
+    routes(app) {
+      if (where === 'inside') route(app, '/x');
+    },
+    rootRoutes(app) {
+      if (where === 'root') route(app, '/elsewhere');
     },
   };
 }
 
-const start = (m: HttpModule) => buildHttp({ store, metrics: createMetrics(), modules: [m], auth, logger: false });
+const start = (m: MountedService) => buildHttp({ store, metrics: createMetrics(), services: [m], auth, logger: false });
 
 describe('routes of a protected service', () => {
   it('refuse to start when a route declares no access (fail closed)', async () => {
@@ -57,7 +63,7 @@ describe('routes of a protected service', () => {
   });
 
   it('refuse to start when a route lies outside every service prefix and is not public', async () => {
-    await expect(start(module({ access: { privilege: 'laes', scope: shared } }, '/elsewhere'))).rejects.toThrow(
+    await expect(start(module({ access: { privilege: 'laes', scope: shared } }, 'root'))).rejects.toThrow(
       'GET /elsewhere is under no service',
     );
   });
@@ -71,7 +77,7 @@ describe('routes of a protected service', () => {
     const open = await start(module({ access: PUBLIC }));
     expect((await open.inject({ method: 'GET', url: '/demo/x' })).statusCode).toBe(200);
     await open.close();
-    const outside = await start(module({ access: PUBLIC }, '/elsewhere'));
+    const outside = await start(module({ access: PUBLIC }, 'root'));
     expect((await outside.inject({ method: 'GET', url: '/elsewhere' })).statusCode).toBe(200);
     await outside.close();
   });

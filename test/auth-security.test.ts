@@ -7,7 +7,8 @@ import { signJwt } from '../src/platform/keys/jws.ts';
 import { CLIENT_ASSERTION_TYPE } from '../src/services/adgsystem/index.ts';
 import { klaService } from '../src/services/kla/index.ts';
 import { orgService } from '../src/services/org/index.ts';
-import { backends } from './support/backends.ts';
+import { allBackends } from './support/backends.ts';
+import { describeWith } from './support/requires.ts';
 import { CERT_HEADER, clientKey, forwardedCert, provisionTestClient, TEST_CVR, TEST_PUBLIC_URL, type TestClient } from './support/auth.ts';
 import { organisationBody, startPlatform, type TestPlatform } from './support/platform.ts';
 
@@ -20,8 +21,8 @@ function expectCode(res: LightMyRequestResponse, status: number, code: string) {
   expect(res.statusCode).toBe(status);
 }
 
-for (const backend of backends) {
-  describe(`token and request security on ${backend.name}`, () => {
+for (const backend of allBackends) {
+  describeWith(backend)(`token and request security on ${backend.name}`, () => {
     let t: TestPlatform;
     let app: FastifyInstance;
     let valid: string;
@@ -561,7 +562,7 @@ for (const backend of backends) {
         const token = await limited.token(t.platform.tokens, 'kla');
         expect((await call(token, `/klassifikation/klasse/${inside}`)).statusCode).toBe(200);
         expectCode(await call(token, `/klassifikation/klasse/${outside}`), 403, 'DATA_OUTSIDE_RESTRICTION');
-        const found = (await call(token, '/klassifikation/klasse/fritekst?nummer=')).json().results as { brugervendtnoegle: string }[];
+        const found = (await call(token, '/klassifikation/klasse/fritekst?nummer=')).json().resultater as { brugervendtnoegle: string }[];
         expect(found.map((r) => r.brugervendtnoegle)).toEqual(['27.12.04']);
       });
     });

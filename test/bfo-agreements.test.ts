@@ -5,15 +5,16 @@
  * dueslag administered by their owner.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { backends } from './support/backends.ts';
+import { allBackends } from './support/backends.ts';
+import { describeWith } from './support/requires.ts';
 import { organisationBody, startPlatform, type TestPlatform } from './support/platform.ts';
 import { client, testbesked } from './support/bfo.ts';
 import { clientKey, provisionTestClient, TEST_CVR, type TestClient } from './support/auth.ts';
 
 const OTHER_CVR = '64942212';
 
-for (const backend of backends) {
-  describe(`FK Beskedfordeler on the service agreements (${backend.name})`, () => {
+for (const backend of allBackends) {
+  describeWith(backend)(`FK Beskedfordeler on the service agreements (${backend.name})`, () => {
     let t: TestPlatform;
     /** Receives for TEST_CVR only, may not administer. */
     let receiver: TestClient;
@@ -86,15 +87,15 @@ for (const backend of backends) {
     });
 
     it("delivers the registers' events only to receivers entitled for the organisation's municipality", async () => {
-      const { REGISTER_BESKEDTYPER } = await import('../src/services/bfo/index.ts');
+      const { orgDefinition } = await import('../src/services/org/index.ts');
       const elsewhere = await provisionTestClient(
         t.store,
         t.platform.audit,
         [{ cvr: OTHER_CVR, service: 'bfo', privileges: ['modtag'] }],
         clientKey(),
       );
-      const ours = await dueslagOf(receiver.itSystem, REGISTER_BESKEDTYPER.organisation.uuid);
-      const theirs = await dueslagOf(elsewhere.itSystem, REGISTER_BESKEDTYPER.organisation.uuid);
+      const ours = await dueslagOf(receiver.itSystem, orgDefinition.events!.beskedtype.uuid);
+      const theirs = await dueslagOf(elsewhere.itSystem, orgDefinition.events!.beskedtype.uuid);
       // An organisation of TEST_CVR (organisationBody's CVR), written through FK Organisation.
       const org = await t.platform.http.inject({
         method: 'POST',
@@ -115,8 +116,8 @@ for (const backend of backends) {
     });
 
     it("delivers an organisation's events to nobody while it has no CVR number: no agreement can cover them", async () => {
-      const { REGISTER_BESKEDTYPER } = await import('../src/services/bfo/index.ts');
-      const ours = await dueslagOf(receiver.itSystem, REGISTER_BESKEDTYPER.organisation.uuid);
+      const { orgDefinition } = await import('../src/services/org/index.ts');
+      const ours = await dueslagOf(receiver.itSystem, orgDefinition.events!.beskedtype.uuid);
       // Written by the platform itself: a municipality's token must name its CVR (FK Organisation's rule).
       const uuid = await t.platform.oio.opret('organisation', {
         attributter: { organisationegenskaber: [{ fields: { brugervendtnoegle: 'uden-cvr' }, virkning: { from: 0, to: Infinity } }] },

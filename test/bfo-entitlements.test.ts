@@ -4,12 +4,13 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BfoCaller, BfoEntitlements, ReceiveQuestion } from '../src/services/bfo/index.ts';
-import { backends } from './support/backends.ts';
+import { allBackends } from './support/backends.ts';
+import { describeWith } from './support/requires.ts';
 import { startPlatform, type TestPlatform } from './support/platform.ts';
 import { client, testbesked } from './support/bfo.ts';
 
-for (const backend of backends) {
-  describe(`FK Beskedfordeler entitlements on ${backend.name}`, () => {
+for (const backend of allBackends) {
+  describeWith(backend)(`FK Beskedfordeler entitlements on ${backend.name}`, () => {
     let t: TestPlatform;
     let c: ReturnType<typeof client>;
     const asked: ReceiveQuestion[] = [];

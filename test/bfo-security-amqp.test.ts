@@ -9,13 +9,14 @@ import { amqpTransport } from '../src/services/bfo/index.ts';
 import { backends } from './support/backends.ts';
 import { startPlatform, type TestPlatform } from './support/platform.ts';
 import { bfoActor, testbesked, type BfoActor } from './support/bfo.ts';
+import { AMQP, describeWith } from './support/requires.ts';
 
-const AMQP_URL = process.env.STOTTE_TEST_AMQP_URL;
+const AMQP_URL = AMQP.value;
 const SEND_EXCHANGE = `AFSEND_BESKED_EXCHANGE.security-${process.pid}-${Date.now()}`;
 const A = '55133018';
 const K = '64942212';
 
-describe.runIf(AMQP_URL)('FK Beskedfordeler over AMQP: a sender sends about its own municipality only', () => {
+describeWith(AMQP)('FK Beskedfordeler over AMQP: a sender sends about its own municipality only', () => {
   let t: TestPlatform;
   let sender: BfoActor;
   let receiverK: BfoActor;
@@ -31,7 +32,7 @@ describe.runIf(AMQP_URL)('FK Beskedfordeler over AMQP: a sender sends about its 
   });
   afterAll(async () => {
     if (!t) return;
-    for (const d of dueslag) await t.platform.bfo!.transport.remove(d).catch(() => undefined);
+    for (const d of dueslag) await t.platform.services.bfo!.transport.remove(d).catch(() => undefined);
     await t.close();
     const conn = await amqp.connect(AMQP_URL!);
     const ch = await conn.createChannel();

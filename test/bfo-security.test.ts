@@ -6,7 +6,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { backends } from './support/backends.ts';
+import { allBackends } from './support/backends.ts';
+import { describeWith } from './support/requires.ts';
 import { startPlatform, type TestPlatform } from './support/platform.ts';
 import { bfoActor, CPR_OBJEKT, syntheticXml, testbesked, type BfoActor } from './support/bfo.ts';
 import { bfoService, envelopeFromXml, toCloudEvent } from '../src/services/bfo/index.ts';
@@ -27,8 +28,8 @@ function crafted(namespaces: number, elements: number, wrapped: boolean): { xml:
   return { xml, beskedId };
 }
 
-for (const backend of backends) {
-  describe(`FK Beskedfordeler, security review issue 12 (${backend.name})`, () => {
+for (const backend of allBackends) {
+  describeWith(backend)(`FK Beskedfordeler, security review issue 12 (${backend.name})`, () => {
     let t: TestPlatform;
     let sender: BfoActor;
     let receiverA: BfoActor;

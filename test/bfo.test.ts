@@ -1,14 +1,16 @@
 import { randomUUID } from 'node:crypto';
+import { SERVICES } from '../src/services.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { backends } from './support/backends.ts';
+import { allBackends } from './support/backends.ts';
+import { describeWith } from './support/requires.ts';
 import { allowAll } from '../src/services/bfo/index.ts';
 import { organisationBody, startPlatform, type TestPlatform } from './support/platform.ts';
 import { client, CPR_OBJEKT, CPR_RELATERET, fixtureXml, testbesked, type TestTransport } from './support/bfo.ts';
 import { bfoTransports } from './support/bfo-transports.ts';
 
-for (const backend of backends) {
+for (const backend of allBackends) {
   for (const transport of bfoTransports) {
-    describe(`FK Beskedfordeler on ${backend.name}, ${transport.name} transport`, () => {
+    describeWith(backend, transport)(`FK Beskedfordeler on ${backend.name}, ${transport.name} transport`, () => {
       let t: TestPlatform;
       let c: ReturnType<typeof client>;
       const count = async (table: string) =>
@@ -26,7 +28,7 @@ for (const backend of backends) {
         // Leave no queues behind on the broker.
         if (t && transport.name === 'amqp') {
           const { resultater } = (await c.get('/beskedfordeler/dueslag')).body;
-          for (const d of resultater) await t.platform.bfo!.transport.remove(d.uuid);
+          for (const d of resultater) await t.platform.services.bfo!.transport.remove(d.uuid);
         }
         await t?.close();
       });
@@ -369,37 +371,40 @@ for (const backend of backends) {
           got.map((g) => g.kvittering),
         );
         await new Promise((r) => setTimeout(r, 1500));
-        await t.platform.bfo!.service.purge();
+        await t.platform.services.bfo!.service.purge();
         const rows = await t.store.query('SELECT 1 FROM bfo_levering WHERE dueslag = $1', [s.dueslag]);
         expect(rows.rows).toHaveLength(0);
         const replay = await c.post(`/beskedfordeler/dueslag/${s.dueslag}/genafspil`, { fraBeskedId: m.beskedId });
         expect(replay.body.error.code).toBe('BFO_BESKED_NOT_FOUND');
       });
 
-      it('hands a message to one of several concurrent receivers at a time', async () => {
-        const s = await setup();
-        const ids: string[] = [];
-        for (let i = 0; i < 40; i++) {
-          const m = testbesked({ beskedtype: s.type });
-          ids.push(m.beskedId);
-          await c.sendXml(m.xml);
-        }
-        const seen: string[] = [];
-        const receiver = async () => {
-          for (let i = 0; i < 20 && seen.length < ids.length; i++) {
-            const got = await pull(s.dueslag, '&maks=5&vent=1&synlighed=60');
-            seen.push(...got.map((g) => g.beskedId));
-            if (got.length)
-              await ack(
-                s.dueslag,
-                got.map((g) => g.kvittering),
-              );
+      // Receivers compete only where hand-outs run side by side: in PostgreSQL's pool or in the
+      // broker. On PGlite's store transport they take turns and the test would pass without locking.
+      if (backend.name === 'postgres' || transport.name === 'amqp')
+        it('hands a message to one of several concurrent receivers at a time (PostgreSQL or RabbitMQ only: PGlite runs one statement at a time)', async () => {
+          const s = await setup();
+          const ids: string[] = [];
+          for (let i = 0; i < 40; i++) {
+            const m = testbesked({ beskedtype: s.type });
+            ids.push(m.beskedId);
+            await c.sendXml(m.xml);
           }
-        };
-        await Promise.all([receiver(), receiver(), receiver(), receiver()]);
-        expect(seen.length).toBe(ids.length);
-        expect(new Set(seen)).toEqual(new Set(ids));
-      });
+          const seen: string[] = [];
+          const receiver = async () => {
+            for (let i = 0; i < 20 && seen.length < ids.length; i++) {
+              const got = await pull(s.dueslag, '&maks=5&vent=1&synlighed=60');
+              seen.push(...got.map((g) => g.beskedId));
+              if (got.length)
+                await ack(
+                  s.dueslag,
+                  got.map((g) => g.kvittering),
+                );
+            }
+          };
+          await Promise.all([receiver(), receiver(), receiver(), receiver()]);
+          expect(seen.length).toBe(ids.length);
+          expect(new Set(seen)).toEqual(new Set(ids));
+        });
 
       it('long-polls: a waiting receiver gets a message sent while it waits', async () => {
         const s = await setup();
@@ -463,7 +468,11 @@ for (const backend of backends) {
         });
         expect(org.statusCode, org.body).toBe(201);
         const orgUuid = JSON.parse(org.body).uuid;
-        await seedBfoDemo(t.platform.bfo!, t.store);
+        await seedBfoDemo(
+          t.platform.services.bfo!,
+          t.store,
+          SERVICES.flatMap((d) => (d.events ? [d.events] : [])),
+        );
         const listed = (await c.get('/beskedfordeler/dueslag')).body.resultater.map((d: any) => d.uuid);
         expect(listed).toContain(DEMO_MODTAGER.dueslag);
         const res = await t.platform.http.inject({

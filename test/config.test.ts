@@ -1,13 +1,15 @@
+import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig, SERVICE_NAMES } from '../src/platform/config.ts';
+import { ConfigError, DEFAULT_BUILT_SERVICES, loadConfig } from '../src/platform/config.ts';
 
 describe('configuration', () => {
-  it('defaults to the embedded database in ./data, every service, port 8080', () => {
+  it('defaults to the embedded database in ./data, every built service, port 8080', () => {
     const config = loadConfig({}, {});
     expect(config.port).toBe(8080);
     expect(config.store).toMatchObject({ backend: 'pglite' });
     expect(config.store.backend === 'pglite' && config.store.dataDir.endsWith('/data')).toBe(true);
-    expect(config.services).toEqual([...SERVICE_NAMES]);
+    expect(config.services).toEqual(['org', 'kla', 'adgsystem', 'bfo']);
+    expect(config.services).toEqual(DEFAULT_BUILT_SERVICES);
     expect(config.demoSeed).toBe(true);
     expect(Object.isFrozen(config)).toBe(true);
     expect(Object.isFrozen(config.store)).toBe(true);
@@ -73,6 +75,39 @@ describe('configuration', () => {
     expect(loadConfig({}, slow).bfoTransport).toMatchObject({ republishAfterMs: 30000 });
   });
 
+  it('accepts in --only the services that are built, and refuses the others naming those', () => {
+    const built = { services: ['org', 'kla', 'adgsystem', 'bfo', 'sdi'] };
+    expect(loadConfig({}, {}, built).services).toEqual(built.services);
+    expect(loadConfig({ only: 'sdi, org,sdi' }, {}, built).services).toEqual(['sdi', 'org']);
+    expect(() => loadConfig({ only: 'sdi' }, {})).toThrow('--only: unknown service "sdi" (built: org, kla, adgsystem, bfo)');
+    expect(() => loadConfig({}, { STOTTE_ONLY: 'kla,adgbruger' }, { services: ['kla'] })).toThrow(
+      'STOTTE_ONLY: unknown service "adgbruger" (built: kla)',
+    );
+    expect(() => loadConfig({ only: ' , ' }, {})).toThrow('--only: names no service');
+  });
+
+  it('derives the defaults that depend on other settings', () => {
+    const postgres = { STOTTE_DATABASE_URL: 'postgres://u@db/s' };
+    expect(loadConfig({}, {}).host).toBe('127.0.0.1');
+    expect(loadConfig({}, postgres).host).toBe('0.0.0.0');
+    expect(loadConfig({}, { NODE_ENV: 'production' }).demoSeed).toBe(false);
+    expect(loadConfig({}, { NODE_ENV: 'test' })).toMatchObject({ demoSeed: true, production: false });
+    expect(loadConfig({ noSeed: true }, { STOTTE_DEMO_SEED: 'true' }).demoSeed).toBe(false);
+    expect(loadConfig({}, { ...postgres, STOTTE_DEMO_SEED: 'yes' }).demoSeed).toBe(true);
+    expect(loadConfig({ data: '/srv/stotte' }, {}).auth.keys.dir).toBe('/srv/stotte/keys');
+    expect(loadConfig({}, postgres).auth.keys.dir).toBe(resolve('./keys'));
+    expect(loadConfig({}, { STOTTE_PORT: '9443', STOTTE_TLS_CERT: 'c.pem', STOTTE_TLS_KEY: 'k.pem' }).auth.publicUrl).toBe(
+      'https://localhost:9443',
+    );
+    expect(loadConfig({}, { STOTTE_PUBLIC_URL: 'https://stotte.example.dk//' }).auth.publicUrl).toBe('https://stotte.example.dk');
+  });
+
+  it('reads the other spellings of a boolean and an empty proxy header as none', () => {
+    expect(loadConfig({}, { STOTTE_RELAY: 'off' }).relay).toBe(false);
+    expect(loadConfig({}, { STOTTE_RELAY: 'ON' }).relay).toBe(true);
+    expect(loadConfig({}, { STOTTE_CLIENT_CERT_HEADER: '' }).auth.clientCertHeader).toBeUndefined();
+  });
+
   const bad: [string, Parameters<typeof loadConfig>[0], Record<string, string>, RegExp][] = [
     ['a token algorithm not offered', {}, { STOTTE_TOKEN_ALG: 'HS256' }, /^STOTTE_TOKEN_ALG: must be ES256 or PS256/],
     ['a token lifetime out of range', {}, { STOTTE_TOKEN_LIFETIME: '5' }, /^STOTTE_TOKEN_LIFETIME: must be between 60 and 86400/],
@@ -108,6 +143,15 @@ describe('configuration', () => {
     ],
     ['an unknown log level', {}, { STOTTE_LOG_LEVEL: 'loud' }, /^STOTTE_LOG_LEVEL: must be one of/],
     ['a boolean that is not one', {}, { STOTTE_RELAY: 'maybe' }, /^STOTTE_RELAY: expected true or false/],
+    ['an empty data folder', {}, { STOTTE_DATA: '' }, /^STOTTE_DATA: is empty$/],
+    ['a database URL that is not one', {}, { STOTTE_DATABASE_URL: 'db' }, /^STOTTE_DATABASE_URL: is not a URL \(expected postgres:/],
+    [
+      'a proxy header that is not a header name',
+      {},
+      { STOTTE_CLIENT_CERT_HEADER: 'x cert', STOTTE_TRUSTED_PROXIES: '10.0.0.1' },
+      /^STOTTE_CLIENT_CERT_HEADER: is not a header name: "x cert"$/,
+    ],
+    ['a TLS key without its certificate', {}, { STOTTE_TLS_KEY: 'k.pem' }, /^--tls-cert: HTTPS needs both --tls-cert and --tls-key$/],
   ];
   for (const [name, flags, env, message] of bad) {
     it(`stops on ${name}, naming the setting`, () => {

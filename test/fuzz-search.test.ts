@@ -3,7 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { forImport, generateMunicipality, importOrganisation } from '../src/services/org/index.ts';
 import { orgTypes } from '../src/services/org/index.ts';
-import { backends } from './support/backends.ts';
+import { allBackends } from './support/backends.ts';
+import { describeWith } from './support/requires.ts';
 import { TEST_CVR } from './support/auth.ts';
 import { startPlatform, type TestPlatform } from './support/platform.ts';
 
@@ -45,8 +46,8 @@ function parameters(type: (typeof orgTypes)[number]) {
   return fc.array(one, { maxLength: 14 });
 }
 
-for (const backend of backends) {
-  describe(`fuzzing FK Organisation's searches on ${backend.name}`, () => {
+for (const backend of allBackends) {
+  describeWith(backend)(`fuzzing FK Organisation's searches on ${backend.name}`, () => {
     let t: TestPlatform;
     let app: FastifyInstance;
     let slowest = 0;

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { backends } from './support/backends.ts';
+import { allBackends } from './support/backends.ts';
+import { describeWith } from './support/requires.ts';
 import { startPlatform, type TestPlatform } from './support/platform.ts';
 import { bfoActor, testbesked, type BfoActor } from './support/bfo.ts';
 
@@ -69,8 +70,8 @@ const wide = fc
   .tuple(fc.oneof(fc.constant(0), fc.integer({ min: 0, max: 400 })), fc.oneof(fc.constant(0), fc.integer({ min: 0, max: 3000 })))
   .map(([ns, n]) => ({ ns: Array.from({ length: ns }, (_, i) => ` xmlns:n${i}="urn:n:${i}"`).join(''), body: '<n0:e/>'.repeat(n) }));
 
-for (const backend of backends) {
-  describe(`fuzzing the Beskedfordeler's XML sends on ${backend.name}`, () => {
+for (const backend of allBackends) {
+  describeWith(backend)(`fuzzing the Beskedfordeler's XML sends on ${backend.name}`, () => {
     let t: TestPlatform;
     let sender: BfoActor;
     let slowest = 0;

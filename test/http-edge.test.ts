@@ -12,6 +12,7 @@ import { FileKeyProvider } from '../src/platform/keys/file-provider.ts';
 import { createMetrics } from '../src/platform/metrics.ts';
 import { openPostgres, dropPostgresSchema } from '../src/platform/store/postgres-adapter.ts';
 import type { Store } from '../src/platform/store/store.ts';
+import { describeWith, POSTGRES } from './support/requires.ts';
 
 /**
  * The edge of the HTTP stack (issue 12, finding 13): what is refused before any route sees it,
@@ -53,15 +54,16 @@ describe('the edge of the HTTP stack', () => {
       auth,
       logStream,
       logLevel: 'info',
-      modules: [
+      services: [
         {
-          name: 'demo',
-          service,
-          register(http) {
+          protected: service,
+          routes(http) {
+            http.get('/x', { config: { access: { privilege: 'laes', scope: scope(['shared']) } } }, async () => ({}));
+          },
+          rootRoutes(http) {
             const open = { access: { public: true as const } };
             http.post('/open/echo', { config: open }, async (req) => ({ got: req.body }));
             http.get('/open/query', { config: open }, async (req) => ({ got: req.query }));
-            http.get('/demo/x', { config: { access: { privilege: 'laes', scope: scope(['shared']) } } }, async () => ({}));
           },
         },
       ],
@@ -129,8 +131,8 @@ describe('configuration of the boundary', () => {
   });
 });
 
-const pgUrl = process.env.STOTTE_TEST_POSTGRES_URL;
-describe.skipIf(!pgUrl)('the statement timeout on PostgreSQL', () => {
+const pgUrl = POSTGRES.value;
+describeWith(POSTGRES)('the statement timeout on PostgreSQL', () => {
   it('cancels a statement over the limit and answers 503 STATEMENT_TIMEOUT', async () => {
     const schema = `t_timeout_${process.pid}`;
     const store = await openPostgres({ url: pgUrl!, schema, poolSize: 1, statementTimeoutMs: 1000 });

@@ -8,6 +8,7 @@ import { Authenticator } from '../src/platform/auth/authenticator.ts';
 import { FileKeyProvider } from '../src/platform/keys/file-provider.ts';
 import { signJwt } from '../src/platform/keys/jws.ts';
 import { keyRing, type KeyProvider, type SigningAlg } from '../src/platform/keys/key-provider.ts';
+import { describeWith, SOFTHSM as SOFTHSM_MODULE } from './support/requires.ts';
 
 const policy = { publishLeadMs: 5 * 60_000, maxTokenLifetimeMs: 3_600_000 };
 const dirs: string[] = [];
@@ -120,8 +121,8 @@ describe('PEM file keys', () => {
 
 // PKCS#11 against SoftHSM2. CI sets STOTTE_TEST_SOFTHSM to the module's path and the test then
 // fails when SoftHSM is missing; locally it is skipped while the variable is unset.
-const SOFTHSM = process.env.STOTTE_TEST_SOFTHSM;
-describe.skipIf(!SOFTHSM)('PKCS#11 keys on SoftHSM2', () => {
+const SOFTHSM = SOFTHSM_MODULE.value;
+describeWith(SOFTHSM_MODULE)('PKCS#11 keys on SoftHSM2', () => {
   const library = SOFTHSM === '1' ? '/usr/lib/softhsm/libsofthsm2.so' : SOFTHSM!;
 
   function initToken(): string {

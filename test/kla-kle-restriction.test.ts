@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { KLE_FACET_EMNER, KLE_KLASSIFIKATION } from '../src/services/kla/index.ts';
-import { backends } from './support/backends.ts';
+import { allBackends } from './support/backends.ts';
+import { describeWith } from './support/requires.ts';
 import { startPlatform, type TestPlatform } from './support/platform.ts';
 import { provisionTestClient, TEST_CVR } from './support/auth.ts';
 
@@ -38,8 +39,8 @@ function plan(): string {
 
 const numbersOf = (uuids: readonly string[]) => uuids.map((u) => Object.keys(CLASSES).find((n) => CLASSES[n] === u)).sort();
 
-for (const backend of backends) {
-  describe(`KLE restrictions inside FK Klassifikation's statements on ${backend.name}`, () => {
+for (const backend of allBackends) {
+  describeWith(backend)(`KLE restrictions inside FK Klassifikation's statements on ${backend.name}`, () => {
     let t: TestPlatform;
     let app: FastifyInstance;
     /** Tokens limited to KLE 00.01.* and to 27.*. */
@@ -104,11 +105,11 @@ for (const backend of backends) {
 
     it('limits the class search in its statement, so its limit counts only the token’s classes', async () => {
       const byNumber = await get(only27, '/klassifikation/klasse/fritekst?nummer=&maximalantalresultater=2');
-      expect(byNumber.results.map((r: { brugervendtnoegle: string }) => r.brugervendtnoegle)).toEqual(['27', '27.35']);
+      expect(byNumber.resultater.map((r: { brugervendtnoegle: string }) => r.brugervendtnoegle)).toEqual(['27', '27.35']);
       const byWord = await get(only27, '/klassifikation/klasse/fritekst?tekst=boern&maximalantalresultater=1');
-      expect(byWord.results.map((r: { brugervendtnoegle: string }) => r.brugervendtnoegle)).toEqual(['27.35.04']);
+      expect(byWord.resultater.map((r: { brugervendtnoegle: string }) => r.brugervendtnoegle)).toEqual(['27.35.04']);
       const none = await get(only0001, '/klassifikation/klasse/fritekst?nummer=27');
-      expect(none.results).toEqual([]);
+      expect(none.resultater).toEqual([]);
     });
 
     it('limits the hierarchy in its statement: pages and naeste count only the token’s classes', async () => {

@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance, InjectOptions } from 'fastify';
 import { Readable } from 'node:stream';
 import { KLE_FACET_EMNER, KLE_KLASSIFIKATION, KLE_UPLOAD_LIMIT } from '../src/services/kla/index.ts';
-import { backends } from './support/backends.ts';
+import { allBackends } from './support/backends.ts';
+import { describeWith } from './support/requires.ts';
 import { organisationBody, startPlatform, type TestPlatform } from './support/platform.ts';
 import { provisionTestClient, TEST_CVR } from './support/auth.ts';
 
@@ -27,8 +28,8 @@ function plan(date: string, extra = ''): string {
 
 const newSubject = `<Emne><EmneNr>27.35.06</EmneNr><EmneTitel>Legestuer</EmneTitel><UUID>${NEW_SUBJECT}</UUID></Emne>`;
 
-for (const backend of backends) {
-  describe(`FK Klassifikation's national data on ${backend.name}`, () => {
+for (const backend of allBackends) {
+  describeWith(backend)(`FK Klassifikation's national data on ${backend.name}`, () => {
     let t: TestPlatform;
     let app: FastifyInstance;
     /** København's fagsystem: laes and skriv, as a municipality may approve. */

@@ -13,7 +13,7 @@ import {
   synthEntries,
   SYNTHETIC_KLE_NOTE,
   type SynthEntry,
-} from '../src/services/kla/kle/generate.ts';
+} from '../src/services/kla/generate/index.ts';
 import { KLE_ERROR_CODES, KleFormatError, parseKle, parseKleString, type KleEntry } from '../src/services/kla/kle/parse.ts';
 
 // ---------------------------------------------------------------------------------------------
@@ -216,33 +216,33 @@ describe('KLE edition 2', () => {
     const byUuid = (d: typeof d1) => new Map(d.entries.map((e) => [e.uuid!, e]));
     const a = byUuid(d1);
     const b = byUuid(d2);
-    const { renamed, retired, added, moved } = p2.changes;
+    // What changed, worked out here from the two files as parsed, not taken from the generator's
+    // own change list: that list is checked against this at the end.
+    const inBoth = d2.entries.filter((y) => a.has(y.uuid!));
+    const added = d2.entries.filter((y) => !a.has(y.uuid!));
+    const retired = inBoth.filter((y) => y.udgaaet && !a.get(y.uuid!)!.udgaaet);
+    const moved = inBoth.filter((y) => !retired.includes(y) && y.nummer !== a.get(y.uuid!)!.nummer);
+    const renamed = inBoth.filter((y) => !retired.includes(y) && !moved.includes(y) && y.titel !== a.get(y.uuid!)!.titel);
     expect([renamed.length, retired.length, added.length, moved.length]).toEqual([20, 10, 15, 5]);
 
-    for (const r of renamed) {
-      const [x, y] = [a.get(r.uuid)!, b.get(r.uuid)!];
-      expect([x.nummer, x.titel]).toEqual([r.nummer, r.from]);
-      expect([y.nummer, y.titel]).toEqual([r.nummer, r.to]);
+    for (const y of renamed) {
+      const x = a.get(y.uuid!)!;
+      expect(y.nummer).toBe(x.nummer);
       expect(y.titel).not.toBe(x.titel);
       expect(y.rettet!.length).toBe((x.rettet ?? []).length + 1);
       expect(y.rettet!.at(-1)! > d1.udgivelsesdato!).toBe(true);
     }
-    for (const r of retired) {
-      expect(a.get(r.uuid)!.udgaaet).toBeUndefined();
-      expect(b.get(r.uuid)!.udgaaet).toBe(r.dato);
-      expect(r.dato > d1.udgivelsesdato! && r.dato < d2.udgivelsesdato!).toBe(true);
+    for (const y of retired) {
+      expect(y.udgaaet! > d1.udgivelsesdato! && y.udgaaet! < d2.udgivelsesdato!).toBe(true);
     }
     for (const n of added) {
-      expect(a.has(n.uuid)).toBe(false);
-      expect(b.get(n.uuid)!.nummer).toBe(n.nummer);
       expect(d1.entries.some((e) => e.nummer === n.nummer)).toBe(false);
     }
-    for (const m of moved) {
-      const [x, y] = [a.get(m.uuid)!, b.get(m.uuid)!];
-      expect([x.nummer, y.nummer]).toEqual([m.from, m.to]);
+    for (const y of moved) {
+      const x = a.get(y.uuid!)!;
       expect(y.parent).not.toBe(x.parent);
       expect(y.titel).toBe(x.titel);
-      expect(d2.entries.some((e) => e.nummer === m.from)).toBe(false);
+      expect(d2.entries.some((e) => e.nummer === x.nummer)).toBe(false);
     }
     // Nothing else changed.
     const touched = new Set([...renamed, ...retired, ...added, ...moved].map((c) => c.uuid));
@@ -254,14 +254,34 @@ describe('KLE edition 2', () => {
     }
     expect(same).toBe(d1.entries.length - 35);
     expect(d2.entries.length).toBe(d1.entries.length + 15);
+
+    // The generator's own account of its changes is what the files show.
+    const sorted = <T>(rows: T[]) => rows.map((r) => JSON.stringify(r)).sort();
+    const { changes } = p2;
+    expect(sorted(changes.renamed)).toEqual(
+      sorted(renamed.map((y) => ({ uuid: y.uuid, nummer: y.nummer, from: a.get(y.uuid!)!.titel, to: y.titel }))),
+    );
+    expect(sorted(changes.retired)).toEqual(sorted(retired.map((y) => ({ uuid: y.uuid, nummer: y.nummer, dato: y.udgaaet }))));
+    expect(sorted(changes.added)).toEqual(sorted(added.map((y) => ({ uuid: y.uuid, nummer: y.nummer }))));
+    expect(sorted(changes.moved)).toEqual(sorted(moved.map((y) => ({ uuid: y.uuid, from: a.get(y.uuid!)!.nummer, to: y.nummer }))));
   });
 
   it('changes the action facets too', async () => {
     const p2 = buildHandlingsfacetter({ seed: 3, edition: 2 });
-    const d2 = await parseKleString(planToXml(p2));
+    const [d1, d2] = [await parseKleString(generateHandlingsfacetter({ seed: 3 })), await parseKleString(planToXml(p2))];
     expect(d2.udgivelsesdato).toBe('2021-04-01');
-    expect(p2.changes.added).toHaveLength(1);
-    expect(d2.entries.find((e) => e.uuid === p2.changes.retired[0]!.uuid)!.udgaaet).toBe('2020-09-01');
+    // What changed, from the two files as parsed: one facet added, one retired, one renamed.
+    const a = new Map(d1.entries.map((e) => [e.uuid!, e]));
+    const added = d2.entries.filter((e) => !a.has(e.uuid!));
+    expect(added.map((e) => [e.kind, e.titel])).toEqual([['handlingsfacet', 'Digitale selvbetjeningsløsninger']]);
+    const retired = d2.entries.filter((e) => a.has(e.uuid!) && e.udgaaet && !a.get(e.uuid!)!.udgaaet);
+    expect(retired.map((e) => e.udgaaet)).toEqual(['2020-09-01']);
+    const renamed = d2.entries.filter((e) => a.has(e.uuid!) && e.titel !== a.get(e.uuid!)!.titel);
+    expect(renamed.map((e) => e.titel)).toEqual([`${a.get(renamed[0]!.uuid!)!.titel} og opfølgning`]);
+    // The generator's own account agrees.
+    expect(p2.changes.added.map((c) => c.uuid)).toEqual(added.map((e) => e.uuid));
+    expect(p2.changes.retired.map((c) => c.uuid)).toEqual(retired.map((e) => e.uuid));
+    expect(p2.changes.renamed.map((c) => c.uuid)).toEqual(renamed.map((e) => e.uuid));
   });
 });
 

@@ -1,13 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
-import { backends } from './support/backends.ts';
+import { allBackends } from './support/backends.ts';
+import { describeWith } from './support/requires.ts';
 import { organisationBody, startPlatform, type TestPlatform } from './support/platform.ts';
 import { contentFromWire } from '../src/oio/domain/wire.ts';
 
 const BASE = '/organisation/organisation';
 
-for (const backend of backends) {
-  describe(`LoRa REST shape on ${backend.name}`, () => {
+for (const backend of allBackends) {
+  describeWith(backend)(`LoRa REST shape on ${backend.name}`, () => {
     let t: TestPlatform;
     let app: FastifyInstance;
 
@@ -381,9 +382,11 @@ for (const backend of backends) {
       expect(offset.results[0]).toHaveLength(2);
     });
 
-    // Only a server backend has writers in flight beside a reader (the embedded one has one connection).
+    // Only a server backend has writers in flight beside a reader (the embedded one has one
+    // connection). The PostgreSQL suite is declared on every run, so without
+    // STOTTE_TEST_POSTGRES_URL this case is listed as skipped.
     if (backend.name === 'postgres')
-      it('a write in flight when the first page is read stays out of later pages', async () => {
+      it('a write in flight when the first page is read stays out of later pages (PostgreSQL only: a reader beside a writer)', async () => {
         const uuids: string[] = [];
         for (let i = 0; i < 4; i++) uuids.push(await create(`rest-snap-${i}`));
         uuids.sort();
@@ -431,19 +434,22 @@ for (const backend of backends) {
         expect((await app.inject({ method: 'GET', url: `${BASE}?bvn=rest-snap-late` })).json().results[0]).toEqual([late]);
       });
 
-    it('two concurrent imports creating one new UUID both succeed, one after the other', async () => {
-      const uuid = '0b1b2c3d-0000-4000-8000-0000000000c1';
-      const [a, b] = await Promise.all([
-        app.inject({ method: 'PUT', url: `${BASE}/${uuid}`, payload: organisationBody('rest-race-a') }),
-        app.inject({ method: 'PUT', url: `${BASE}/${uuid}`, payload: organisationBody('rest-race-b') }),
-      ]);
-      expect([a.statusCode, b.statusCode]).toEqual([200, 200]);
-      const history = await app.inject({ method: 'GET', url: `${BASE}?uuid=${uuid}&registreretFra=-infinity&registreretTil=infinity` });
-      expect(history.json().results[0][0].registreringer.map((r: { livscykluskode: string }) => r.livscykluskode)).toEqual([
-        'Importeret',
-        'Rettet',
-      ]);
-    });
+    // Concurrent writes race only where statements run side by side: on PGlite they take turns and
+    // these would pass without any locking. Without STOTTE_TEST_POSTGRES_URL they are listed as skipped.
+    if (backend.name === 'postgres')
+      it('two concurrent imports creating one new UUID both succeed, one after the other (PostgreSQL only: PGlite has one connection and runs one statement at a time, so nothing would overlap)', async () => {
+        const uuid = '0b1b2c3d-0000-4000-8000-0000000000c1';
+        const [a, b] = await Promise.all([
+          app.inject({ method: 'PUT', url: `${BASE}/${uuid}`, payload: organisationBody('rest-race-a') }),
+          app.inject({ method: 'PUT', url: `${BASE}/${uuid}`, payload: organisationBody('rest-race-b') }),
+        ]);
+        expect([a.statusCode, b.statusCode]).toEqual([200, 200]);
+        const history = await app.inject({ method: 'GET', url: `${BASE}?uuid=${uuid}&registreretFra=-infinity&registreretTil=infinity` });
+        expect(history.json().results[0][0].registreringer.map((r: { livscykluskode: string }) => r.livscykluskode)).toEqual([
+          'Importeret',
+          'Rettet',
+        ]);
+      });
 
     it('searches with no criterion: every active object of the type', async () => {
       const uuid = await create('rest-all');
@@ -454,28 +460,29 @@ for (const backend of backends) {
       expect(passive.json().results[0]).not.toContain(uuid);
     });
 
-    it('two concurrent updates of one object both survive', async () => {
-      const uuid = await create('rest-concurrent');
-      const v = { from: '2020-01-01', to: 'infinity' };
-      const [a, b] = await Promise.all([
-        app.inject({
-          method: 'PATCH',
-          url: `${BASE}/${uuid}`,
-          payload: { attributter: { organisationegenskaber: [{ organisationsnavn: 'Navn A', virkning: v }] } },
-        }),
-        app.inject({
-          method: 'PATCH',
-          url: `${BASE}/${uuid}`,
-          payload: { relationer: { myndighed: [{ urn: 'urn:oio:myndighed:1', virkning: v }] } },
-        }),
-      ]);
-      expect([a.statusCode, b.statusCode]).toEqual([200, 200]);
-      const now = await read(uuid);
-      expect(now.attributter.organisationegenskaber[0].organisationsnavn).toBe('Navn A');
-      expect(now.relationer.myndighed[0].urn).toBe('urn:oio:myndighed:1');
-      const history = await app.inject({ method: 'GET', url: `${BASE}?uuid=${uuid}&registreretFra=-infinity&registreretTil=infinity` });
-      expect(history.json().results[0][0].registreringer).toHaveLength(3);
-    });
+    if (backend.name === 'postgres')
+      it('two concurrent updates of one object both survive (PostgreSQL only: PGlite has one connection and runs one statement at a time, so nothing would overlap)', async () => {
+        const uuid = await create('rest-concurrent');
+        const v = { from: '2020-01-01', to: 'infinity' };
+        const [a, b] = await Promise.all([
+          app.inject({
+            method: 'PATCH',
+            url: `${BASE}/${uuid}`,
+            payload: { attributter: { organisationegenskaber: [{ organisationsnavn: 'Navn A', virkning: v }] } },
+          }),
+          app.inject({
+            method: 'PATCH',
+            url: `${BASE}/${uuid}`,
+            payload: { relationer: { myndighed: [{ urn: 'urn:oio:myndighed:1', virkning: v }] } },
+          }),
+        ]);
+        expect([a.statusCode, b.statusCode]).toEqual([200, 200]);
+        const now = await read(uuid);
+        expect(now.attributter.organisationegenskaber[0].organisationsnavn).toBe('Navn A');
+        expect(now.relationer.myndighed[0].urn).toBe('urn:oio:myndighed:1');
+        const history = await app.inject({ method: 'GET', url: `${BASE}?uuid=${uuid}&registreretFra=-infinity&registreretTil=infinity` });
+        expect(history.json().results[0][0].registreringer).toHaveLength(3);
+      });
 
     it('records an outbox event for every write, naming the responsible organisation', async () => {
       const uuid = await create('rest-events');

@@ -14,7 +14,8 @@ import { OioStore } from '../src/oio/store/oio-store.ts';
 import { AppError } from '../src/platform/errors.ts';
 import type { Store } from '../src/platform/store/store.ts';
 import { organisation } from '../src/services/org/types/organisation.ts';
-import { backends } from './support/backends.ts';
+import { allBackends } from './support/backends.ts';
+import { describeWith } from './support/requires.ts';
 
 const TYPE = organisation.name;
 const ATTR = 'organisationegenskaber';
@@ -414,8 +415,8 @@ async function runScenario(oio: OioStore, scenario: { objects: number; ops: Op[]
 
 const V = (from: number, to: number) => ({ from, to });
 
-for (const backend of backends) {
-  describe(`OioStore against a reference model (${backend.name})`, () => {
+for (const backend of allBackends) {
+  describeWith(backend)(`OioStore against a reference model (${backend.name})`, () => {
     let store: Store;
     let oio: OioStore;
 

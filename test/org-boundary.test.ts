@@ -2,9 +2,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import type { Content } from '../src/oio/model.ts';
 import { generateMunicipality, importOrganisation, forImport } from '../src/services/org/index.ts';
-import { importRequestBody, type GeneratedMunicipality } from '../src/services/org/domain/generate.ts';
+import { importRequestBody, type GeneratedMunicipality } from '../src/services/org/generate/index.ts';
 import { IMPORT_BODY_LIMIT } from '../src/services/org/api/import-routes.ts';
-import { backends } from './support/backends.ts';
+import { allBackends } from './support/backends.ts';
+import { describeWith } from './support/requires.ts';
 import { provisionTestClient, TEST_CVR } from './support/auth.ts';
 import { startPlatform, type TestPlatform } from './support/platform.ts';
 
@@ -39,8 +40,8 @@ function withSharedCpr(m: GeneratedMunicipality): GeneratedMunicipality {
   return { ...m, objects };
 }
 
-for (const backend of backends) {
-  describe(`FK Organisation's municipality boundary on ${backend.name}`, () => {
+for (const backend of allBackends) {
+  describeWith(backend)(`FK Organisation's municipality boundary on ${backend.name}`, () => {
     let t: TestPlatform;
     let app: FastifyInstance;
     let A: string;

@@ -11,9 +11,10 @@ import {
   generateMunicipality,
   importRequestBody,
   type GeneratedMunicipality,
-} from '../src/services/org/domain/generate.ts';
+} from '../src/services/org/generate/index.ts';
 import { importOrganisation } from '../src/services/org/store/org-import.ts';
-import { backends } from './support/backends.ts';
+import { allBackends } from './support/backends.ts';
+import { describeWith } from './support/requires.ts';
 
 const AARHUS = { uuid: '3a8e1ab7-2f36-4b5e-9a61-0b8c0d0f0751', bvn: 'kommune-751', navn: 'Aarhus Kommune', cvr: '55133018' };
 const OTHER = { uuid: '5b1f0c2e-6d1a-4c3b-8e2f-000000000999', bvn: 'kommune-999', navn: 'Prøvekommune', cvr: '12345678' };
@@ -154,8 +155,8 @@ describe('the municipality generator', () => {
   });
 });
 
-for (const backend of backends) {
-  describe(`organisation import on ${backend.name}`, () => {
+for (const backend of allBackends) {
+  describeWith(backend)(`organisation import on ${backend.name}`, () => {
     let store: Store;
     let t: TestPlatform;
     let platform: Platform;
@@ -257,17 +258,17 @@ for (const backend of backends) {
       do {
         const res = await platform.http.inject({
           method: 'GET',
-          url: `${base}&format=json&maximalantalresultater=97${cursor ? `&cursor=${cursor}` : ''}`,
+          url: `${base}&format=json&maximalantalresultater=97${cursor ? `&efter=${cursor}` : ''}`,
         });
         expect(res.statusCode).toBe(200);
         paged.push(...res.json().objekter);
-        cursor = res.json().next;
+        cursor = res.json().naeste;
         if (paged.length === 97 * 3) third = cursor;
       } while (cursor);
       expect(paged.map((l) => `${l.objekttype} ${l.uuid}`)).toEqual(keys);
       expect(paged).toEqual(lines);
       // The stream resumed from the third page's cursor gives the rest.
-      const rest = await platform.http.inject({ method: 'GET', url: `${base}&cursor=${third}` });
+      const rest = await platform.http.inject({ method: 'GET', url: `${base}&efter=${third}` });
       expect(
         rest.body
           .trim()
@@ -283,7 +284,7 @@ for (const backend of backends) {
       expect(whole.statusCode).toBe(200);
       type Row = { enhed: string; funktion: string; bruger: string };
       const all: Row[] = whole.json().tilknytninger;
-      expect(whole.json().next).toBeUndefined();
+      expect(whole.json().naeste).toBeUndefined();
       // Every user working then is there (the generator gives each user a function for each employment).
       expect(new Set(all.map((r) => r.bruger)).size).toBeGreaterThan(100);
       const key = (r: Row) => `${r.enhed} ${r.funktion} ${r.bruger}`;
@@ -294,11 +295,11 @@ for (const backend of backends) {
       do {
         const res = await platform.http.inject({
           method: 'GET',
-          url: cursor ? `${base}&cursor=${cursor}` : `${base}&maximalantalresultater=7`,
+          url: cursor ? `${base}&efter=${cursor}` : `${base}&maximalantalresultater=7`,
         });
         expect(res.statusCode, res.body).toBe(200);
         paged.push(...res.json().tilknytninger);
-        cursor = res.json().next;
+        cursor = res.json().naeste;
         first ??= cursor;
       } while (cursor);
       expect(paged).toEqual(all);
@@ -306,10 +307,10 @@ for (const backend of backends) {
       const other = unitsOf(m).find((u) => u.uuid !== root.uuid)!;
       const wrongUnit = await platform.http.inject({
         method: 'GET',
-        url: `/organisation/organisationenhed/${other.uuid}/brugere?undertraeer=true&cursor=${first}`,
+        url: `/organisation/organisationenhed/${other.uuid}/brugere?undertraeer=true&efter=${first}`,
       });
       expect([wrongUnit.statusCode, wrongUnit.json().error.code]).toEqual([400, 'INVALID_CURSOR']);
-      const garbled = await platform.http.inject({ method: 'GET', url: `${base}&cursor=bm90LWpzb24` });
+      const garbled = await platform.http.inject({ method: 'GET', url: `${base}&efter=bm90LWpzb24` });
       expect([garbled.statusCode, garbled.json().error.code]).toEqual([400, 'INVALID_CURSOR']);
     });
 

@@ -5,7 +5,8 @@ import { registerOrgReadRoutes } from '../src/services/org/api/read-routes.ts';
 import { chooseFrom, type HierarchyFrom } from '../src/services/org/store/hierarchy-scan.ts';
 import { hierarchyChunks, STREAMED } from '../src/services/org/store/hierarchy-stream.ts';
 import type { Store } from '../src/platform/store/store.ts';
-import { backends } from './support/backends.ts';
+import { allBackends } from './support/backends.ts';
+import { describeWith } from './support/requires.ts';
 import { organisationBody, startPlatform, type TestPlatform } from './support/platform.ts';
 
 const id = (n: number) => `00000000-0000-4000-8000-${n.toString().padStart(12, '0')}`;
@@ -55,8 +56,8 @@ function functionBody(name: string, user: string, units: string[]) {
   };
 }
 
-for (const backend of backends) {
-  describe(`FK Organisation read models on ${backend.name}`, () => {
+for (const backend of allBackends) {
+  describeWith(backend)(`FK Organisation read models on ${backend.name}`, () => {
     let store: Store;
     let t: TestPlatform;
     let platform: Platform;
@@ -378,18 +379,18 @@ for (const backend of backends) {
       const url = `/organisation/organisation/${ORG}/hierarki?format=json&maximalantalresultater=3`;
       const first = await get(url);
       expect(first.objekter).toHaveLength(3);
-      expect(first.next).toEqual(expect.any(String));
+      expect(first.naeste).toEqual(expect.any(String));
       // A1 comes on a later page; it is moved under B now, from the start of its virkning.
       expect(first.objekter.map((o: { uuid: string }) => o.uuid)).not.toContain(A1);
       await move(A1, B, '2020-01-01');
       const seen = [...first.objekter];
-      let next: string | undefined = first.next;
+      let next: string | undefined = first.naeste;
       let pages = 1;
       while (next) {
-        const page = await get(`${url}&cursor=${next}`);
+        const page = await get(`${url}&efter=${next}`);
         expect(page.registreringstid).toBe(first.registreringstid);
         seen.push(...page.objekter);
-        next = page.next;
+        next = page.naeste;
         pages++;
       }
       expect(pages).toBe(5);
@@ -401,17 +402,18 @@ for (const backend of backends) {
       const fresh = await ndjson(`/organisation/organisation/${ORG}/hierarki`);
       expect(fresh.find((l) => l.uuid === A1)!.relationer!.overordnet![0]!.uuid).toBe(B);
       // A cursor belongs to its organisation and its times.
-      expect((await get(`/organisation/organisation/${OTHER_ORG}/hierarki?format=json&cursor=${first.next}`, 400)).error.code).toBe(
+      expect((await get(`/organisation/organisation/${OTHER_ORG}/hierarki?format=json&efter=${first.naeste}`, 400)).error.code).toBe(
         'INVALID_CURSOR',
       );
-      expect((await get(`${url}&cursor=${first.next}&virkningstid=2021-01-01`, 400)).error.code).toBe('INVALID_CURSOR');
-      expect((await get(`${url}&cursor=bm90LWEtY3Vyc29y`, 400)).error.code).toBe('INVALID_CURSOR');
+      expect((await get(`${url}&efter=${first.naeste}&virkningstid=2021-01-01`, 400)).error.code).toBe('INVALID_CURSOR');
+      expect((await get(`${url}&efter=bm90LWEtY3Vyc29y`, 400)).error.code).toBe('INVALID_CURSOR');
     });
 
-    // Needs a second connection: on the embedded database a write in flight holds the only one.
-    // Only a server backend has a writer in flight beside a reader (the embedded one has one connection).
+    // Needs a second connection: on the embedded database a write in flight holds the only one, so
+    // the case belongs to the PostgreSQL suite alone. That suite is declared on every run, so
+    // without STOTTE_TEST_POSTGRES_URL this case is listed as skipped.
     if (backend.name === 'postgres')
-      it('leaves out a write that was in flight when the first page pinned the snapshot', async () => {
+      it('leaves out a write that was in flight when the first page pinned the snapshot (PostgreSQL only: a reader beside a writer)', async () => {
         const parentOf = (objects: { uuid: string; relationer?: Record<string, { uuid: string }[]> }[]) =>
           objects.find((o) => o.uuid === A2)!.relationer!.overordnet![0]!.uuid;
         const parentBefore = parentOf(await ndjson(`/organisation/organisation/${ORG}/hierarki`));
@@ -435,10 +437,10 @@ for (const backend of backends) {
         release();
         await tx;
         const seen = [...first.objekter];
-        for (let next: string | undefined = first.next; next;) {
-          const page = await get(`${url}&cursor=${next}`);
+        for (let next: string | undefined = first.naeste; next;) {
+          const page = await get(`${url}&efter=${next}`);
           seen.push(...page.objekter);
-          next = page.next;
+          next = page.naeste;
         }
         // Its registration time lies before the pinned one, but it was not committed then.
         expect(parentOf(seen)).toBe(parentBefore);

@@ -1,18 +1,19 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
-import { OIO_TYPES } from '../src/app.ts';
+import { createPlatform, OIO_TYPES } from '../src/app.ts';
 import { OioStore } from '../src/oio/store/oio-store.ts';
 import { contentFromWire } from '../src/oio/domain/wire.ts';
 import { AuditLog } from '../src/platform/audit.ts';
 import { buildHttp } from '../src/platform/http/server.ts';
 import { createMetrics } from '../src/platform/metrics.ts';
 import type { Queryable, QueryOptions, Row, Store } from '../src/platform/store/store.ts';
-import { orgModule } from '../src/services/org/index.ts';
 import { isSyntheticCpr, isValidCpr, parseCpr } from '../src/services/org/domain/cpr.ts';
-import { orgRules } from '../src/services/org/domain/rules.ts';
-import { backends, type TestBackend } from './support/backends.ts';
+import { orgRules } from '../src/services/org/store/rules.ts';
+import { allBackends, type TestBackend } from './support/backends.ts';
+import { describeWith } from './support/requires.ts';
+import { documentedPersonRef } from './support/person-ref.ts';
 import { organisationBody } from './support/platform.ts';
-import { injectWithTokens, standaloneAuth } from './support/auth.ts';
+import { injectWithTokens, provisionTestClient, testAuthOptions } from './support/auth.ts';
 
 // Synthetic CPR numbers: day-of-month 61–91 is never issued by the civil registry.
 const CPR = '7101901234';
@@ -94,27 +95,25 @@ function counting(store: Store, statements: { n: number }): Store {
 async function start(backend: TestBackend): Promise<Harness> {
   const raw = await backend.open();
   const statements = { n: 0 };
-  const store = counting(raw, statements);
-  const oio = new OioStore(store, OIO_TYPES, undefined, { ...orgRules });
-  const audit = await AuditLog.open(store);
-  const { auth, tokens } = await standaloneAuth(raw, audit);
-  const app = await buildHttp({
-    store,
-    metrics: createMetrics(),
+  // The platform's own composition root, on a store that counts statements.
+  const platform = await createPlatform(counting(raw, statements), {
+    services: ['org'],
     logger: false,
-    auth,
-    modules: [orgModule({ oio, audit, store })],
+    relay: false,
+    auth: testAuthOptions(),
   });
-  injectWithTokens(app, (name) => tokens.get(name));
-  await app.ready();
+  const client = await provisionTestClient(raw, platform.audit);
+  const token = await client.token(platform.tokens, 'org');
+  injectWithTokens(platform.http, () => token);
+  await platform.http.ready();
   return {
-    app,
+    app: platform.http,
     store: raw,
-    audit,
-    oio,
+    audit: platform.audit,
+    oio: platform.oio,
     statements,
     async close() {
-      await app.close();
+      await platform.close();
       await raw.close();
     },
   };
@@ -123,8 +122,8 @@ async function start(backend: TestBackend): Promise<Harness> {
 const virkning = (from = '2020-01-01', to = 'infinity') => ({ from, to });
 type Period = { from?: string; to?: string };
 
-for (const backend of backends) {
-  describe(`FK Organisation rules on ${backend.name}`, () => {
+for (const backend of allBackends) {
+  describeWith(backend)(`FK Organisation rules on ${backend.name}`, () => {
     let h: Harness;
     let app: FastifyInstance;
     let org: string;
@@ -359,19 +358,22 @@ for (const backend of backends) {
         expect(results.map((r) => r.statusCode)).toEqual([201, 201]);
       });
 
-      it('lets only one of two concurrent writes that together close a cycle through', async () => {
-        const p = await create('organisationenhed', unit('p'));
-        const q = await create('organisationenhed', unit('q'));
-        const under = (child: string, parent: string) =>
-          app.inject({
-            method: 'PATCH',
-            url: `/organisation/organisationenhed/${child}`,
-            payload: { relationer: parents({ uuid: parent }) },
-          });
-        const results = await Promise.all([under(p, q), under(q, p)]);
-        expect(results.map((r) => r.statusCode).sort()).toEqual([200, 400]);
-        expect(results.find((r) => r.statusCode === 400)!.json().error.code).toBe('UNIT_CYCLE');
-      });
+      // The tree's lock matters only where the two writes run side by side; on PGlite they take turns
+      // and the second would see the first anyway. Without STOTTE_TEST_POSTGRES_URL it is listed as skipped.
+      if (backend.name === 'postgres')
+        it('lets only one of two concurrent writes that together close a cycle through (PostgreSQL only: PGlite has one connection and runs one statement at a time, so nothing would overlap)', async () => {
+          const p = await create('organisationenhed', unit('p'));
+          const q = await create('organisationenhed', unit('q'));
+          const under = (child: string, parent: string) =>
+            app.inject({
+              method: 'PATCH',
+              url: `/organisation/organisationenhed/${child}`,
+              payload: { relationer: parents({ uuid: parent }) },
+            });
+          const results = await Promise.all([under(p, q), under(q, p)]);
+          expect(results.map((r) => r.statusCode).sort()).toEqual([200, 400]);
+          expect(results.find((r) => r.statusCode === 400)!.json().error.code).toBe('UNIT_CYCLE');
+        });
 
       it('checks a seven-level tree in as many statements as a two-level one', async () => {
         const chain: string[] = [];
@@ -493,7 +495,8 @@ for (const backend of backends) {
         // The audit log has the anonymisation under the person's reference, and no CPR number in clear.
         const { rows } = await h.store.query<Record<string, unknown>>(`SELECT * FROM audit_log WHERE action = 'anonymiser'`);
         expect(rows).toHaveLength(1);
-        expect(rows[0]).toMatchObject({ object_uuid: uuid, object_type: 'person', person_ref: h.audit.personRef(CPR) });
+        // The reference as documented, computed here from the stored key, not by the audit log.
+        expect(rows[0]).toMatchObject({ object_uuid: uuid, object_type: 'person', person_ref: await documentedPersonRef(h.store, CPR) });
         const all = JSON.stringify((await h.store.query('SELECT * FROM audit_log')).rows);
         expect(all).not.toContain(CPR);
         expect(all).not.toContain(CPR_DASHED);
@@ -545,16 +548,20 @@ for (const backend of backends) {
           expect(res.statusCode, res.body).toBe(status);
         };
 
+        // The references as documented, computed here from the stored key, not by the audit log.
+        const ref = await documentedPersonRef(h.store, cpr);
         await get(`/organisation/person/${uuid}`, 'laes-1');
-        expect(await audited('laes-1')).toEqual([{ action: 'laes', object_uuid: uuid, person_ref: h.audit.personRef(cpr) }]);
+        expect(await audited('laes-1')).toEqual([{ action: 'laes', object_uuid: uuid, person_ref: ref }]);
         await get(`/organisation/person?uuid=${uuid}`, 'laes-2');
-        expect(await audited('laes-2')).toEqual([{ action: 'laes', object_uuid: uuid, person_ref: h.audit.personRef(cpr) }]);
+        expect(await audited('laes-2')).toEqual([{ action: 'laes', object_uuid: uuid, person_ref: ref }]);
         await get(`/organisation/person?cpr_nummer=${cpr}`, 'soeg-1');
-        expect(await audited('soeg-1')).toEqual([{ action: 'soeg', object_uuid: uuid, person_ref: h.audit.personRef(cpr) }]);
+        expect(await audited('soeg-1')).toEqual([{ action: 'soeg', object_uuid: uuid, person_ref: ref }]);
         await get(`/organisation/person?cpr_nummer=${cpr}&list=true`, 'soeg-2');
-        expect(await audited('soeg-2')).toEqual([{ action: 'soeg', object_uuid: uuid, person_ref: h.audit.personRef(cpr) }]);
+        expect(await audited('soeg-2')).toEqual([{ action: 'soeg', object_uuid: uuid, person_ref: ref }]);
         await get(`/organisation/person?cpr_nummer=6304851122`, 'soeg-3');
-        expect(await audited('soeg-3')).toEqual([{ action: 'soeg', object_uuid: null, person_ref: h.audit.personRef('6304851122') }]);
+        expect(await audited('soeg-3')).toEqual([
+          { action: 'soeg', object_uuid: null, person_ref: await documentedPersonRef(h.store, '6304851122') },
+        ]);
 
         // Not found, other types and the field list are not reads about a person.
         await get(`/organisation/person/5d1c0000-0000-4000-8000-0000000000cc`, 'ingen-1', 404);

@@ -1,10 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OutboxRelay, recordEvents, type OutboxMessage } from '../src/platform/outbox.ts';
 import type { Store } from '../src/platform/store/store.ts';
-import { backends } from './support/backends.ts';
+import { allBackends } from './support/backends.ts';
+import { describeWith } from './support/requires.ts';
 
-for (const backend of backends) {
-  describe(`transactional outbox on ${backend.name}`, () => {
+for (const backend of allBackends) {
+  describeWith(backend)(`transactional outbox on ${backend.name}`, () => {
     let store: Store;
     beforeAll(async () => {
       store = await backend.open();
@@ -58,36 +59,40 @@ for (const backend of backends) {
       expect(failed.rows).toHaveLength(0);
     });
 
-    it('two relays on one database never deliver one row twice, nor one object out of order', async () => {
-      const seen: { relay: number; m: OutboxMessage }[] = [];
-      const handler = (relay: number) => async (batch: readonly OutboxMessage[]) => {
-        // Hold the batch a little so the other relay runs meanwhile.
-        await new Promise((r) => setTimeout(r, 5));
-        for (const m of batch) seen.push({ relay, m });
-      };
-      const one = new OutboxRelay(store, { batchSize: 5 });
-      const two = new OutboxRelay(store, { batchSize: 5 });
-      await one.register('test-pair', handler(1));
-      await two.register('test-pair', handler(2));
-      const objects = Array.from({ length: 6 }, (_, i) => `00000000-0000-4000-8000-0000000001${String(i).padStart(2, '0')}`);
-      for (let i = 0; i < 60; i++) {
-        await store.transaction((tx) =>
-          recordEvents(tx, [{ topic: 'test.pair', action: `step-${i}`, objectUuid: objects[i % objects.length] }]),
-        );
-      }
-      for (let i = 0; i < 40; i++) {
-        const [a, b] = await Promise.all([one.drain(), two.drain()]);
-        if (a + b === 0) break;
-      }
-      const mine = seen.filter((s) => s.m.topic === 'test.pair');
-      const ids = mine.map((s) => s.m.id);
-      expect(new Set(ids).size).toBe(60);
-      expect(ids).toHaveLength(60);
-      for (const uuid of objects) {
-        const steps = mine.filter((s) => s.m.objectUuid === uuid).map((s) => Number(s.m.action.slice(5)));
-        expect(steps).toEqual([...steps].sort((a, b) => a - b));
-      }
-    });
+    // Two relays only race where statements run side by side; on PGlite they take turns and the
+    // test would pass whatever the locking. The PostgreSQL suite is declared on every run, so
+    // without STOTTE_TEST_POSTGRES_URL this case is listed as skipped.
+    if (backend.name === 'postgres')
+      it('two relays on one database never deliver one row twice, nor one object out of order (PostgreSQL only: PGlite has one connection and runs one statement at a time, so nothing would overlap)', async () => {
+        const seen: { relay: number; m: OutboxMessage }[] = [];
+        const handler = (relay: number) => async (batch: readonly OutboxMessage[]) => {
+          // Hold the batch a little so the other relay runs meanwhile.
+          await new Promise((r) => setTimeout(r, 5));
+          for (const m of batch) seen.push({ relay, m });
+        };
+        const one = new OutboxRelay(store, { batchSize: 5 });
+        const two = new OutboxRelay(store, { batchSize: 5 });
+        await one.register('test-pair', handler(1));
+        await two.register('test-pair', handler(2));
+        const objects = Array.from({ length: 6 }, (_, i) => `00000000-0000-4000-8000-0000000001${String(i).padStart(2, '0')}`);
+        for (let i = 0; i < 60; i++) {
+          await store.transaction((tx) =>
+            recordEvents(tx, [{ topic: 'test.pair', action: `step-${i}`, objectUuid: objects[i % objects.length] }]),
+          );
+        }
+        for (let i = 0; i < 40; i++) {
+          const [a, b] = await Promise.all([one.drain(), two.drain()]);
+          if (a + b === 0) break;
+        }
+        const mine = seen.filter((s) => s.m.topic === 'test.pair');
+        const ids = mine.map((s) => s.m.id);
+        expect(new Set(ids).size).toBe(60);
+        expect(ids).toHaveLength(60);
+        for (const uuid of objects) {
+          const steps = mine.filter((s) => s.m.objectUuid === uuid).map((s) => Number(s.m.action.slice(5)));
+          expect(steps).toEqual([...steps].sort((a, b) => a - b));
+        }
+      });
 
     it('a started relay delivers on its own, and stops cleanly', async () => {
       const relay = new OutboxRelay(store);

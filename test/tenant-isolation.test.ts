@@ -5,9 +5,10 @@ import { contentToWire } from '../src/oio/domain/wire.ts';
 import { generateEmneplan, importKle, KLE_KLASSIFIKATION, readKle } from '../src/services/kla/index.ts';
 import { orgService } from '../src/services/org/index.ts';
 import { forImport, generateMunicipality, importOrganisation } from '../src/services/org/index.ts';
-import { importRequestBody, type GeneratedMunicipality } from '../src/services/org/domain/generate.ts';
+import { importRequestBody, type GeneratedMunicipality } from '../src/services/org/generate/index.ts';
 import { unitReach } from '../src/services/org/store/owners.ts';
-import { backends } from './support/backends.ts';
+import { allBackends } from './support/backends.ts';
+import { describeWith } from './support/requires.ts';
 import { clientKey, provisionTestClient, TEST_CVR, type TestClient } from './support/auth.ts';
 import { startPlatform, type TestPlatform } from './support/platform.ts';
 import { protectedRoutes, walk, type Caller, type Probe, type Route } from './support/walk.ts';
@@ -240,8 +241,8 @@ const OPERATOR = { org: ['laes'], kla: ['laes', 'administrer'], adgsystem: ['ope
 let decls: TestPlatform['platform']['oio'] | undefined;
 const declOf = (type: string) => decls!.decl(type);
 
-for (const backend of backends) {
-  describe(`the tenant-isolation walk on ${backend.name}`, () => {
+for (const backend of allBackends) {
+  describeWith(backend)(`the tenant-isolation walk on ${backend.name}`, () => {
     let t: TestPlatform;
     let app: FastifyInstance;
     const aarhus = generateMunicipality({ organisation: AARHUS, seed: 21, units: 20, users: 40, kleClasses: TASKS });

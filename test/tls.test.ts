@@ -1,4 +1,4 @@
-import { generateKeyPairSync } from 'node:crypto';
+import { createHash, generateKeyPairSync, X509Certificate } from 'node:crypto';
 import { request } from 'node:https';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeJwt } from 'jose';
@@ -8,6 +8,12 @@ import type { Store } from '../src/platform/store/store.ts';
 import { orgService } from '../src/services/org/index.ts';
 import { backends } from './support/backends.ts';
 import { clientKey, provisionTestClient, testAuthOptions, TEST_CVR, type ClientKey, type TestClient } from './support/auth.ts';
+
+/**
+ * RFC 8705's x5t#S256, computed here and not by the platform's helper: the base64url SHA-256 of
+ * the certificate's DER bytes.
+ */
+const x5tS256 = (certPem: string) => createHash('sha256').update(new X509Certificate(certPem).raw).digest('base64url');
 
 interface Answer {
   readonly status: number;
@@ -84,7 +90,7 @@ describe('HTTPS with client certificates (mutual TLS on a real socket)', () => {
     const issued = await call(port, 'POST', '/adgangsstyring/oauth2/token', { cert: client.key, form });
     expect(issued.status, JSON.stringify(issued.body)).toBe(200);
     const token = issued.body.access_token!;
-    expect(decodeJwt(token).cnf).toEqual({ 'x5t#S256': client.key.thumbprint });
+    expect(decodeJwt(token).cnf).toEqual({ 'x5t#S256': x5tS256(client.key.certPem) });
 
     expect((await call(port, 'GET', '/organisation/organisation?bvn=x', { cert: client.key, token })).status).toBe(200);
     const without = await call(port, 'GET', '/organisation/organisation?bvn=x', { token });

@@ -1,20 +1,29 @@
 import { resolve } from 'node:path';
+import { flagOf, SETTINGS, type ConfigFlags, type Setting, type SettingValue } from './config-table.ts';
+import { ConfigError } from './config-values.ts';
 
-/** The names `--only` accepts: every system of the platform, present or still to come. */
-export const SERVICE_NAMES = ['org', 'kla', 'bfo', 'adgsystem', 'adgbruger', 'sdi', 'ydi', 'oss', 'hoibu'] as const;
-export type ServiceName = (typeof SERVICE_NAMES)[number];
+export { ConfigError } from './config-values.ts';
+export type { ConfigFlags } from './config-table.ts';
+
+/** A service's name as `--only` takes it; the table of services owns the list of them. */
+export type ServiceName = string;
+
+/** The services that are built, for callers that do not pass the table of services' names. */
+export const DEFAULT_BUILT_SERVICES: readonly ServiceName[] = Object.freeze(['org', 'kla', 'adgsystem', 'bfo']);
+
+type TokenAlg = SettingValue<typeof SETTINGS.tokenAlg>;
 
 export type StoreConfig =
   | { readonly backend: 'pglite'; readonly dataDir: string }
   | { readonly backend: 'postgres'; readonly url: string; readonly poolSize: number; readonly statementTimeoutMs: number };
 
 export type KeysConfig =
-  | { readonly provider: 'file'; readonly dir: string; readonly alg: 'ES256' | 'PS256' }
+  | { readonly provider: 'file'; readonly dir: string; readonly alg: TokenAlg }
   | {
       readonly provider: 'pkcs11';
       /** Where the rotation state (keyring.json) is kept; the keys themselves stay in the HSM. */
       readonly dir: string;
-      readonly alg: 'ES256' | 'PS256';
+      readonly alg: TokenAlg;
       readonly library: string;
       readonly tokenLabel: string;
       readonly pin: string;
@@ -50,7 +59,7 @@ export interface Config {
   readonly store: StoreConfig;
   readonly services: readonly ServiceName[];
   readonly production: boolean;
-  readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  readonly logLevel: SettingValue<typeof SETTINGS.logLevel>;
   /** Seed a demo municipality into an empty embedded database. */
   readonly demoSeed: boolean;
   /** How long SIGTERM waits for in-flight requests before closing connections, in ms. */
@@ -68,203 +77,151 @@ export interface Config {
       };
 }
 
-/** A configuration value that cannot be used; the message names the flag or variable. */
-export class ConfigError extends Error {
-  constructor(
-    readonly setting: string,
-    message: string,
-  ) {
-    super(`${setting}: ${message}`);
-    this.name = 'ConfigError';
-  }
-}
-
-/** Options given on the command line; each overrides its environment variable. */
-export interface ConfigFlags {
-  port?: string | undefined;
-  host?: string | undefined;
-  data?: string | undefined;
-  databaseUrl?: string | undefined;
-  only?: string | undefined;
-  noSeed?: boolean | undefined;
-  tlsCert?: string | undefined;
-  tlsKey?: string | undefined;
-}
-
 type Env = Readonly<Record<string, string | undefined>>;
 
-function integer(setting: string, raw: string, min: number, max: number): number {
-  if (!/^\d+$/.test(raw)) throw new ConfigError(setting, `expected a whole number, got "${raw}"`);
-  const value = Number(raw);
-  if (value < min || value > max) throw new ConfigError(setting, `must be between ${min} and ${max}, got ${value}`);
-  return value;
+/** A setting's text and the name it came by, for messages: a flag wins over its variable. */
+interface Given {
+  readonly name: string;
+  readonly raw: string;
 }
 
-function bool(setting: string, raw: string): boolean {
-  if (/^(1|true|yes|on)$/i.test(raw)) return true;
-  if (/^(0|false|no|off)$/i.test(raw)) return false;
-  throw new ConfigError(setting, `expected true or false, got "${raw}"`);
+function given<T, From>(setting: Setting<T, From>, flags: ConfigFlags, env: Env): Given | undefined {
+  const flag = setting.flag === undefined ? undefined : flags[setting.flag];
+  // `--no-seed` carries no text: loadConfig reads it itself before the variable.
+  if (typeof flag === 'string') return { name: flagOf(setting.flag!), raw: flag };
+  const raw = env[setting.variable];
+  return raw === undefined ? undefined : { name: setting.variable, raw };
 }
 
-function parseServices(setting: string, raw: string): ServiceName[] {
-  const names = raw
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean);
-  if (names.length === 0) throw new ConfigError(setting, 'names no service');
-  for (const name of names) {
-    if (!(SERVICE_NAMES as readonly string[]).includes(name)) {
-      throw new ConfigError(setting, `unknown service "${name}" (known: ${SERVICE_NAMES.join(', ')})`);
-    }
-  }
-  return [...new Set(names)] as ServiceName[];
+function parse<T, From>(setting: Setting<T, From>, text: Given | undefined): T | undefined {
+  return text === undefined ? undefined : setting.type.parse(text.name, text.raw);
 }
 
-function parseDatabaseUrl(setting: string, raw: string): string {
-  let url: URL;
-  try {
-    url = new URL(raw);
-  } catch {
-    throw new ConfigError(setting, 'is not a URL (expected postgres://user@host:port/database)');
-  }
-  if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') {
-    throw new ConfigError(setting, `must start with postgres:// or postgresql://, got ${url.protocol}//`);
-  }
-  return raw;
+/** What {@link loadConfig} is told about the program it configures. */
+export interface LoadOptions {
+  /** The services that are built: the names `--only` accepts, and the default of running them all. */
+  readonly services?: readonly ServiceName[];
 }
 
 /**
- * Reads the configuration once from flags and environment. Flags win over variables.
- * Throws {@link ConfigError} naming the first bad value.
+ * Reads the configuration once from flags and environment, by the table of settings
+ * (config-table.ts). Flags win over variables. Throws {@link ConfigError} naming the first bad value.
  */
-export function loadConfig(flags: ConfigFlags = {}, env: Env = process.env): Config {
-  const portSetting = flags.port !== undefined ? '--port' : 'STOTTE_PORT';
-  const port = integer(portSetting, flags.port ?? env.STOTTE_PORT ?? '8080', 0, 65535);
+export function loadConfig(flags: ConfigFlags = {}, env: Env = process.env, options: LoadOptions = {}): Config {
+  const S = SETTINGS;
+  const textOf = <T, From>(setting: Setting<T, From>) => given(setting, flags, env);
+  const read = <T, From>(setting: Setting<T, From>) => parse(setting, textOf(setting));
 
-  const dataFlag = flags.data ?? env.STOTTE_DATA;
-  const urlFlag = flags.databaseUrl ?? env.STOTTE_DATABASE_URL;
-  if (dataFlag !== undefined && urlFlag !== undefined) {
+  const port = read(S.port) ?? S.port.default;
+
+  const data = textOf(S.data);
+  const databaseUrl = textOf(S.databaseUrl);
+  if (data !== undefined && databaseUrl !== undefined) {
     throw new ConfigError(
-      flags.databaseUrl !== undefined ? '--database-url' : 'STOTTE_DATABASE_URL',
-      'cannot be combined with --data/STOTTE_DATA: choose the embedded database or a server',
+      databaseUrl.name,
+      `cannot be combined with ${flagOf('data')}/${S.data.variable}: choose the embedded database or a server`,
     );
   }
-  let store: StoreConfig;
-  if (urlFlag !== undefined) {
-    const setting = flags.databaseUrl !== undefined ? '--database-url' : 'STOTTE_DATABASE_URL';
-    store = {
-      backend: 'postgres',
-      url: parseDatabaseUrl(setting, urlFlag),
-      poolSize: integer('STOTTE_DB_POOL_SIZE', env.STOTTE_DB_POOL_SIZE ?? '10', 1, 500),
-      statementTimeoutMs: integer('STOTTE_DB_STATEMENT_TIMEOUT_MS', env.STOTTE_DB_STATEMENT_TIMEOUT_MS ?? '30000', 1000, 3_600_000),
-    };
-  } else {
-    if (dataFlag === '') throw new ConfigError(flags.data !== undefined ? '--data' : 'STOTTE_DATA', 'is empty');
-    store = { backend: 'pglite', dataDir: resolve(dataFlag ?? './data') };
+  const store: StoreConfig =
+    databaseUrl !== undefined
+      ? {
+          backend: 'postgres',
+          url: S.databaseUrl.type.parse(databaseUrl.name, databaseUrl.raw),
+          poolSize: read(S.dbPoolSize) ?? S.dbPoolSize.default,
+          statementTimeoutMs: read(S.dbStatementTimeoutMs) ?? S.dbStatementTimeoutMs.default,
+        }
+      : { backend: 'pglite', dataDir: resolve(parse(S.data, data) ?? S.data.default) };
+  const embedded = store.backend === 'pglite';
+
+  const host = read(S.host) ?? S.host.derived.from({ embedded });
+
+  const built = options.services ?? DEFAULT_BUILT_SERVICES;
+  const only = textOf(S.only);
+  const services = parse(S.only, only) ?? S.only.derived.from(built);
+  // Only a list that was given can name a service that is not built, so `only` is there.
+  for (const name of services) {
+    if (!built.includes(name)) throw new ConfigError(only!.name, `unknown service "${name}" (built: ${built.join(', ')})`);
   }
 
-  // The embedded database is one machine's platform (the demo, a developer's): it listens on this
-  // machine only unless told otherwise. Instances on PostgreSQL sit behind a load balancer.
-  const host = flags.host ?? env.STOTTE_HOST ?? (store.backend === 'pglite' ? '127.0.0.1' : '0.0.0.0');
+  const logLevel = read(S.logLevel) ?? S.logLevel.default;
+  const production = read(S.nodeEnv) ?? false;
+  const demoSeed = flags.noSeed ? false : (read(S.demoSeed) ?? S.demoSeed.derived.from({ embedded, production }));
 
-  const onlyRaw = flags.only ?? env.STOTTE_ONLY;
-  const services = onlyRaw === undefined ? [...SERVICE_NAMES] : parseServices(flags.only !== undefined ? '--only' : 'STOTTE_ONLY', onlyRaw);
-
-  const logLevel = env.STOTTE_LOG_LEVEL ?? 'info';
-  const levels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
-  if (!levels.includes(logLevel)) throw new ConfigError('STOTTE_LOG_LEVEL', `must be one of ${levels.join(', ')}, got "${logLevel}"`);
-
-  const production = env.NODE_ENV === 'production';
-  const seedRaw = env.STOTTE_DEMO_SEED;
-  const demoSeed = flags.noSeed
-    ? false
-    : seedRaw !== undefined
-      ? bool('STOTTE_DEMO_SEED', seedRaw)
-      : store.backend === 'pglite' && !production;
-
-  const tlsCert = flags.tlsCert ?? env.STOTTE_TLS_CERT;
-  const tlsKey = flags.tlsKey ?? env.STOTTE_TLS_KEY;
+  const tlsCert = textOf(S.tlsCert);
+  const tlsKey = textOf(S.tlsKey);
   if ((tlsCert === undefined) !== (tlsKey === undefined)) {
-    throw new ConfigError(tlsCert === undefined ? '--tls-cert' : '--tls-key', 'HTTPS needs both --tls-cert and --tls-key');
+    throw new ConfigError(
+      flagOf(tlsCert === undefined ? 'tlsCert' : 'tlsKey'),
+      `HTTPS needs both ${flagOf('tlsCert')} and ${flagOf('tlsKey')}`,
+    );
   }
   const tls =
     tlsCert !== undefined && tlsKey !== undefined
       ? Object.freeze({
-          cert: resolve(tlsCert),
-          key: resolve(tlsKey),
-          clientCert: env.STOTTE_TLS_CLIENT_CERT !== undefined ? bool('STOTTE_TLS_CLIENT_CERT', env.STOTTE_TLS_CLIENT_CERT) : true,
+          cert: resolve(tlsCert.raw),
+          key: resolve(tlsKey.raw),
+          clientCert: read(S.tlsClientCert) ?? S.tlsClientCert.default,
         })
       : undefined;
 
-  const publicUrl = (env.STOTTE_PUBLIC_URL ?? `${tls ? 'https' : 'http'}://localhost:${port}`).replace(/\/+$/, '');
-  try {
-    const u = new URL(publicUrl);
-    if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error();
-  } catch {
-    throw new ConfigError('STOTTE_PUBLIC_URL', `is not an http(s) URL: "${publicUrl}"`);
+  const publicUrl = read(S.publicUrl) ?? S.publicUrl.derived.from({ https: tls !== undefined, port });
+  const alg = read(S.tokenAlg) ?? S.tokenAlg.default;
+  const keysDir = resolve(read(S.keysDir) ?? S.keysDir.derived.from({ dataDir: store.backend === 'pglite' ? store.dataDir : undefined }));
+  const provider = read(S.keys) ?? S.keys.default;
+  const need = (setting: Setting<string>) => {
+    const value = read(setting);
+    if (!value) throw new ConfigError(setting.variable, `is required with ${S.keys.variable}=pkcs11`);
+    return value;
+  };
+  const keys: KeysConfig =
+    provider === 'file'
+      ? { provider, dir: keysDir, alg }
+      : {
+          provider,
+          dir: keysDir,
+          alg,
+          library: need(S.pkcs11Library),
+          tokenLabel: need(S.pkcs11Token),
+          pin: need(S.pkcs11Pin),
+        };
+
+  // An empty variable is how a compose file leaves the header off.
+  const header = textOf(S.clientCertHeader);
+  const headerGiven = header?.raw ? header : undefined;
+  const trustedProxies = read(S.trustedProxies) ?? [];
+  if (headerGiven && trustedProxies.length === 0) {
+    throw new ConfigError(
+      S.trustedProxies.variable,
+      `names no proxy address; ${S.clientCertHeader.variable} is read only from trusted proxies`,
+    );
   }
-  const alg = env.STOTTE_TOKEN_ALG ?? 'ES256';
-  if (alg !== 'ES256' && alg !== 'PS256') throw new ConfigError('STOTTE_TOKEN_ALG', `must be ES256 or PS256, got "${alg}"`);
-  const keysDir = resolve(env.STOTTE_KEYS_DIR ?? (store.backend === 'pglite' ? `${store.dataDir}/keys` : './keys'));
-  const provider = env.STOTTE_KEYS ?? 'file';
-  let keys: KeysConfig;
-  if (provider === 'file') keys = { provider, dir: keysDir, alg };
-  else if (provider === 'pkcs11') {
-    const need = (name: string) => {
-      const v = env[name];
-      if (!v) throw new ConfigError(name, 'is required with STOTTE_KEYS=pkcs11');
-      return v;
-    };
-    keys = {
-      provider,
-      dir: keysDir,
-      alg,
-      library: need('STOTTE_PKCS11_LIBRARY'),
-      tokenLabel: need('STOTTE_PKCS11_TOKEN'),
-      pin: need('STOTTE_PKCS11_PIN'),
-    };
-  } else throw new ConfigError('STOTTE_KEYS', `must be file or pkcs11, got "${provider}"`);
-  const clientCertHeader = env.STOTTE_CLIENT_CERT_HEADER || undefined;
-  const trustedProxies = (env.STOTTE_TRUSTED_PROXIES ?? '')
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean);
-  if (clientCertHeader && trustedProxies.length === 0)
-    throw new ConfigError('STOTTE_TRUSTED_PROXIES', 'names no proxy address; STOTTE_CLIENT_CERT_HEADER is read only from trusted proxies');
-  if (!clientCertHeader && trustedProxies.length)
-    throw new ConfigError('STOTTE_CLIENT_CERT_HEADER', 'is required with STOTTE_TRUSTED_PROXIES');
-  if (clientCertHeader && !/^[A-Za-z0-9-]+$/.test(clientCertHeader))
-    throw new ConfigError('STOTTE_CLIENT_CERT_HEADER', `is not a header name: "${clientCertHeader}"`);
+  if (!headerGiven && trustedProxies.length)
+    throw new ConfigError(S.clientCertHeader.variable, `is required with ${S.trustedProxies.variable}`);
   const auth: AuthConfig = Object.freeze({
     publicUrl,
-    tokenLifetimeSeconds: integer('STOTTE_TOKEN_LIFETIME', env.STOTTE_TOKEN_LIFETIME ?? '3600', 60, 86400),
-    clockSkewSeconds: integer('STOTTE_AUTH_CLOCK_SKEW', env.STOTTE_AUTH_CLOCK_SKEW ?? '60', 0, 300),
-    revocationCheckMs: integer('STOTTE_REVOCATION_CHECK_MS', env.STOTTE_REVOCATION_CHECK_MS ?? '30000', 0, 3_600_000),
-    lookupCacheMs: integer('STOTTE_TOKEN_LOOKUP_CACHE_MS', env.STOTTE_TOKEN_LOOKUP_CACHE_MS ?? '5000', 0, 600_000),
+    tokenLifetimeSeconds: read(S.tokenLifetime) ?? S.tokenLifetime.default,
+    clockSkewSeconds: read(S.clockSkew) ?? S.clockSkew.default,
+    revocationCheckMs: read(S.revocationCheckMs) ?? S.revocationCheckMs.default,
+    lookupCacheMs: read(S.tokenLookupCacheMs) ?? S.tokenLookupCacheMs.default,
     keys: Object.freeze(keys),
-    clientCertHeader,
+    clientCertHeader: parse(S.clientCertHeader, headerGiven),
     trustedProxies: Object.freeze(trustedProxies),
   });
 
-  const transportRaw = env.STOTTE_BFO_TRANSPORT ?? 'store';
-  if (transportRaw !== 'store' && transportRaw !== 'amqp')
-    throw new ConfigError('STOTTE_BFO_TRANSPORT', `must be store or amqp, got "${transportRaw}"`);
+  const transport = read(S.bfoTransport) ?? S.bfoTransport.default;
   let bfoTransport: Config['bfoTransport'] = { kind: 'store' };
-  if (transportRaw === 'amqp') {
-    const raw = env.STOTTE_AMQP_URL;
-    if (!raw) throw new ConfigError('STOTTE_AMQP_URL', 'is required when STOTTE_BFO_TRANSPORT=amqp (amqp://user:password@host:5672/vhost)');
-    let url: URL;
-    try {
-      url = new URL(raw);
-    } catch {
-      throw new ConfigError('STOTTE_AMQP_URL', 'is not a URL (expected amqp://user:password@host:5672/vhost)');
+  if (transport === 'amqp') {
+    const amqpUrl = textOf(S.amqpUrl);
+    if (!amqpUrl?.raw) {
+      throw new ConfigError(
+        S.amqpUrl.variable,
+        `is required when ${S.bfoTransport.variable}=amqp (${S.amqpUrl.type.values.replaceAll('`', '')})`,
+      );
     }
-    if (url.protocol !== 'amqp:' && url.protocol !== 'amqps:')
-      throw new ConfigError('STOTTE_AMQP_URL', `must start with amqp:// or amqps://, got ${url.protocol}//`);
     bfoTransport = Object.freeze({
       kind: 'amqp',
-      url: raw,
-      republishAfterMs: integer('STOTTE_BFO_REPUBLISH_AFTER_MS', env.STOTTE_BFO_REPUBLISH_AFTER_MS ?? '5000', 1000, 600_000),
+      url: S.amqpUrl.type.parse(amqpUrl.name, amqpUrl.raw),
+      republishAfterMs: read(S.bfoRepublishAfterMs) ?? S.bfoRepublishAfterMs.default,
     });
   }
 
@@ -276,10 +233,10 @@ export function loadConfig(flags: ConfigFlags = {}, env: Env = process.env): Con
     store: Object.freeze(store),
     services: Object.freeze(services),
     production,
-    logLevel: logLevel as Config['logLevel'],
+    logLevel,
     demoSeed,
-    shutdownGraceMs: integer('STOTTE_SHUTDOWN_GRACE_MS', env.STOTTE_SHUTDOWN_GRACE_MS ?? '10000', 0, 600000),
-    relay: env.STOTTE_RELAY !== undefined ? bool('STOTTE_RELAY', env.STOTTE_RELAY) : true,
+    shutdownGraceMs: read(S.shutdownGraceMs) ?? S.shutdownGraceMs.default,
+    relay: read(S.relay) ?? S.relay.default,
     bfoTransport,
   });
 }

@@ -1,29 +1,40 @@
+import type { OutboxEventMap, OutboxTopic } from './outbox-events.ts';
 import type { Queryable, Store } from './store/store.ts';
+import { WorkerLoop } from './worker.ts';
+
+/**
+ * The payload of an event of topic `T`: the one outbox-events.ts maps `T` to, and required, when
+ * `T` is one of its topics; any JSON object otherwise. (Brackets keep a union of topics whole: an
+ * event is checked against its map entry only when every topic it may have is in the map.)
+ */
+type PayloadOf<T extends string> = [T] extends [OutboxTopic]
+  ? { readonly payload: OutboxEventMap[T] }
+  : { readonly payload?: Readonly<Record<string, unknown>> | undefined };
 
 /** An event as a write records it: what happened to which object, and who is responsible. */
-export interface OutboxEvent {
+export type OutboxEvent<T extends string = string> = {
   /** e.g. `organisation.organisationenhed` */
-  readonly topic: string;
+  readonly topic: T;
   /** e.g. `opret`, `ret`, `passiver`, `slet`, `importer` */
   readonly action: string;
   readonly objectUuid?: string | undefined;
   /** The responsible organisation (a UUID or CVR URN), when the data has one. */
   readonly responsible?: string | undefined;
-  readonly payload?: Readonly<Record<string, unknown>> | undefined;
-}
+} & PayloadOf<T>;
 
 /** An event as a consumer receives it. */
-export interface OutboxMessage extends OutboxEvent {
+export type OutboxMessage<T extends string = string> = OutboxEvent<T> & {
   readonly id: string;
   readonly recordedAt: string;
   readonly attempts: number;
-}
+};
 
 /**
  * Records events inside the caller's transaction: they commit or roll back with the write.
- * One statement for any number of events.
+ * One statement for any number of events. An event whose topic is in the event map must carry the
+ * map's payload for it.
  */
-export async function recordEvents(tx: Queryable, events: readonly OutboxEvent[]): Promise<void> {
+export async function recordEvents<T extends string>(tx: Queryable, events: readonly OutboxEvent<T>[]): Promise<void> {
   if (events.length === 0) return;
   await tx.query(
     `INSERT INTO outbox (topic, action, object_uuid, responsible, payload)
@@ -66,10 +77,7 @@ const defaultBackoff = (attempt: number) => Math.min(1000 * 2 ** (attempt - 1), 
  */
 export class OutboxRelay {
   private readonly consumers = new Map<string, OutboxHandler>();
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
-  private stopped = true;
-  private wakeRequested = false;
+  private readonly loop: WorkerLoop;
   private unlisten: (() => Promise<void>) | undefined;
   private readonly batchSize: number;
   private readonly backoff: (attempt: number) => number;
@@ -82,6 +90,11 @@ export class OutboxRelay {
     this.batchSize = options.batchSize ?? 100;
     this.backoff = options.backoffMs ?? defaultBackoff;
     this.onError = options.onError ?? (() => {});
+    this.loop = new WorkerLoop({
+      round: () => this.drain(),
+      intervalMs: store.profile.pollIntervalMs,
+      onError: (err) => this.onError('relay', err),
+    });
   }
 
   /**
@@ -183,15 +196,14 @@ export class OutboxRelay {
    * from writes on other instances where the backend carries it, and by polling as a fallback.
    */
   start(): void {
-    if (!this.stopped) return;
-    this.stopped = false;
-    this.schedule(0);
+    if (this.loop.started) return;
+    this.loop.start();
     if (this.store.profile.crossInstanceNotify && this.store.listen) {
       this.store
         .listen('stotte_outbox', () => this.wake())
         .then(
           (unlisten) => {
-            if (this.stopped) void unlisten();
+            if (!this.loop.started) void unlisten();
             else this.unlisten = unlisten;
           },
           (err) => this.onError('relay', err),
@@ -201,39 +213,14 @@ export class OutboxRelay {
 
   /** Asks for a delivery round soon (a local write just committed). */
   wake(): void {
-    if (this.stopped) return;
-    if (this.running) {
-      this.wakeRequested = true;
-      return;
-    }
-    this.schedule(0);
-  }
-
-  private schedule(ms: number): void {
-    clearTimeout(this.timer);
-    this.timer = setTimeout(() => {
-      this.running = this.drain()
-        .then(
-          () => undefined,
-          (err) => this.onError('relay', err),
-        )
-        .finally(() => {
-          this.running = undefined;
-          if (this.stopped) return;
-          const again = this.wakeRequested;
-          this.wakeRequested = false;
-          this.schedule(again ? 0 : this.store.profile.pollIntervalMs);
-        });
-    }, ms);
-    this.timer.unref();
+    this.loop.wake();
   }
 
   /** Stops polling and waits for a round in progress. */
   async stop(): Promise<void> {
-    this.stopped = true;
-    clearTimeout(this.timer);
+    const stopping = this.loop.stop();
     await this.unlisten?.();
     this.unlisten = undefined;
-    await this.running;
+    await stopping;
   }
 }

@@ -5,8 +5,9 @@ import { dropPostgresSchema, openPostgres } from '../../src/platform/store/postg
 import { migrate } from '../../src/platform/store/migrations.ts';
 import type { Store } from '../../src/platform/store/store.ts';
 import { templatePath } from './template.ts';
+import { POSTGRES, type Requirement } from './requires.ts';
 
-export interface TestBackend {
+export interface TestBackend extends Requirement {
   readonly name: 'pglite' | 'postgres';
   /** A fresh, migrated store of its own; closing it removes what it made. */
   open(): Promise<Store>;
@@ -22,10 +23,13 @@ const pglite: TestBackend = {
   },
 };
 
-function postgres(url: string): TestBackend {
+function postgres(url: string | undefined): TestBackend {
   return {
     name: 'postgres',
+    unavailable: POSTGRES.unavailable,
     async open() {
+      // Only reached from a suite that ran although the backend is missing: say which variable.
+      if (!url) throw new Error(`the PostgreSQL backend needs a server: ${POSTGRES.unavailable}`);
       const schema = `t_${randomBytes(6).toString('hex')}`;
       const store = await openPostgres({ url, schema, poolSize: 10 });
       await migrate(store);
@@ -46,10 +50,15 @@ function postgres(url: string): TestBackend {
 }
 
 /**
- * The backends every contract suite runs on: PGlite always; PostgreSQL when
- * STOTTE_TEST_POSTGRES_URL names a server (CI sets it, and fails if it does not answer).
+ * Every backend a contract suite runs on, whether it can run here or not: PGlite always; PostgreSQL
+ * when STOTTE_TEST_POSTGRES_URL names a server (CI sets it, and fails if it does not answer).
+ * Declare the suite with `describeWith(backend)`, so a backend that cannot run is a skipped suite
+ * that says why, never an absent one.
  */
-export const backends: readonly TestBackend[] = [
-  pglite,
-  ...(process.env.STOTTE_TEST_POSTGRES_URL ? [postgres(process.env.STOTTE_TEST_POSTGRES_URL)] : []),
-];
+export const allBackends: readonly TestBackend[] = [pglite, postgres(POSTGRES.value)];
+
+/**
+ * Only the backends that can run here. A suite looping over these leaves the others out without a
+ * trace: use `allBackends` with `describeWith` instead (a few suites still use this one).
+ */
+export const backends: readonly TestBackend[] = allBackends.filter((b) => b.unavailable === undefined);

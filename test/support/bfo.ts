@@ -6,6 +6,7 @@ import type { AuditLog } from '../../src/platform/audit.ts';
 import type { Store } from '../../src/platform/store/store.ts';
 import type { TokenService } from '../../src/services/adgsystem/index.ts';
 import { clientKey, provisionTestClient } from './auth.ts';
+import { requirement, type Requirement } from './requires.ts';
 
 /**
  * The published envelope schema's test messages, read where the project's shared fixtures live
@@ -16,6 +17,11 @@ import { clientKey, provisionTestClient } from './auth.ts';
  */
 export const BFO_FIXTURES = process.env.STOTTE_BFO_FIXTURES ?? new URL('../../../shared/fixtures/bfo/', import.meta.url).pathname;
 export const PUBLISHED_FIXTURES = existsSync(`${BFO_FIXTURES}/testbesked01.xml`);
+/** For the tests that read the published messages themselves: skipped, saying where to put them, without. */
+export const PUBLISHED: Requirement = requirement(
+  PUBLISHED_FIXTURES,
+  `the published test messages are not in ${BFO_FIXTURES} (put them there or set STOTTE_BFO_FIXTURES)`,
+);
 
 export const TYPE1 = '7654895c-a3f3-4c77-8afd-4c77330f963c';
 const BESKED_01 = '01157488-c45c-4fd2-b076-1de12effbf66';
@@ -96,8 +102,8 @@ export function testbesked(
   return { xml, beskedId };
 }
 
-/** A transport the contract suite runs on. */
-export interface TestTransport {
+/** A transport the contract suite runs on (`unavailable` when its server is not named here). */
+export interface TestTransport extends Requirement {
   readonly name: 'store' | 'amqp';
   readonly factory?: TransportFactory;
 }

@@ -1,9 +1,22 @@
+import { Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { SearchCriterion } from '../store/search-sql.ts';
-import { errorBodySchema } from '../../platform/http/server.ts';
 import type { RouteAccess } from '../../platform/auth/access.ts';
-import type { ObjectTypeDecl, OioObject } from '../model.ts';
-import { contentFromWire, contentToWire, type VirkningSelection, type WireObject } from '../domain/wire.ts';
+import { PlatformErrors, type ErrorSpec } from '../../platform/errors.ts';
+import {
+  errorResponses,
+  INVALID_INPUT,
+  SCOPE_REFUSED,
+  Str,
+  TOKEN_REFUSED,
+  typed,
+  UNREADABLE_BODY,
+  UuidParams,
+  type ErrorResponses,
+} from '../../platform/http/schemas.ts';
+import type { ObjectTypeDecl } from '../model.ts';
+import { contentFromWire } from '../domain/wire.ts';
+import { OioErrors } from '../errors.ts';
 import type { OioStore, RegistrationSelection, WriteContext, WriteGuard } from '../store/oio-store.ts';
 import { decodeCursor, encodeCursor, listUuids, parseSearch, registrationSelection, virkningSelection, type Query } from './query.ts';
 import {
@@ -15,12 +28,6 @@ import {
   uuidResponse,
   writeBodySchema,
 } from './schemas.ts';
-
-const uuidParams = {
-  type: 'object',
-  properties: { uuid: { type: 'string', format: 'uuid' } },
-  required: ['uuid'],
-} as const;
 
 /** The privileges LoRa's routes need: reads `laes`, writes `skriv` (of the service the type belongs to). */
 export const LAES = 'laes';
@@ -45,7 +52,27 @@ export interface OioRouteAccess {
   readonly fields: RouteAccess;
 }
 
-const errors = { 400: errorBodySchema, 404: errorBodySchema, 409: errorBodySchema, 410: errorBodySchema } as const;
+const O = OioErrors;
+/** The failure answers of a LoRa route: a refused token or scope, and the errors it names. */
+const errors = (...specs: readonly (ErrorSpec | readonly ErrorSpec[])[]): ErrorResponses =>
+  errorResponses(INVALID_INPUT, TOKEN_REFUSED, SCOPE_REFUSED, ...specs);
+/** A selection of times that cannot be read. */
+const BAD_TIME = [O.INVALID_PARAMETER, O.INVALID_TIMESTAMP, O.INVALID_VIRKNING_INTERVAL];
+/** A registration that cannot be stored as written. */
+export const BAD_CONTENT = [
+  ...[O.INVALID_TIMESTAMP, O.INVALID_VIRKNING_INTERVAL, O.UNSUPPORTED_VIRKNING_BOUNDS, O.OVERLAPPING_VIRKNING],
+  ...[O.INVALID_RELATION_TARGET, O.RELATION_TARGET_TYPE_NOT_ALLOWED, O.INVALID_STATE_VALUE, O.MISSING_REQUIRED_FIELD],
+  ...[O.EMPTY_REGISTRATION, PlatformErrors.WRITE_CONFLICT],
+];
+/** A write to an object named by UUID that its state rules out. */
+const STORED = [O.OBJECT_NOT_FOUND, O.OBJECT_DELETED, O.OBJECT_PASSIVATED, O.OBJECT_TYPE_MISMATCH, O.ILLEGAL_LIFECYCLE_TRANSITION];
+
+/** LoRa's answer of a list or a search: one page of objects or UUIDs, and the cursor of the next. */
+const ListAnswer = Type.Unsafe<{ results: unknown[][]; next?: string }>({
+  type: 'object',
+  properties: { results: { type: 'array', items: { type: 'array' } }, next: { type: 'string' } },
+  required: ['results'],
+});
 
 /**
  * What a caller may find of a type: extra criteria every search must also meet (at the same
@@ -76,12 +103,14 @@ export interface OioRouteOptions {
 }
 
 /**
- * Mounts LoRa's REST shape for one type at /{service}/{type}: POST creates, PUT imports, PATCH
+ * Mounts LoRa's REST shape for one type at /{service}/{type} (registered in the service's plugin, under its prefix): POST creates, PUT imports, PATCH
  * updates or passivates, DELETE deletes, GET reads one, lists many by uuid, or searches.
  */
-export function registerOioRoutes(app: FastifyInstance, store: OioStore, decl: ObjectTypeDecl, options: OioRouteOptions): void {
+export function registerOioRoutes(parent: FastifyInstance, store: OioStore, decl: ObjectTypeDecl, options: OioRouteOptions): void {
+  const app = typed(parent);
   const { access, search: scope } = options;
-  const base = `/${decl.service}/${decl.name}`;
+  // Inside the service's own plugin, under its prefix (`/organisation`): paths are the type's.
+  const base = `/${decl.name}`;
   const context = async (req: FastifyRequest, note: string | undefined): Promise<WriteContext> => {
     const guard = await options.guard?.(req);
     return { note, ...(guard ? { guard } : {}) };
@@ -94,10 +123,15 @@ export function registerOioRoutes(app: FastifyInstance, store: OioStore, decl: O
     base,
     {
       config: { access: access.create },
-      schema: { tags, summary: `Opret: create a ${decl.name}`, body: writeBodySchema(decl), response: { 201: uuidResponse, ...errors } },
+      schema: {
+        tags,
+        summary: `Opret: create a ${decl.name}`,
+        body: writeBodySchema(decl),
+        response: { 201: uuidResponse, ...errors(UNREADABLE_BODY, BAD_CONTENT) },
+      },
     },
     async (req, reply) => {
-      const body = req.body as WireObject & { note?: string };
+      const body = req.body;
       const uuid = await store.opret(decl.name, contentFromWire(decl, body), await context(req, body.note));
       written(undefined);
       return reply.status(201).send({ uuid });
@@ -111,14 +145,14 @@ export function registerOioRoutes(app: FastifyInstance, store: OioStore, decl: O
       schema: {
         tags,
         summary: `Importer: create or overwrite a ${decl.name} with this UUID`,
-        params: uuidParams,
+        params: UuidParams,
         body: writeBodySchema(decl),
-        response: { 200: uuidResponse, ...errors },
+        response: { 200: uuidResponse, ...errors(UNREADABLE_BODY, BAD_CONTENT, STORED) },
       },
     },
     async (req) => {
-      const { uuid } = req.params as { uuid: string };
-      const body = req.body as WireObject & { note?: string };
+      const { uuid } = req.params;
+      const body = req.body;
       await store.importer(decl.name, uuid.toLowerCase(), contentFromWire(decl, body), await context(req, body.note));
       written(uuid.toLowerCase());
       return { uuid: uuid.toLowerCase() };
@@ -132,14 +166,14 @@ export function registerOioRoutes(app: FastifyInstance, store: OioStore, decl: O
       schema: {
         tags,
         summary: `Ret (merge update), or passiver with {"livscyklus": "Passiv"}`,
-        params: uuidParams,
+        params: UuidParams,
         body: patchBodySchema(decl),
-        response: { 200: uuidResponse, ...errors },
+        response: { 200: uuidResponse, ...errors(UNREADABLE_BODY, BAD_CONTENT, STORED) },
       },
     },
     async (req) => {
-      const { uuid } = req.params as { uuid: string };
-      const body = req.body as WireObject & { note?: string; livscyklus?: string };
+      const { uuid } = req.params;
+      const body = req.body;
       const ctx = await context(req, body.note);
       if (body.livscyklus === 'Passiv') await store.passiver(decl.name, uuid.toLowerCase(), ctx);
       else await store.ret(decl.name, uuid.toLowerCase(), contentFromWire(decl, body), ctx);
@@ -155,14 +189,14 @@ export function registerOioRoutes(app: FastifyInstance, store: OioStore, decl: O
       schema: {
         tags,
         summary: `Slet: delete a ${decl.name}`,
-        params: uuidParams,
+        params: UuidParams,
         body: deleteBodySchema,
-        response: { 200: uuidResponse, ...errors },
+        response: { 200: uuidResponse, ...errors(UNREADABLE_BODY, STORED, PlatformErrors.WRITE_CONFLICT) },
       },
     },
     async (req) => {
-      const { uuid } = req.params as { uuid: string };
-      const body = (req.body ?? {}) as { note?: string };
+      const { uuid } = req.params;
+      const body = req.body ?? {};
       await store.slet(decl.name, uuid.toLowerCase(), await context(req, body.note));
       written(uuid.toLowerCase());
       return { uuid: uuid.toLowerCase() };
@@ -176,14 +210,17 @@ export function registerOioRoutes(app: FastifyInstance, store: OioStore, decl: O
       schema: {
         tags,
         summary: `Laes: read one ${decl.name} as of virkningstid and registreringstid (default now)`,
-        params: uuidParams,
+        params: UuidParams,
         querystring: readQuerySchema(),
-        response: { 200: { type: 'object', additionalProperties: { type: 'array', items: object } }, ...errors },
+        response: {
+          200: Type.Unsafe<Record<string, unknown[]>>({ type: 'object', additionalProperties: { type: 'array', items: object } }),
+          ...errors(BAD_TIME, O.OBJECT_NOT_FOUND, O.OBJECT_DELETED, O.OBJECT_TYPE_MISMATCH),
+        },
       },
     },
     async (req) => {
-      const { uuid } = req.params as { uuid: string };
-      const q = req.query as Query;
+      const { uuid } = req.params;
+      const q = req.query;
       const sel = virkningSelection(q);
       const obj = await store.laesWire(decl.name, uuid.toLowerCase(), registrationSelection(q), sel);
       return { [obj.id]: [obj] };
@@ -202,17 +239,13 @@ export function registerOioRoutes(app: FastifyInstance, store: OioStore, decl: O
           "instant, in UUID order. `next` is a cursor pinned to the first page's registration time; pass it as `cursor` with the same criteria.",
         querystring: collectionQuerySchema(decl),
         response: {
-          200: {
-            type: 'object',
-            properties: { results: { type: 'array', items: { type: 'array' } }, next: { type: 'string' } },
-            required: ['results'],
-          },
-          ...errors,
+          200: ListAnswer,
+          ...errors(BAD_TIME, [O.INVALID_CURSOR, O.PAGING_OFFSET_TOO_LARGE, O.TOO_MANY_UUIDS, O.TOO_MANY_CRITERIA]),
         },
       },
     },
     async (req) => {
-      const q = req.query as Query;
+      const q = req.query;
       const uuids = listUuids(q);
       if (uuids && Object.keys(q).every((k) => k === 'uuid' || k.startsWith('virkning') || k.startsWith('registre'))) {
         const sel = virkningSelection(q);
@@ -232,14 +265,8 @@ export function registerOioRoutes(app: FastifyInstance, store: OioStore, decl: O
         tags,
         summary: 'The attribute fields, states and relations this type has',
         response: {
-          200: {
-            type: 'object',
-            properties: {
-              attributter: { type: 'array', items: { type: 'string' } },
-              tilstande: { type: 'array', items: { type: 'string' } },
-              relationer: { type: 'array', items: { type: 'string' } },
-            },
-          },
+          200: Type.Partial(Type.Object({ attributter: Type.Array(Str), tilstande: Type.Array(Str), relationer: Type.Array(Str) })),
+          ...errorResponses(TOKEN_REFUSED),
         },
       },
     },

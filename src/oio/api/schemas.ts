@@ -1,6 +1,13 @@
+import { Type } from '@sinclair/typebox';
+import type { WireObject } from '../domain/wire.ts';
 import type { ObjectTypeDecl } from '../model.ts';
+import type { Query } from './query.ts';
 
-/** JSON schemas derived from a type's declaration: they validate bodies and document the API. */
+/**
+ * JSON schemas derived from a type's declaration: they validate bodies and document the API. The
+ * schemas of a route's parts are TypeBox's `Unsafe`, which ties a schema built here to the type
+ * its handler reads (the declaration decides the members, so TypeBox cannot spell them).
+ */
 
 const str = { type: 'string' } as const;
 
@@ -82,23 +89,35 @@ export function contentSchema(decl: ObjectTypeDecl) {
   };
 }
 
+/** A LoRa body as code before the handler reads it: its members are checked by contentFromWire. */
+export const WireBody = Type.Record(Type.String(), Type.Unknown());
+
 /** POST (opret) and PUT (importer) bodies. */
 export function writeBodySchema(decl: ObjectTypeDecl) {
-  return { type: 'object', properties: { ...contentSchema(decl), note: str }, additionalProperties: false };
+  return Type.Unsafe<WireObject & { note?: string }>({
+    type: 'object',
+    properties: { ...contentSchema(decl), note: str },
+    additionalProperties: false,
+  });
 }
 
 /** PATCH: an update (ret) or, with `livscyklus: "Passiv"`, passivation. */
 export function patchBodySchema(decl: ObjectTypeDecl) {
-  return {
+  return Type.Unsafe<WireObject & { note?: string; livscyklus?: 'Passiv' }>({
     type: 'object',
     properties: { ...contentSchema(decl), note: str, livscyklus: { type: 'string', enum: ['Passiv'] } },
     additionalProperties: false,
-  };
+  });
 }
 
-export const deleteBodySchema = { type: ['object', 'null'], properties: { note: str }, additionalProperties: false } as const;
+/** DELETE: an optional body (absent, Fastify validates it as null). */
+export const deleteBodySchema = Type.Unsafe<{ note?: string } | null | undefined>({
+  type: ['object', 'null'],
+  properties: { note: str },
+  additionalProperties: false,
+});
 
-export const uuidResponse = { type: 'object', properties: { uuid: { type: 'string', format: 'uuid' } }, required: ['uuid'] } as const;
+export const uuidResponse = Type.Object({ uuid: Type.String({ format: 'uuid' }) });
 
 const timepoint = { type: 'object', properties: { tidsstempeldatotid: str, graenseindikator: { type: 'boolean' } } } as const;
 
@@ -158,7 +177,7 @@ export function collectionQuerySchema(decl: ObjectTypeDecl) {
     ...decl.states.map((s) => s.field),
     ...decl.relations.map((r) => r.name),
   ]);
-  return {
+  return Type.Unsafe<Query>({
     type: 'object',
     properties: {
       uuid: { ...oneOrMany, description: 'List these objects (repeat the parameter for many)' },
@@ -167,9 +186,13 @@ export function collectionQuerySchema(decl: ObjectTypeDecl) {
     // `relation:objekttype=target` narrows a relation search to one target object type.
     patternProperties: { [`^(${decl.relations.map((r) => r.name).join('|')}|vilkaarligrel):[A-Za-z0-9_-]+$`]: oneOrMany },
     additionalProperties: false,
-  };
+  });
 }
 
 export function readQuerySchema() {
-  return { type: 'object', properties: Object.fromEntries(timeParameters.map((name) => [name, oneOrMany])), additionalProperties: false };
+  return Type.Unsafe<Query>({
+    type: 'object',
+    properties: Object.fromEntries(timeParameters.map((name) => [name, oneOrMany])),
+    additionalProperties: false,
+  });
 }

@@ -1,6 +1,7 @@
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import { decodeProtectedHeader, errors as joseErrors, jwtVerify, type JWTPayload } from 'jose';
 import type { KeyProvider, PublicJwk } from '../keys/key-provider.ts';
+import { TtlCache } from '../ttl-cache.ts';
 import type { Caller } from './caller.ts';
 import { authError } from './errors.ts';
 
@@ -59,18 +60,18 @@ export class Authenticator {
   readonly issuer: string;
   private readonly algorithms: readonly string[];
   private readonly skew: number;
-  private readonly cacheMs: number;
   private keyCache: { at: number; byKid: Map<string, { jwk: PublicJwk; key: KeyObject }> } | undefined;
-  private readonly agreements = new Map<string, { ok: boolean; until: number }>();
-  private readonly verified = new Map<string, VerifiedToken>();
-  private readonly verifiedMax: number;
+  private readonly agreements: TtlCache<string, boolean>;
+  /** Kept until evicted: whether a token still holds is checked on every use (time, key, agreement). */
+  private readonly verified: TtlCache<string, VerifiedToken>;
 
   constructor(private readonly options: AuthenticatorOptions) {
     this.issuer = options.issuer;
     this.algorithms = options.algorithms ?? DEFAULT_ALGORITHMS;
     this.skew = options.clockSkewSeconds ?? 60;
-    this.cacheMs = options.revocationCheckMs ?? 30_000;
-    this.verifiedMax = options.verifiedTokens ?? 10_000;
+    const now = () => this.now();
+    this.agreements = new TtlCache({ ttlMs: options.revocationCheckMs ?? 30_000, maxEntries: 10_000, now });
+    this.verified = new TtlCache({ ttlMs: Infinity, maxEntries: options.verifiedTokens ?? 10_000, now });
   }
 
   private now(): number {
@@ -91,8 +92,8 @@ export class Authenticator {
 
   /** Forgets cached agreement answers (after a revocation in this process). */
   forgetAgreement(agreement?: string): void {
-    if (agreement) this.agreements.delete(agreement);
-    else this.agreements.clear();
+    if (agreement) this.agreements.forget(agreement);
+    else this.agreements.forgetAll();
   }
 
   /**
@@ -103,24 +104,20 @@ export class Authenticator {
     const cacheKey = `${audience} ${token}`;
     let checked = this.verified.get(cacheKey);
     if (checked && !this.keys().has(checked.kid)) {
-      this.verified.delete(cacheKey);
+      this.verified.forget(cacheKey);
       checked = undefined;
     }
     if (checked) {
       // What the signature proved still holds; the clock has moved since.
       const now = this.now() / 1000;
       if (checked.exp <= now - this.skew) {
-        this.verified.delete(cacheKey);
+        this.verified.forget(cacheKey);
         throw authError('TOKEN_EXPIRED');
       }
       if (checked.nbf !== undefined && checked.nbf > now + this.skew) throw authError('TOKEN_NOT_YET_VALID');
     } else {
       checked = await this.verifySigned(token, audience);
-      if (this.verifiedMax > 0) {
-        // Oldest first out: a Map iterates in insertion order.
-        if (this.verified.size >= this.verifiedMax) this.verified.delete(this.verified.keys().next().value!);
-        this.verified.set(cacheKey, checked);
-      }
+      this.verified.set(cacheKey, checked);
     }
 
     if (checked.bound !== undefined) {
@@ -205,16 +202,8 @@ export class Authenticator {
     };
   }
 
-  private async inForce(agreement: string): Promise<boolean> {
-    const now = this.now();
-    const cached = this.agreements.get(agreement);
-    if (cached && cached.until > now) return cached.ok;
-    const ok = await this.options.agreementInForce(agreement);
-    if (this.cacheMs > 0) {
-      if (this.agreements.size > 10_000) this.agreements.clear();
-      this.agreements.set(agreement, { ok, until: now + this.cacheMs });
-    }
-    return ok;
+  private inForce(agreement: string): Promise<boolean> {
+    return this.agreements.getOrAsk(agreement, () => this.options.agreementInForce(agreement));
   }
 }
 

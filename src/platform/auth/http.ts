@@ -50,33 +50,43 @@ export function callerOf(req: FastifyRequest): Caller {
   return req.caller;
 }
 
-function serviceOf(services: readonly ProtectedService[], url: string | undefined): ProtectedService | undefined {
-  if (!url) return undefined;
-  return services.find((s) => url === s.prefix || url.startsWith(`${s.prefix}/`));
-}
+const underPrefix = (url: string, prefix: string) => url === prefix || url.startsWith(`${prefix}/`);
 
 /**
- * Puts every route of a protected service behind the Authenticator and its declared access.
- * Called after the platform's own routes (health, metrics, OpenAPI, docs), which stay open; every
- * route added afterwards must lie under a service's prefix and declare `config.access` (its
- * privilege and scope, see access.ts), or declare it PUBLIC, or the platform refuses to start.
- * At request time the token and privilege are checked as the request arrives, and the scope's
- * check after the body is parsed and validated, before the handler: one module, for every route.
+ * Refuses, as the platform starts, any route added after the platform's own that declares no
+ * access, and any protected route outside every service's plugin (a route at the root that is not
+ * PUBLIC has no service to take its tokens for). Records every declaration for the
+ * tenant-isolation test. Installed on the root app after its own routes (health, metrics,
+ * OpenAPI, docs), which stay open.
  */
-export function installAuth(app: FastifyInstance, setup: AuthSetup, services: readonly ProtectedService[]): void {
+export function guardRoutes(app: FastifyInstance, services: readonly ProtectedService[]): void {
   // Declared up front, so every request object has the same shape.
   app.decorateRequest('caller', undefined);
   const declared = new Map<string, RouteAccess | PublicAccess>();
   declarations.set(app, declared);
-  // Installed after the platform's own routes: every route added from here on is a module's.
   app.addHook('onRoute', (route) => {
     const access = (route.config as { access?: RouteAccess | PublicAccess } | undefined)?.access;
     const label = `${route.method} ${route.url}`;
-    if (access) for (const method of ([] as string[]).concat(route.method)) declared.set(`${method} ${route.url}`, access);
+    if (access === undefined) throw new Error(`${label} declares no config.access (privilege and scope, or PUBLIC)`);
+    for (const method of ([] as string[]).concat(route.method)) declared.set(`${method} ${route.url}`, access);
+    if (!isPublic(access) && !services.some((s) => underPrefix(route.url, s.prefix)))
+      throw new Error(`${label} is under no service's prefix and not declared PUBLIC`);
+  });
+}
+
+/**
+ * Puts every route of one service behind the Authenticator and its declared access: installed
+ * inside the service's own plugin, so its hooks see only its routes. A route's declaration is
+ * checked as the route is added (see access.ts: a missing or incomplete one stops start-up); at
+ * request time the token (its audience the service's entity id) and the privilege are checked as
+ * the request arrives, and the scope's check after the body is parsed and validated, before the
+ * handler.
+ */
+export function protectService(app: FastifyInstance, setup: AuthSetup, service: ProtectedService): void {
+  app.addHook('onRoute', (route) => {
+    const access = (route.config as { access?: RouteAccess | PublicAccess } | undefined)?.access;
     if (isPublic(access)) return;
-    const service = serviceOf(services, route.url);
-    if (!service) throw new Error(`${label} is under no service's prefix and not declared PUBLIC`);
-    const refused = checkDeclaration(label, access, service);
+    const refused = checkDeclaration(`${route.method} ${route.url}`, access, service);
     if (refused) throw new Error(refused);
     // The OpenAPI document shows the bearer requirement, the privilege and the scope on every protected route.
     const schema = route.schema as { security?: unknown; description?: string } | undefined;
@@ -90,8 +100,6 @@ export function installAuth(app: FastifyInstance, setup: AuthSetup, services: re
   app.addHook('onRequest', async (req, reply) => {
     const access = (req.routeOptions.config as { access?: RouteAccess | PublicAccess }).access;
     if (access === undefined || isPublic(access)) return;
-    const service = serviceOf(services, req.routeOptions.url);
-    if (!service) return;
     const header = req.headers.authorization;
     const match = typeof header === 'string' ? /^Bearer +([A-Za-z0-9._~+/=-]+)$/i.exec(header.trim()) : null;
     try {

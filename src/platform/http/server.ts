@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import Fastify, { type FastifyError, type FastifyInstance, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyRequest, type FastifySchema } from 'fastify';
 import { clientErrorHandler, frameworkErrors, installEdge, maskCpr, parseQuery, requestForLog } from './edge.ts';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
@@ -7,21 +7,24 @@ import { AppError, PlatformErrors, errorCatalogues, type ErrorSpec } from '../er
 import type { Metrics } from '../metrics.ts';
 import { pendingMigrations } from '../store/migrations.ts';
 import { sqlState, type Store } from '../store/store.ts';
-import { installAuth, type AuthSetup, type ProtectedService } from '../auth/http.ts';
+import { guardRoutes, protectService, type AuthSetup, type ProtectedService } from '../auth/http.ts';
+import { errorResponses } from './schemas.ts';
 
-/** A part of the platform that mounts routes: one per service. */
-export interface HttpModule {
-  readonly name: string;
-  /** The service the module serves: every route under its prefix needs a token for its entity id. */
-  readonly service?: ProtectedService;
-  register(app: FastifyInstance): Promise<void> | void;
+/** A system's routes as the HTTP app mounts them: in a plugin of its own, under its prefix. */
+export interface MountedService {
+  /** Its tokens' service: the plugin's prefix, the audience, the privileges. */
+  readonly protected: ProtectedService;
+  /** Its routes, registered inside its plugin (paths relative to the prefix). */
+  routes(app: FastifyInstance): void | Promise<void>;
+  /** Open routes outside its prefix. */
+  rootRoutes?(app: FastifyInstance): void | Promise<void>;
 }
 
 export interface HttpOptions {
   readonly store: Store;
   readonly metrics: Metrics;
-  readonly modules: readonly HttpModule[];
-  /** How requests are authenticated; every module route is behind it. */
+  readonly services: readonly MountedService[];
+  /** How requests are authenticated; every service's routes are behind it. */
   readonly auth: AuthSetup;
   readonly logLevel?: string;
   /** Fastify's logger can be replaced in tests (false silences it). */
@@ -34,18 +37,6 @@ export interface HttpOptions {
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
-
-export const errorBodySchema = {
-  type: 'object',
-  properties: {
-    error: {
-      type: 'object',
-      properties: { code: { type: 'string' }, message: { type: 'string' }, details: {} },
-      required: ['code', 'message'],
-    },
-  },
-  required: ['error'],
-} as const;
 
 function errorBody(spec: ErrorSpec, message: string, details?: unknown) {
   return { error: { code: spec.code, message, ...(details === undefined ? {} : { details }) } };
@@ -95,7 +86,8 @@ export function toAppError(err: unknown): AppError {
 
 /**
  * Builds the HTTP surface: request ids, JSON logs, the error catalogue's body shape, metrics per
- * route, health, OpenAPI 3.1 at /openapi.json and browsable docs at /docs, and every module.
+ * route, health, OpenAPI 3.1 at /openapi.json and browsable docs at /docs, and every system's
+ * routes in a plugin of its own.
  */
 export async function buildHttp(options: HttpOptions): Promise<FastifyInstance> {
   const app = Fastify({
@@ -172,7 +164,16 @@ export async function buildHttp(options: HttpOptions): Promise<FastifyInstance> 
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
-  const errorResponses = { 400: errorBodySchema, 404: errorBodySchema, 503: errorBodySchema };
+  // A plain FastifySchema, so its handler may send the 503 itself: a failed readiness probe is an
+  // answer, not an error to log, and the error entries' type names no status.
+  const readiness: FastifySchema = {
+    tags: ['platform'],
+    summary: 'The store answers and every migration is applied',
+    response: {
+      200: { type: 'object', properties: { status: { type: 'string' } } },
+      ...errorResponses(PlatformErrors.STORE_UNAVAILABLE, PlatformErrors.NOT_READY),
+    },
+  };
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   app.get(
     '/health/live',
@@ -185,37 +186,36 @@ export async function buildHttp(options: HttpOptions): Promise<FastifyInstance> 
     },
     async () => ({ status: 'ok' }),
   );
-  app.get(
-    '/health/ready',
-    {
-      schema: {
-        tags: ['platform'],
-        summary: 'The store answers and every migration is applied',
-        response: { 200: { type: 'object', properties: { status: { type: 'string' } } }, ...errorResponses },
-      },
-    },
-    async (_req, reply) => {
-      let pending: string[];
-      try {
-        pending = await pendingMigrations(options.store);
-      } catch {
-        return reply.status(503).send(errorBody(PlatformErrors.STORE_UNAVAILABLE, 'The database does not answer'));
-      }
-      if (pending.length)
-        return reply.status(503).send(errorBody(PlatformErrors.NOT_READY, `Migrations not applied: ${pending.join(', ')}`));
-      return { status: 'ready' };
-    },
-  );
+  app.get('/health/ready', { schema: readiness }, async (_req, reply) => {
+    let pending: string[];
+    try {
+      pending = await pendingMigrations(options.store);
+    } catch {
+      return reply.status(503).send(errorBody(PlatformErrors.STORE_UNAVAILABLE, 'The database does not answer'));
+    }
+    if (pending.length) return reply.status(503).send(errorBody(PlatformErrors.NOT_READY, `Migrations not applied: ${pending.join(', ')}`));
+    return { status: 'ready' };
+  });
   app.get('/metrics', { schema: { tags: ['platform'], summary: 'Prometheus metrics', produces: ['text/plain'] } }, async (_req, reply) => {
     reply.type(options.metrics.registry.contentType);
     return options.metrics.registry.metrics();
   });
 
-  installAuth(
+  // Every route added from here on is a system's: each in a plugin of its own, under its prefix,
+  // whose hooks see only its routes.
+  guardRoutes(
     app,
-    options.auth,
-    options.modules.flatMap((m) => (m.service ? [m.service] : [])),
+    options.services.map((s) => s.protected),
   );
-  for (const module of options.modules) await module.register(app);
+  for (const service of options.services) {
+    await app.register(
+      async (scope) => {
+        protectService(scope, options.auth, service.protected);
+        await service.routes(scope);
+      },
+      { prefix: service.protected.prefix },
+    );
+    await service.rootRoutes?.(app);
+  }
   return app as unknown as FastifyInstance;
 }

@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { SETTINGS } from '../config-table.ts';
 import { inlineParams, parseBinaryCopy, type RawRows } from './raw-rows.ts';
 import { BACKEND_PROFILES, type Queryable, type QueryOptions, type QueryResult, type Row, type Store } from './store.ts';
 
@@ -208,7 +209,7 @@ class PostgresStore extends PgQueryable implements Store {
 }
 
 /** The statement timeout of the platform's connections unless configured (STOTTE_DB_STATEMENT_TIMEOUT_MS). */
-export const DEFAULT_STATEMENT_TIMEOUT_MS = 30_000;
+export const DEFAULT_STATEMENT_TIMEOUT_MS = SETTINGS.dbStatementTimeoutMs.default;
 
 /** Opens a pool on a PostgreSQL server and checks that it answers. */
 export async function openPostgres(options: PostgresOptions): Promise<Store> {

@@ -5,6 +5,7 @@ import type { PresentedCertificate } from '../../platform/auth/client-cert.ts';
 import type { KeyProvider } from '../../platform/keys/key-provider.ts';
 import { signJwt } from '../../platform/keys/jws.ts';
 import type { Store } from '../../platform/store/store.ts';
+import { TtlCache } from '../../platform/ttl-cache.ts';
 import { checkCvr, grantValid, MAX_ASSERTION_LIFETIME_S, operatorOnly, tokenExpiry } from './domain/rules.ts';
 import { adgError } from './errors.ts';
 import { registry, type AgreementRow, type CredentialRow, type ServiceRow } from './store/registry.ts';
@@ -71,29 +72,28 @@ function certificateInForce(c: CredentialRow, cert: PresentedCertificate | undef
 export class TokenService {
   private issued = 0;
   private readonly keyCache = new Map<string, KeyObject>();
-  private readonly lookups = new Map<string, { value: unknown; until: number }>();
+  /** Found credentials, services and agreements, by what they were looked up by; misses are not kept. */
+  private readonly lookups: TtlCache<string, unknown>;
   private readonly audit: GroupedAudit;
 
   constructor(private readonly options: TokenServiceOptions) {
     this.audit = new GroupedAudit(options.audit, options.store, options.store.profile.connections === 'pool' ? 2 : 1);
+    this.lookups = new TtlCache({
+      ttlMs: options.lookupCacheMs ?? 5000,
+      maxEntries: 10_000,
+      keep: (value) => value !== undefined,
+      now: () => this.now(),
+    });
   }
 
   /** Forgets every cached lookup (after a revocation or any change to agreements or credentials). */
   forget(): void {
-    this.lookups.clear();
+    this.lookups.forgetAll();
   }
 
-  private async cached<T>(key: string, load: () => Promise<T | undefined>): Promise<T | undefined> {
-    const ttl = this.options.lookupCacheMs ?? 5000;
-    const now = this.now();
-    const hit = this.lookups.get(key);
-    if (hit && hit.until > now) return hit.value as T;
-    const value = await load();
-    if (value !== undefined && ttl > 0) {
-      if (this.lookups.size > 10_000) this.lookups.clear();
-      this.lookups.set(key, { value, until: now + ttl });
-    }
-    return value;
+  private cached<T>(key: string, load: () => Promise<T | undefined>): Promise<T | undefined> {
+    // One cache for the three kinds: the key names the kind, so a hit has the type it was stored with.
+    return this.lookups.getOrAsk(key, load) as Promise<T | undefined>;
   }
 
   private now(): number {

@@ -1,31 +1,17 @@
 /**
  * The registers' change events as Haendelsesbeskeder. The platform outbox hands every event of
- * FK Organisation and FK Klassifikation to the Beskedfordeler (consumer `bfo`), inside the relay's
+ * the registers (the services whose definition declares `events`) to the Beskedfordeler (consumer `bfo`), inside the relay's
  * transaction: the message and its deliveries commit with the outbox acknowledgement, exactly once.
  * The BeskedId is derived from the outbox row, so a repeated hand-over is recognised as the same.
  */
 import { createHash } from 'node:crypto';
 import type { OutboxMessage } from '../../platform/outbox.ts';
+import { isRegisterMessage, type RegisterMessage } from '../../platform/outbox-events.ts';
 import type { Haendelsesbesked } from './domain/envelope.ts';
-import type { NewBeskedtype } from './store/admin.ts';
+import type { RegisterEvents } from '../../platform/service.ts';
 
-/** The beskedtyper of the registers' own events. */
-export const REGISTER_BESKEDTYPER = {
-  organisation: {
-    uuid: 'b1f0a000-0000-4000-8000-000000000001',
-    navn: 'FK Organisation: ændring af objekt',
-    ejer: 'urn:stotte:system:org',
-    sensitivitet: 'fortrolig',
-  },
-  klassifikation: {
-    uuid: 'b1f0a000-0000-4000-8000-000000000002',
-    navn: 'FK Klassifikation: ændring af objekt',
-    ejer: 'urn:stotte:system:kla',
-    sensitivitet: 'ikke-fortrolig',
-  },
-} as const satisfies Record<string, NewBeskedtype & { uuid: string }>;
-
-export type RegisterService = keyof typeof REGISTER_BESKEDTYPER;
+/** The registers whose change events the Beskedfordeler relays: from the table of services. */
+export type Registers = readonly RegisterEvents[];
 
 /** A name-based UUID (version 5 layout over SHA-256) of the outbox row: stable across hand-overs. */
 function beskedIdOf(outboxId: string, scope: string): string {
@@ -36,10 +22,9 @@ function beskedIdOf(outboxId: string, scope: string): string {
   return `${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-${x.slice(16, 20)}-${x.slice(20)}`;
 }
 
-/** The service whose beskedtype an outbox topic belongs to, if any. */
-export function serviceOfTopic(topic: string): RegisterService | undefined {
-  const service = topic.split('.')[0];
-  return service === 'organisation' || service === 'klassifikation' ? service : undefined;
+/** The register an outbox topic belongs to, if any. */
+export function registerOfTopic(registers: Registers, topic: string): RegisterEvents | undefined {
+  return registers.find((r) => r.topics.includes(topic));
 }
 
 /**
@@ -49,10 +34,12 @@ export function serviceOfTopic(topic: string): RegisterService | undefined {
  * municipality (`ansvarlig`: the CVR URN of the responsible organisation, where it has one; else
  * the organisation's UUID). The payload is the event as JSON.
  */
-export function besked(m: OutboxMessage, scope: string, ansvarlig = m.responsible): Haendelsesbesked | undefined {
-  const service = serviceOfTopic(m.topic);
-  if (!service) return undefined;
-  const type = REGISTER_BESKEDTYPER[service];
+export function besked(registers: Registers, m: OutboxMessage, scope: string, ansvarlig = m.responsible): Haendelsesbesked | undefined {
+  const type = registerOfTopic(registers, m.topic)?.beskedtype;
+  if (!type) return undefined;
+  // A register's event that is not what the event map says is a publisher's mistake: it fails
+  // loudly (the relay retries it and records the error), rather than reaching receivers half-read.
+  if (!isRegisterMessage(m)) throw new Error(`Outbox event ${m.id} (${m.topic}) does not match the event map (platform/outbox-events.ts)`);
   const id = beskedIdOf(m.id, scope);
   return {
     beskedId: id,
@@ -83,6 +70,18 @@ export function besked(m: OutboxMessage, scope: string, ansvarlig = m.responsibl
         leveranceruter: [],
       },
     },
-    beskeddata: [{ json: { topic: m.topic, action: m.action, objectUuid: m.objectUuid ?? null, payload: m.payload ?? {} } }],
+    beskeddata: [{ json: registerBeskeddata(m) }],
   };
+}
+
+/** The message data of a register's event: the event itself, typed by the event map. */
+export interface RegisterBeskeddata {
+  readonly topic: RegisterMessage['topic'];
+  readonly action: RegisterMessage['action'];
+  readonly objectUuid: string | null;
+  readonly payload: RegisterMessage['payload'];
+}
+
+function registerBeskeddata(m: RegisterMessage): RegisterBeskeddata {
+  return { topic: m.topic, action: m.action, objectUuid: m.objectUuid ?? null, payload: m.payload };
 }

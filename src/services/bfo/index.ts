@@ -7,8 +7,10 @@ import type { FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';
 import { registerBfoMetrics } from './metrics.ts';
 import type { AuditLog } from '../../platform/audit.ts';
-import type { HttpModule } from '../../platform/http/server.ts';
 import type { ProtectedService } from '../../platform/auth/http.ts';
+import type { RunningService, ServiceDefinition } from '../../platform/service.ts';
+import { agreementsInForce } from '../adgsystem/index.ts';
+import { organisationCvrsOf } from '../org/index.ts';
 import type { OutboxRelay } from '../../platform/outbox.ts';
 import type { Queryable, Store } from '../../platform/store/store.ts';
 import { isUuid } from '../../oio/domain/validate.ts';
@@ -19,9 +21,9 @@ import type { Caller } from '../../platform/auth/caller.ts';
 import { authError } from '../../platform/auth/errors.ts';
 import { registerReceiveRoutes } from './api/receive-routes.ts';
 import { registerSendRoutes } from './api/send-routes.ts';
-import { allowAll, type BfoEntitlements } from './domain/entitlements.ts';
-import { besked, REGISTER_BESKEDTYPER } from './events.ts';
-import { bfoError } from './errors.ts';
+import { agreementEntitlements, allowAll, type BfoEntitlements } from './domain/entitlements.ts';
+import { besked, type Registers } from './events.ts';
+import { BfoErrors, bfoError } from './errors.ts';
 import { envelopeFromXml } from './domain/xml.ts';
 import { AppError } from '../../platform/errors.ts';
 import type { BfoCaller } from './domain/entitlements.ts';
@@ -29,6 +31,7 @@ import { Beskedfordeler } from './service.ts';
 import * as admin from './store/admin.ts';
 import { PushDelivery, type PushOptions } from './transport/push.ts';
 import { StoreTransport } from './transport/store-transport.ts';
+import { WorkerLoop } from '../../platform/worker.ts';
 import type { AuditDeliveries, BfoTransport } from './transport/transport.ts';
 
 export type {
@@ -53,8 +56,8 @@ export { compileFilter, explain, filterData, FILTER_FIELDS } from './domain/filt
 export { SubscriptionIndex } from './domain/matcher.ts';
 export { signPush, pushBody } from './transport/push.ts';
 export { PUSH_RETRY_DELAYS_MS } from './domain/route.ts';
-export { REGISTER_BESKEDTYPER } from './events.ts';
-export { BfoErrors } from './errors.ts';
+export type { Registers } from './events.ts';
+export { BfoErrors };
 export { Beskedfordeler };
 
 /**
@@ -122,31 +125,20 @@ export interface BfoDeps {
   readonly registry?: Registry;
   /** Failures of background work (push, purge, the broker connection), for the log. */
   readonly onError?: (err: unknown, what: string) => void;
+  /** The registers whose change events it relays (the services whose definition declares events). */
+  readonly registers?: Registers;
 }
 
 /** A wired Beskedfordeler. */
-export interface Bfo {
+export interface Bfo extends RunningService {
   readonly service: Beskedfordeler;
   readonly transport: BfoTransport;
   readonly push: PushDelivery;
-  readonly module: HttpModule;
   /** Starts the background work: push delivery and retention purge. */
   start(): void;
   /** Runs one round of the background work (tests drive it by hand). */
   tick(): Promise<void>;
   close(): Promise<void>;
-}
-
-/** Registers the beskedtyper of the registers' own events, if missing. */
-async function ensureRegisterTypes(store: Store): Promise<void> {
-  for (const t of Object.values(REGISTER_BESKEDTYPER)) {
-    await store.query('INSERT INTO bfo_beskedtype (uuid, navn, ejer, sensitivitet) VALUES ($1, $2, $3, $4) ON CONFLICT (uuid) DO NOTHING', [
-      t.uuid,
-      t.navn,
-      t.ejer,
-      t.sensitivitet,
-    ]);
-  }
 }
 
 export async function createBfo(deps: BfoDeps): Promise<Bfo> {
@@ -163,7 +155,11 @@ export async function createBfo(deps: BfoDeps): Promise<Bfo> {
         details: { dueslag: r.dueslag, forsoeg: r.forsoeg, via: r.via },
       })),
     );
-  await ensureRegisterTypes(store);
+  const registers = deps.registers ?? [];
+  await admin.ensureBeskedtyper(
+    store,
+    registers.map((r) => r.beskedtype),
+  );
   const onError = deps.onError ?? (() => {});
   const transport: BfoTransport = deps.transport
     ? await deps.transport(store, auditDeliveries, onError)
@@ -174,14 +170,14 @@ export async function createBfo(deps: BfoDeps): Promise<Bfo> {
   if (deps.registry) registerBfoMetrics(deps.registry, store, transport);
   const callerOf = deps.callerOf ?? requestCaller;
 
-  // Register events of FK Organisation and FK Klassifikation, inside the relay's transaction.
+  // The registers' change events, inside the relay's transaction.
   const scope = 'stotte';
   await deps.relay.register(BFO_OUTBOX_CONSUMER, async (messages, tx) => {
     const responsible = [...new Set(messages.flatMap((m) => (m.responsible && isUuid(m.responsible) ? [m.responsible] : [])))];
     const cvrs = deps.municipalitiesOf && responsible.length ? await deps.municipalitiesOf(tx, responsible) : new Map();
     for (const m of messages) {
       const cvr = m.responsible ? cvrs.get(m.responsible)?.[0] : undefined;
-      const b = besked(m, scope, cvr ? `urn:oio:cvr-nr:${cvr}` : m.responsible);
+      const b = besked(registers, m, scope, cvr ? `urn:oio:cvr-nr:${cvr}` : m.responsible);
       if (!b) continue;
       await service.ingestIn(tx, b);
     }
@@ -205,9 +201,6 @@ export async function createBfo(deps: BfoDeps): Promise<Bfo> {
     }
   });
 
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<void> | undefined;
-  let stopped = true;
   let lastPurge = 0;
   const tick = async () => {
     while ((await push.round()) > 0) {
@@ -218,82 +211,99 @@ export async function createBfo(deps: BfoDeps): Promise<Bfo> {
       await service.purge();
     }
   };
-  const schedule = (ms: number) => {
-    clearTimeout(timer);
-    timer = setTimeout(() => {
-      running = tick()
-        .catch((err) => onError(err, 'Beskedfordeler background work (push, retention)'))
-        .finally(() => {
-          running = undefined;
-          if (!stopped) schedule(1000);
-        });
-    }, ms);
-    timer.unref();
-  };
-  service.onPushDue = () => {
-    if (!stopped && !running) schedule(0);
-  };
+  // Push delivery and retention: every second, and at once when a send makes a push due.
+  const background = new WorkerLoop({
+    round: tick,
+    intervalMs: 1000,
+    onError: (err) => onError(err, 'Beskedfordeler background work (push, retention)'),
+  });
+  service.onPushDue = () => background.wake();
 
   return {
     service,
     transport,
     push,
-    module: {
-      name: 'bfo',
-      service: bfoService,
-      register(app: FastifyInstance) {
-        registerSendRoutes(app, { bfo: service, store, callerOf, maxMessageBytes });
-        registerReceiveRoutes(app, { bfo: service, store, callerOf });
-        registerAdminRoutes(app, { store, bfo: service, callerOf });
-      },
+    routes(app: FastifyInstance) {
+      registerSendRoutes(app, { bfo: service, store, callerOf, maxMessageBytes });
+      registerReceiveRoutes(app, { bfo: service, store, callerOf });
+      registerAdminRoutes(app, { store, bfo: service, callerOf, registers });
     },
-    start() {
-      if (!stopped) return;
-      stopped = false;
-      schedule(0);
-    },
+
+    start: () => background.start(),
     tick,
     async close() {
-      stopped = true;
-      clearTimeout(timer);
-      await running;
+      await background.stop();
       await transport.close();
     },
   };
 }
 
-/** The demo receiving system and its dueslag, subscribed to every change in FK Organisation and FK Klassifikation. */
+/** The demo receiving system and its dueslag, subscribed to every register's changes. */
 export const DEMO_MODTAGER = {
   system: 'urn:stotte:system:demo-modtager',
   dueslag: 'd0e51a90-0000-4000-8000-000000000001',
-  abonnementer: ['d0e51a90-0000-4000-8000-0000000000a1', 'd0e51a90-0000-4000-8000-0000000000a2'],
 } as const;
 
-/** Seeds the demo receiver when missing. Returns whether it did. */
-export async function seedBfoDemo(bfo: Bfo, store: Store, ejer: string = DEMO_MODTAGER.system): Promise<boolean> {
-  const { rows } = await store.query('SELECT 1 FROM bfo_dueslag WHERE uuid = $1', [DEMO_MODTAGER.dueslag]);
-  if (rows.length) return false;
+/** The demo dueslag's subscription to a register's beskedtype: a UUID of its own, stable across starts. */
+function demoSubscription(beskedtype: string): string {
+  return `d0e51a90-0000-4000-8000-0000000000${beskedtype.slice(-2)}`;
+}
+
+/** Seeds the demo receiver when missing, subscribed to every register's beskedtype. Returns whether it did. */
+export async function seedBfoDemo(bfo: Bfo, store: Store, registers: Registers, ejer: string = DEMO_MODTAGER.system): Promise<boolean> {
+  if (await admin.dueslagExists(store, DEMO_MODTAGER.dueslag)) return false;
   await store.transaction(async (tx) => {
     const { dueslag } = await admin.createDueslag(tx, {
       uuid: DEMO_MODTAGER.dueslag,
-      navn: 'Demo: ændringer i FK Organisation og FK Klassifikation',
+      navn: 'Demo: ændringer i registrene',
       ejer,
       levering: { type: 'pull' },
     });
-    await admin.createAbonnement(tx, {
-      uuid: DEMO_MODTAGER.abonnementer[0],
-      dueslag: dueslag.uuid,
-      beskedtype: REGISTER_BESKEDTYPER.organisation.uuid,
-    });
-    await admin.createAbonnement(tx, {
-      uuid: DEMO_MODTAGER.abonnementer[1],
-      dueslag: dueslag.uuid,
-      beskedtype: REGISTER_BESKEDTYPER.klassifikation.uuid,
-    });
+    for (const r of registers)
+      await admin.createAbonnement(tx, { uuid: demoSubscription(r.beskedtype.uuid), dueslag: dueslag.uuid, beskedtype: r.beskedtype.uuid });
   });
   await bfo.transport.declare(await admin.getDueslag(store, DEMO_MODTAGER.dueslag));
   return true;
 }
+
+/** What FK Beskedfordeler may be given besides the platform's shared parts (tests, the CLI's transport). */
+export type BfoOptions = Omit<BfoDeps, 'store' | 'relay' | 'audit' | 'registry' | 'onError' | 'registers'>;
+
+/** FK Beskedfordeler: business events from senders to subscribed, entitled receivers. */
+export const bfoDefinition: ServiceDefinition<Bfo, 'bfo'> = {
+  name: 'bfo',
+  title: 'FK Beskedfordeler',
+  protected: bfoService,
+  errors: { bfo: BfoErrors },
+  async create(ctx) {
+    const registers = ctx.definitions.flatMap((d) => (d.events ? [d.events] : []));
+    const bfo = await createBfo({
+      store: ctx.store,
+      relay: ctx.relay,
+      audit: ctx.audit,
+      registry: ctx.metrics.registry,
+      onError: (err, what) => ctx.onError(err, what),
+      registers,
+      // Who may send and receive: the service agreements (a test may put its own in the options).
+      entitlements: agreementEntitlements(agreementsInForce(bfoService.name)),
+      // Today's AMQP senders carry their token in a header: verified as a request's would be.
+      verifyToken: (token) => ctx.authenticator.verify(token, bfoService.entityId),
+      // The registers' events name the responsible municipality by its CVR.
+      municipalitiesOf: organisationCvrsOf,
+      ...((ctx.options ?? {}) as BfoOptions),
+    });
+    return {
+      ...bfo,
+      async seed(demo) {
+        // The seed's own change events go through the Beskedfordeler first, so the demo receiver's
+        // dueslag starts empty and shows only the changes made from now on.
+        await ctx.relay.drain();
+        if (await seedBfoDemo(bfo, ctx.store, registers, demo.itSystem))
+          demo.log.info({ dueslag: DEMO_MODTAGER.dueslag }, "seeded a demo receiver: a dueslag subscribed to the registers' changes");
+      },
+    };
+  },
+};
 
 /**
  * The sender of an AMQP send, from its `token` header (the token alone, or after a scheme such as

@@ -1,8 +1,9 @@
 import type { FastifyInstance } from 'fastify';
 import { registerOioRoutes } from '../../oio/api/routes.ts';
-import type { OioStore } from '../../oio/store/oio-store.ts';
-import type { Store } from '../../platform/store/store.ts';
 import type { ProtectedService } from '../../platform/auth/http.ts';
+import type { RunningService, ServiceDefinition } from '../../platform/service.ts';
+import { KlaErrors } from './errors.ts';
+import { seedKle } from './seed.ts';
 import { ADMINISTRER, klaAccess, LAES, SKRIV } from './api/access.ts';
 import { registerKleUpload } from './api/kle-upload.ts';
 import { registerReadRoutes } from './api/read-routes.ts';
@@ -12,7 +13,7 @@ import { klaTypes } from './types/klassifikation.ts';
 import { KLE_FACET_EMNER, KLE_FACET_HANDLINGER, KLE_KLASSIFIKATION } from './domain/kle-mapping.ts';
 
 export { klaTypes, importKle, parseKle, KLE_KLASSIFIKATION, KLE_FACET_EMNER, KLE_FACET_HANDLINGER };
-export { generateEmneplan, generateHandlingsfacetter } from './kle/generate.ts';
+export { generateEmneplan, generateHandlingsfacetter } from './generate/index.ts';
 export { readKle } from './kle/read.ts';
 export { runKleImport, writeSyntheticKle } from './kle-cli.ts';
 export { KLE_UPLOAD_LIMIT } from './api/kle-upload.ts';
@@ -34,21 +35,37 @@ export const klaService: ProtectedService = {
 };
 
 /** FK Klassifikation: klassifikation, facet and klasse on the OIO store, the hierarchy, class search and KLE import. */
-export function klaModule(oio: OioStore, store: Store) {
-  return {
-    name: 'kla',
-    service: klaService,
-    register(app: FastifyInstance) {
-      const access = klaAccess(oio, store);
-      // Class search and the hierarchy are static routes beside LoRa's; register them first.
-      registerReadRoutes(app, oio, store, access);
-      registerKleUpload(app, oio, access);
-      for (const decl of klaTypes)
-        registerOioRoutes(app, oio, decl, {
-          access: access.oioRoutes(decl.name),
-          guard: access.guard,
-          ...(decl.name === 'klasse' ? { search: access.klasseSearch } : {}),
-        });
+export const klaDefinition: ServiceDefinition<RunningService, 'kla'> = {
+  name: 'kla',
+  title: 'FK Klassifikation',
+  protected: klaService,
+  types: klaTypes,
+  errors: { kla: KlaErrors },
+  events: {
+    topicPrefix: 'klassifikation',
+    topics: klaEventTopics,
+    beskedtype: {
+      uuid: 'b1f0a000-0000-4000-8000-000000000002',
+      navn: 'FK Klassifikation: ændring af objekt',
+      ejer: 'urn:stotte:system:kla',
+      sensitivitet: 'ikke-fortrolig',
     },
-  };
-}
+  },
+  create({ oio, store }) {
+    const access = klaAccess(oio, store);
+    return {
+      routes(app: FastifyInstance) {
+        // Class search and the hierarchy are static routes beside LoRa's; register them first.
+        registerReadRoutes(app, oio, store, access);
+        registerKleUpload(app, oio, access);
+        for (const decl of klaTypes)
+          registerOioRoutes(app, oio, decl, {
+            access: access.oioRoutes(decl.name),
+            guard: access.guard,
+            ...(decl.name === 'klasse' ? { search: access.klasseSearch } : {}),
+          });
+      },
+      seed: (demo) => seedKle(oio, demo.log),
+    };
+  },
+};

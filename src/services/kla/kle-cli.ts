@@ -1,6 +1,6 @@
 import { createReadStream, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { generateEmneplan, generateHandlingsfacetter } from './kle/generate.ts';
+import { generateEmneplan, generateHandlingsfacetter } from './generate/index.ts';
 import type { OioStore } from '../../oio/store/oio-store.ts';
 import { readKle } from './kle/read.ts';
 import { importKle, type KleImportSummary } from './store/kle-import.ts';

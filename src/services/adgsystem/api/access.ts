@@ -1,6 +1,7 @@
-import type { FastifyRequest } from 'fastify';
+import { Type } from '@sinclair/typebox';
 import { operatorScope, scope, type RouteAccess } from '../../../platform/auth/access.ts';
 import type { Caller } from '../../../platform/auth/caller.ts';
+import { bodyPart, pathUuid } from '../../../platform/http/schemas.ts';
 import type { Queryable } from '../../../platform/store/store.ts';
 import { decideAs } from '../domain/rules.ts';
 import { adgError } from '../errors.ts';
@@ -23,7 +24,7 @@ export async function mayRead(q: Queryable, caller: Caller, a: AgreementRow): Pr
   return false;
 }
 
-const uuidOf = (req: FastifyRequest) => (req.params as { uuid: string }).uuid;
+const ItSystemPart = Type.Object({ itsystem: Type.String() });
 const access = (privilege: string | readonly string[], s: RouteAccess['scope']): RouteAccess => ({ privilege, scope: s });
 
 /** The access declarations of the administration's routes. */
@@ -38,17 +39,17 @@ export const ADMIN = {
   itSystem: (q: Queryable) =>
     access(
       [OPERATOER, LEVERANDOER],
-      scope(['own-system'], async (req, caller) => void (await ownSystem(q, caller, uuidOf(req)))),
+      scope(['own-system'], async (req, caller) => void (await ownSystem(q, caller, pathUuid(req)))),
     ),
   addCredential: (q: Queryable) =>
     access(
       LEVERANDOER,
-      scope(['own-system'], async (req, caller) => void (await ownSystem(q, caller, uuidOf(req)))),
+      scope(['own-system'], async (req, caller) => void (await ownSystem(q, caller, pathUuid(req)))),
     ),
   requestAgreement: (q: Queryable) =>
     access(
       LEVERANDOER,
-      scope(['own-system'], async (req, caller) => void (await ownSystem(q, caller, (req.body as { itsystem: string }).itsystem))),
+      scope(['own-system'], async (req, caller) => void (await ownSystem(q, caller, bodyPart(req, ItSystemPart).itsystem))),
     ),
   agreements: access(
     [OPERATOER, LEVERANDOER, KOMMUNE],
@@ -58,7 +59,7 @@ export const ADMIN = {
     access(
       [OPERATOER, LEVERANDOER, KOMMUNE],
       scope(['own-municipality', 'own-system'], async (req, caller) => {
-        const a = await registry.agreement(q, uuidOf(req));
+        const a = await registry.agreement(q, pathUuid(req));
         if (!a || !(await mayRead(q, caller, a))) throw adgError('AGREEMENT_NOT_FOUND');
       }),
     ),
@@ -69,7 +70,7 @@ export const ADMIN = {
   decideAgreement: (q: Queryable, action: 'approve' | 'revoke') =>
     access(
       [KOMMUNE, OPERATOER],
-      scope(['own-municipality'], async (req, caller) => void decideAs(caller, ...(await decisionFacts(q, uuidOf(req))), action)),
+      scope(['own-municipality'], async (req, caller) => void decideAs(caller, ...(await decisionFacts(q, pathUuid(req))), action)),
     ),
 };
 

@@ -1,3 +1,4 @@
+import { Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AuditLog } from '../../../platform/audit.ts';
 import { auditActor } from '../../../platform/auth/caller.ts';
@@ -5,24 +6,26 @@ import { callerOf } from '../../../platform/auth/http.ts';
 import type { Queryable, Store } from '../../../platform/store/store.ts';
 import { parseCertificate, parseJwk, type ParsedCredential } from '../domain/credentials.ts';
 import { checkPrivileges } from '../domain/rules.ts';
-import { adgError } from '../errors.ts';
+import { ListOf, Str, typed, UNREADABLE_BODY, Uuid, UuidParams } from '../../../platform/http/schemas.ts';
+import { AdgsystemErrors, adgError } from '../errors.ts';
 import { registry, type CredentialRow } from '../store/registry.ts';
 import { ADMIN, ownSystem } from './access.ts';
 import { registerAgreementRoutes } from './agreement-routes.ts';
 import {
-  credentialBody,
+  BAD_CREDENTIAL,
+  CredentialBody,
   credentialOut,
-  credentialSchema,
+  CredentialSchema,
   errors,
+  JsonObject,
   KOMMUNE,
   LEVERANDOER,
   OPERATOER,
+  OWN_SYSTEM,
   serviceOut,
-  serviceSchema,
-  str,
+  ServiceSchema,
   systemOut,
-  systemSchema,
-  uuidParams,
+  SystemSchema,
 } from './admin-shapes.ts';
 
 export { KOMMUNE, LEVERANDOER, OPERATOER };
@@ -57,7 +60,8 @@ export interface AdminDeps {
  * them; a municipality (`kommune`) approves and revokes the agreements for its own CVR. Every
  * change is audited in the transaction that makes it.
  */
-export function registerAdminRoutes(app: FastifyInstance, deps: AdminDeps): void {
+export function registerAdminRoutes(parent: FastifyInstance, deps: AdminDeps): void {
+  const app = typed(parent);
   const { store, audit } = deps;
   const record = (
     q: Queryable,
@@ -69,41 +73,42 @@ export function registerAdminRoutes(app: FastifyInstance, deps: AdminDeps): void
   ) => audit.record(q, [{ ...auditActor(req.caller), action, objectType, objectUuid, requestId: req.id, details }]);
 
   app.get(
-    '/adgangsstyring/tjenester',
+    '/tjenester',
     {
       config: { access: ADMIN.services },
       schema: {
         tags: ['adgangsstyring/admin'],
         summary: 'The services and their privileges',
-        response: { 200: { type: 'array', items: serviceSchema }, ...errors },
+        response: { 200: ListOf(ServiceSchema), ...errors() },
       },
     },
-    async () => (await registry.services(store)).map(serviceOut),
+    async () => ({ resultater: (await registry.services(store)).map(serviceOut) }),
   );
 
   app.post(
-    '/adgangsstyring/tjenester',
+    '/tjenester',
     {
       config: { access: ADMIN.registerService },
       schema: {
         tags: ['adgangsstyring/admin'],
         summary: 'Register a service (operator), with the privileges only the operator may grant (operatoerPrivilegier)',
-        body: {
-          type: 'object',
-          properties: {
-            navn: { type: 'string', pattern: '^[a-z][a-z0-9-]{0,39}$' },
-            entityId: { type: 'string', minLength: 1, maxLength: 500 },
-            privilegier: { type: 'array', items: { type: 'string', pattern: '^[a-z][a-z0-9-]{0,59}$' }, minItems: 1 },
-            operatoerPrivilegier: { type: 'array', items: str },
+        body: Type.Object(
+          {
+            navn: Type.String({ pattern: '^[a-z][a-z0-9-]{0,39}$' }),
+            entityId: Type.String({ minLength: 1, maxLength: 500 }),
+            privilegier: Type.Array(Type.String({ pattern: '^[a-z][a-z0-9-]{0,59}$' }), { minItems: 1 }),
+            operatoerPrivilegier: Type.Optional(Type.Array(Str)),
           },
-          required: ['navn', 'entityId', 'privilegier'],
-          additionalProperties: false,
+          { additionalProperties: false },
+        ),
+        response: {
+          201: ServiceSchema,
+          ...errors(UNREADABLE_BODY, AdgsystemErrors.PRIVILEGE_NOT_OFFERED, AdgsystemErrors.SERVICE_EXISTS),
         },
-        response: { 201: serviceSchema, ...errors },
       },
     },
     async (req, reply) => {
-      const body = req.body as { navn: string; entityId: string; privilegier: string[]; operatoerPrivilegier?: string[] };
+      const body = req.body;
       const privileges = [...new Set(body.privilegier)];
       const operatorPrivileges = checkPrivileges(body.operatoerPrivilegier ?? [], privileges);
       const created = await store.transaction(async (tx) => {
@@ -121,29 +126,27 @@ export function registerAdminRoutes(app: FastifyInstance, deps: AdminDeps): void
   );
 
   app.post(
-    '/adgangsstyring/itsystemer',
+    '/itsystemer',
     {
       config: { access: ADMIN.registerItSystem },
       schema: {
         tags: ['adgangsstyring/admin'],
         summary: "Register an IT system of the caller's (supplier) with its certificates and public keys",
-        body: {
-          type: 'object',
-          properties: {
-            navn: { type: 'string', minLength: 1, maxLength: 200 },
-            kontakt: { type: 'string', maxLength: 500 },
-            certifikater: { type: 'array', items: str, maxItems: 20 },
-            noegler: { type: 'array', items: { type: 'object' }, maxItems: 20 },
+        body: Type.Object(
+          {
+            navn: Type.String({ minLength: 1, maxLength: 200 }),
+            kontakt: Type.Optional(Type.String({ maxLength: 500 })),
+            certifikater: Type.Optional(Type.Array(Str, { maxItems: 20 })),
+            noegler: Type.Optional(Type.Array(JsonObject, { maxItems: 20 })),
           },
-          required: ['navn'],
-          additionalProperties: false,
-        },
-        response: { 201: systemSchema, ...errors },
+          { additionalProperties: false },
+        ),
+        response: { 201: SystemSchema, ...errors(UNREADABLE_BODY, BAD_CREDENTIAL, AdgsystemErrors.CREDENTIAL_EXISTS) },
       },
     },
     async (req, reply) => {
       const caller = callerOf(req);
-      const body = req.body as { navn: string; kontakt?: string; certifikater?: string[]; noegler?: unknown[] };
+      const body = req.body;
       const parsed = [...(body.certifikater ?? []).map(parseCertificate), ...(await Promise.all((body.noegler ?? []).map(parseJwk)))];
       const out = await store.transaction(async (tx) => {
         const system = await registry.insertItSystem(
@@ -165,54 +168,54 @@ export function registerAdminRoutes(app: FastifyInstance, deps: AdminDeps): void
   );
 
   app.get(
-    '/adgangsstyring/itsystemer',
+    '/itsystemer',
     {
       config: { access: ADMIN.itSystems },
       schema: {
         tags: ['adgangsstyring/admin'],
         summary: "The caller's IT systems (all, for the operator)",
-        response: { 200: { type: 'array', items: systemSchema }, ...errors },
+        response: { 200: ListOf(SystemSchema), ...errors() },
       },
     },
     async (req) => {
       const caller = callerOf(req);
       const systems = await registry.itSystems(store, caller.privileges.includes(OPERATOER) ? undefined : caller.cvr);
-      return Promise.all(systems.map(async (s) => systemOut(s, await registry.credentials(store, s.uuid))));
+      return { resultater: await Promise.all(systems.map(async (s) => systemOut(s, await registry.credentials(store, s.uuid)))) };
     },
   );
 
   app.get(
-    '/adgangsstyring/itsystemer/:uuid',
+    '/itsystemer/:uuid',
     {
       config: { access: ADMIN.itSystem(store) },
       schema: {
         tags: ['adgangsstyring/admin'],
         summary: 'One IT system with its credentials',
-        params: uuidParams,
-        response: { 200: systemSchema, ...errors },
+        params: UuidParams,
+        response: { 200: SystemSchema, ...errors(OWN_SYSTEM) },
       },
     },
     async (req) => {
-      const system = await ownSystem(store, callerOf(req), (req.params as { uuid: string }).uuid);
+      const system = await ownSystem(store, callerOf(req), req.params.uuid);
       return systemOut(system, await registry.credentials(store, system.uuid));
     },
   );
 
   app.post(
-    '/adgangsstyring/itsystemer/:uuid/legitimationer',
+    '/itsystemer/:uuid/legitimationer',
     {
       config: { access: ADMIN.addCredential(store) },
       schema: {
         tags: ['adgangsstyring/admin'],
         summary: 'Register a certificate ({"certifikat": PEM}) or public key ({"noegle": JWK})',
-        params: uuidParams,
-        body: credentialBody,
-        response: { 201: credentialSchema, ...errors },
+        params: UuidParams,
+        body: CredentialBody,
+        response: { 201: CredentialSchema, ...errors(UNREADABLE_BODY, OWN_SYSTEM, BAD_CREDENTIAL, AdgsystemErrors.CREDENTIAL_EXISTS) },
       },
     },
     async (req, reply) => {
-      const system = await ownSystem(store, callerOf(req), (req.params as { uuid: string }).uuid);
-      const parsed = await credentialOf(req.body as { certifikat?: string; noegle?: unknown });
+      const system = await ownSystem(store, callerOf(req), req.params.uuid);
+      const parsed = await credentialOf(req.body);
       const c = await store.transaction(async (tx) => {
         const c = await registry.insertCredential(tx, { ...parsed, itSystem: system.uuid });
         if (!c) throw adgError('CREDENTIAL_EXISTS', undefined, { thumbprint: parsed.thumbprint });
@@ -224,22 +227,18 @@ export function registerAdminRoutes(app: FastifyInstance, deps: AdminDeps): void
   );
 
   app.delete(
-    '/adgangsstyring/itsystemer/:uuid/legitimationer/:credential',
+    '/itsystemer/:uuid/legitimationer/:credential',
     {
       config: { access: ADMIN.itSystem(store) },
       schema: {
         tags: ['adgangsstyring/admin'],
         summary: 'Revoke a certificate or key: no new token is issued with it',
-        params: {
-          type: 'object',
-          properties: { uuid: { type: 'string', format: 'uuid' }, credential: { type: 'string', format: 'uuid' } },
-          required: ['uuid', 'credential'],
-        },
-        response: { 200: credentialSchema, ...errors },
+        params: Type.Object({ uuid: Uuid, credential: Uuid }),
+        response: { 200: CredentialSchema, ...errors(OWN_SYSTEM, AdgsystemErrors.CREDENTIAL_NOT_FOUND) },
       },
     },
     async (req) => {
-      const params = req.params as { uuid: string; credential: string };
+      const params = req.params;
       const system = await ownSystem(store, callerOf(req), params.uuid);
       return store
         .transaction(async (tx) => {

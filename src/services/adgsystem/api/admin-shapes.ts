@@ -1,69 +1,69 @@
-import { errorBodySchema } from '../../../platform/http/server.ts';
+import { Type } from '@sinclair/typebox';
+import type { ErrorSpec } from '../../../platform/errors.ts';
+import { errorResponses, INVALID_INPUT, Str, TOKEN_REFUSED, type ErrorResponses } from '../../../platform/http/schemas.ts';
+import { AdgsystemErrors } from '../errors.ts';
 import type { AgreementRow, CredentialRow, ItSystemRow, ServiceRow } from '../store/registry.ts';
 
 export { KOMMUNE, LEVERANDOER, OPERATOER } from '../domain/rules.ts';
 
-export const str = { type: 'string' } as const;
-export const strings = { type: 'array', items: str } as const;
-export const uuidParams = { type: 'object', properties: { uuid: { type: 'string', format: 'uuid' } }, required: ['uuid'] } as const;
-export const errors = {
-  400: errorBodySchema,
-  401: errorBodySchema,
-  403: errorBodySchema,
-  404: errorBodySchema,
-  409: errorBodySchema,
-} as const;
+export const Strings = Type.Array(Str);
+/** A JWK: its members are read by parseJwk, which names what is wrong. */
+export const JsonObject = Type.Unsafe<object>({ type: 'object' });
 
-export const serviceSchema = {
-  type: 'object',
-  properties: { uuid: str, navn: str, entityId: str, privilegier: strings, operatoerPrivilegier: strings },
-} as const;
-export const credentialSchema = {
-  type: 'object',
-  properties: {
-    uuid: str,
-    type: str,
-    thumbprint: str,
-    kid: str,
-    subject: str,
-    serienummer: str,
-    gyldigFra: str,
-    gyldigTil: str,
-    tilbagekaldt: str,
-  },
-} as const;
-export const systemSchema = {
-  type: 'object',
-  properties: { uuid: str, navn: str, leverandoerCvr: str, kontakt: str, legitimationer: { type: 'array', items: credentialSchema } },
-} as const;
-export const agreementSchema = {
-  type: 'object',
-  properties: {
-    uuid: str,
-    cvr: str,
-    itsystem: str,
-    tjeneste: str,
-    privilegier: strings,
-    dataafgraensning: { type: 'object', properties: { kle: strings, organisationenheder: strings } },
-    gyldigFra: str,
-    gyldigTil: str,
-    tilstand: str,
-    anmodetAf: str,
-    godkendtAf: str,
-    godkendt: str,
-    godkendtSom: str,
-    tilbagekaldtAf: str,
-    tilbagekaldt: str,
-  },
-} as const;
+/** The failure answers of an administration route: bad input, a refused token, and the errors it names. */
+export function errors(...specs: readonly (ErrorSpec | readonly ErrorSpec[])[]): ErrorResponses {
+  return errorResponses(INVALID_INPUT, TOKEN_REFUSED, ...specs);
+}
 
-export const credentialBody = {
-  type: 'object',
-  properties: { certifikat: str, noegle: { type: 'object' } },
+/** What a request about a named IT system may answer besides its own errors. */
+export const OWN_SYSTEM: readonly ErrorSpec[] = [AdgsystemErrors.IT_SYSTEM_NOT_FOUND, AdgsystemErrors.NOT_OWN_IT_SYSTEM];
+/** A certificate or public key that cannot be read. */
+export const BAD_CREDENTIAL: readonly ErrorSpec[] = [AdgsystemErrors.INVALID_CERTIFICATE, AdgsystemErrors.INVALID_JWK];
+
+export const ServiceSchema = Type.Partial(
+  Type.Object({ uuid: Str, navn: Str, entityId: Str, privilegier: Strings, operatoerPrivilegier: Strings }),
+);
+export const CredentialSchema = Type.Partial(
+  Type.Object({
+    uuid: Str,
+    type: Str,
+    thumbprint: Str,
+    kid: Str,
+    subject: Str,
+    serienummer: Str,
+    gyldigFra: Str,
+    gyldigTil: Str,
+    tilbagekaldt: Str,
+  }),
+);
+export const SystemSchema = Type.Partial(
+  Type.Object({ uuid: Str, navn: Str, leverandoerCvr: Str, kontakt: Str, legitimationer: Type.Array(CredentialSchema) }),
+);
+export const AgreementSchema = Type.Partial(
+  Type.Object({
+    uuid: Str,
+    cvr: Str,
+    itsystem: Str,
+    tjeneste: Str,
+    privilegier: Strings,
+    dataafgraensning: Type.Partial(Type.Object({ kle: Strings, organisationenheder: Strings })),
+    gyldigFra: Str,
+    gyldigTil: Str,
+    tilstand: Str,
+    anmodetAf: Str,
+    godkendtAf: Str,
+    godkendt: Str,
+    godkendtSom: Str,
+    tilbagekaldtAf: Str,
+    tilbagekaldt: Str,
+  }),
+);
+
+export const CredentialBody = Type.Partial(Type.Object({ certifikat: Str, noegle: JsonObject }), {
   minProperties: 1,
   maxProperties: 1,
   additionalProperties: false,
-} as const;
+});
 
 /** An instant as PostgreSQL prints it (`2026-11-29 18:01:12.895+00`), as ISO 8601; infinity stays. */
 export function iso(pg: string): string {
@@ -84,7 +84,8 @@ export const credentialOut = (c: CredentialRow) => ({
   type: c.kind,
   thumbprint: c.thumbprint,
   ...(c.kid ? { kid: c.kid } : {}),
-  ...(c.subject ? { subject: c.subject, serienummer: c.serial } : {}),
+  // A certificate without a serial number has always answered "" (the serialiser's string for null).
+  ...(c.subject ? { subject: c.subject, serienummer: c.serial ?? '' } : {}),
   ...(c.notBefore ? { gyldigFra: iso(c.notBefore), gyldigTil: iso(c.notAfter!) } : {}),
   ...(c.revokedAt ? { tilbagekaldt: iso(c.revokedAt) } : {}),
 });

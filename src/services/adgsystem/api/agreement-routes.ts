@@ -1,12 +1,17 @@
+import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { auditActor } from '../../../platform/auth/caller.ts';
 import { callerOf } from '../../../platform/auth/http.ts';
 import { checkCvr, checkKlePatterns, checkPrivileges, checkUnits, decideAs, transition } from '../domain/rules.ts';
-import { adgError } from '../errors.ts';
+import { ListOf, Str, typed, UNREADABLE_BODY, Uuid, UuidParams } from '../../../platform/http/schemas.ts';
+import { AdgsystemErrors, adgError } from '../errors.ts';
 import { registry } from '../store/registry.ts';
 import { ADMIN, decisionFacts, mayRead, ownSystem } from './access.ts';
 import type { AdminDeps, RecordChange } from './admin-routes.ts';
-import { agreementOut, agreementSchema, errors, KOMMUNE, LEVERANDOER, OPERATOER, str, uuidParams } from './admin-shapes.ts';
+import { agreementOut, AgreementSchema, errors, KOMMUNE, LEVERANDOER, OPERATOER, OWN_SYSTEM } from './admin-shapes.ts';
+
+const E = AdgsystemErrors;
+const optional = Type.Optional;
 
 /**
  * Service agreements: a supplier requests one for its IT system; the municipality it names
@@ -14,47 +19,48 @@ import { agreementOut, agreementSchema, errors, KOMMUNE, LEVERANDOER, OPERATOER,
  * operator is approved by the operator only; each party (and the operator) reads it. A supplier
  * may request such an agreement: the request grants nothing, and it waits for the operator.
  */
-export function registerAgreementRoutes(app: FastifyInstance, deps: AdminDeps, record: RecordChange): void {
+export function registerAgreementRoutes(parent: FastifyInstance, deps: AdminDeps, record: RecordChange): void {
+  const app = typed(parent);
   const { store } = deps;
   app.post(
-    '/adgangsstyring/serviceaftaler',
+    '/serviceaftaler',
     {
       config: { access: ADMIN.requestAgreement(store) },
       schema: {
         tags: ['adgangsstyring/admin'],
         summary: "Request a service agreement for one of the caller's IT systems (supplier); the municipality approves it",
-        body: {
-          type: 'object',
-          properties: {
-            cvr: str,
-            itsystem: { type: 'string', format: 'uuid' },
-            tjeneste: { type: 'string', description: 'The service entity id' },
-            privilegier: { type: 'array', items: str, minItems: 1 },
-            dataafgraensning: {
-              type: 'object',
-              properties: { kle: { type: 'array', items: str }, organisationenheder: { type: 'array', items: str } },
-              additionalProperties: false,
-            },
-            gyldigFra: str,
-            gyldigTil: str,
+        body: Type.Object(
+          {
+            cvr: Str,
+            itsystem: Uuid,
+            tjeneste: Type.String({ description: 'The service entity id' }),
+            privilegier: Type.Array(Str, { minItems: 1 }),
+            dataafgraensning: optional(
+              Type.Object(
+                { kle: optional(Type.Array(Str)), organisationenheder: optional(Type.Array(Str)) },
+                { additionalProperties: false },
+              ),
+            ),
+            gyldigFra: optional(Str),
+            gyldigTil: optional(Str),
           },
-          required: ['cvr', 'itsystem', 'tjeneste', 'privilegier'],
-          additionalProperties: false,
+          { additionalProperties: false },
+        ),
+        response: {
+          201: AgreementSchema,
+          ...errors(UNREADABLE_BODY, OWN_SYSTEM, [
+            E.INVALID_CVR,
+            E.SERVICE_NOT_FOUND,
+            E.PRIVILEGE_NOT_OFFERED,
+            E.INVALID_KLE_PATTERN,
+            E.INVALID_PERIOD,
+          ]),
         },
-        response: { 201: agreementSchema, ...errors },
       },
     },
     async (req, reply) => {
       const caller = callerOf(req);
-      const body = req.body as {
-        cvr: string;
-        itsystem: string;
-        tjeneste: string;
-        privilegier: string[];
-        dataafgraensning?: { kle?: string[]; organisationenheder?: string[] };
-        gyldigFra?: string;
-        gyldigTil?: string;
-      };
+      const body = req.body;
       const cvr = checkCvr(body.cvr);
       const system = await ownSystem(store, caller, body.itsystem);
       const service = await registry.serviceBy(store, 'entity_id', body.tjeneste);
@@ -93,38 +99,38 @@ export function registerAgreementRoutes(app: FastifyInstance, deps: AdminDeps, r
   );
 
   app.get(
-    '/adgangsstyring/serviceaftaler',
+    '/serviceaftaler',
     {
       config: { access: ADMIN.agreements },
       schema: {
         tags: ['adgangsstyring/admin'],
         summary: "Agreements: the municipality's own, the supplier's systems', or all (operator)",
-        response: { 200: { type: 'array', items: agreementSchema }, ...errors },
+        response: { 200: ListOf(AgreementSchema), ...errors() },
       },
     },
     async (req) => {
       const caller = callerOf(req);
-      if (caller.privileges.includes(OPERATOER)) return (await registry.agreements(store, {})).map(agreementOut);
+      if (caller.privileges.includes(OPERATOER)) return { resultater: (await registry.agreements(store, {})).map(agreementOut) };
       const own = caller.privileges.includes(KOMMUNE) ? await registry.agreements(store, { cvr: caller.cvr }) : [];
       const supplied = caller.privileges.includes(LEVERANDOER) ? await registry.agreements(store, { supplierCvr: caller.cvr }) : [];
       const seen = new Set<string>();
-      return [...own, ...supplied].filter((a) => !seen.has(a.uuid) && seen.add(a.uuid)).map(agreementOut);
+      return { resultater: [...own, ...supplied].filter((a) => !seen.has(a.uuid) && seen.add(a.uuid)).map(agreementOut) };
     },
   );
 
   app.get(
-    '/adgangsstyring/serviceaftaler/:uuid',
+    '/serviceaftaler/:uuid',
     {
       config: { access: ADMIN.agreement(store) },
       schema: {
         tags: ['adgangsstyring/admin'],
         summary: 'One agreement',
-        params: uuidParams,
-        response: { 200: agreementSchema, ...errors },
+        params: UuidParams,
+        response: { 200: AgreementSchema, ...errors(E.AGREEMENT_NOT_FOUND) },
       },
     },
     async (req) => {
-      const a = await registry.agreement(store, (req.params as { uuid: string }).uuid);
+      const a = await registry.agreement(store, req.params.uuid);
       if (!a || !(await mayRead(store, callerOf(req), a))) throw adgError('AGREEMENT_NOT_FOUND');
       return agreementOut(a);
     },
@@ -135,19 +141,22 @@ export function registerAgreementRoutes(app: FastifyInstance, deps: AdminDeps, r
     ['tilbagekald', 'revoke', 'Revoke'],
   ] as const) {
     app.post(
-      `/adgangsstyring/serviceaftaler/:uuid/${path}`,
+      `/serviceaftaler/:uuid/${path}`,
       {
         config: { access: ADMIN.decideAgreement(store, action) },
         schema: {
           tags: ['adgangsstyring/admin'],
           summary: `${verb} an agreement for the caller's own municipality (one naming an operator-only privilege: the operator)`,
-          params: uuidParams,
-          response: { 200: agreementSchema, ...errors },
+          params: UuidParams,
+          response: {
+            200: AgreementSchema,
+            ...errors(E.AGREEMENT_NOT_FOUND, E.NOT_OWN_MUNICIPALITY, E.PRIVILEGE_OPERATOR_ONLY, E.AGREEMENT_STATE_CONFLICT),
+          },
         },
       },
       async (req) => {
         const caller = callerOf(req);
-        const uuid = (req.params as { uuid: string }).uuid;
+        const uuid = req.params.uuid;
         const changed = await store.transaction(async (tx) => {
           const [a, operatorPrivileges] = await decisionFacts(tx, uuid, true);
           const as = decideAs(caller, a, operatorPrivileges, action);

@@ -8,12 +8,17 @@
  * subscription or value list answers as not found; creating one for another owner, or deleting
  * another's beskedtype (the catalogue is shared, so its existence is no secret), is BFO_NOT_OWNER.
  */
+import { Type } from '@sinclair/typebox';
 import type { FastifyRequest } from 'fastify';
 import { scope, type RouteAccess } from '../../../platform/auth/access.ts';
 import type { Store } from '../../../platform/store/store.ts';
 import type { Beskedfordeler } from '../service.ts';
 import * as admin from '../store/admin.ts';
-import { uuidParam, type BfoCallerOf } from './common.ts';
+import { bodyPart, pathUuid } from '../../../platform/http/schemas.ts';
+import type { BfoCallerOf } from './common.ts';
+
+const EjerPart = Type.Object({ ejer: Type.String() });
+const DueslagPart = Type.Object({ dueslag: Type.String() });
 
 export const SEND = 'send';
 export const MODTAG = 'modtag';
@@ -24,15 +29,15 @@ export function bfoAccess(bfo: Beskedfordeler, store: Store, callerOf: BfoCaller
   const ownedDueslag = async (req: FastifyRequest, uuid: string) => {
     await bfo.dueslag(uuid, callerOf(req));
   };
-  const bodyEjer = async (req: FastifyRequest) => bfo.mayManage(callerOf(req), (req.body as { ejer: string }).ejer);
-  const dueslag = scope(['object'], (req) => ownedDueslag(req, uuidParam(req)));
+  const bodyEjer = async (req: FastifyRequest) => bfo.mayManage(callerOf(req), bodyPart(req, EjerPart).ejer);
+  const dueslag = scope(['object'], (req) => ownedDueslag(req, pathUuid(req)));
   const abonnement = scope(['object'], async (req) => {
-    const a = await admin.getAbonnement(store, uuidParam(req));
+    const a = await admin.getAbonnement(store, pathUuid(req));
     const d = await admin.getDueslag(store, a.dueslag);
     await bfo.mayManage(callerOf(req), d.ejer, 'BFO_ABONNEMENT_NOT_FOUND');
   });
   const vaerdiliste = scope(['object'], async (req) => {
-    const l = await admin.getVaerdiliste(store, uuidParam(req));
+    const l = await admin.getVaerdiliste(store, pathUuid(req));
     await bfo.mayManage(callerOf(req), l.ejer, 'BFO_VAERDILISTE_NOT_FOUND');
   });
   const access = (privilege: string | readonly string[], s: RouteAccess['scope']): RouteAccess => ({ privilege, scope: s });
@@ -45,7 +50,7 @@ export function bfoAccess(bfo: Beskedfordeler, store: Store, callerOf: BfoCaller
     createBeskedtype: access(sender, scope(['own-system'], bodyEjer)),
     deleteBeskedtype: access(
       sender,
-      scope(['own-system'], async (req) => bfo.mayManage(callerOf(req), (await admin.getBeskedtype(store, uuidParam(req))).ejer)),
+      scope(['own-system'], async (req) => bfo.mayManage(callerOf(req), (await admin.getBeskedtype(store, pathUuid(req))).ejer)),
     ),
     createDueslag: access(receiver, scope(['own-system'], bodyEjer)),
     listDueslag: access(receiver, scope(['own-system'], undefined, "admin.listDueslag (WHERE ejer = the caller's IT system)")),
@@ -53,7 +58,7 @@ export function bfoAccess(bfo: Beskedfordeler, store: Store, callerOf: BfoCaller
     dueslagWrite: access(receiver, dueslag),
     createAbonnement: access(
       receiver,
-      scope(['body'], (req) => ownedDueslag(req, (req.body as { dueslag: string }).dueslag.toLowerCase())),
+      scope(['body'], (req) => ownedDueslag(req, bodyPart(req, DueslagPart).dueslag.toLowerCase())),
     ),
     listAbonnementer: access(
       receiver,

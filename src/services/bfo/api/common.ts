@@ -1,5 +1,6 @@
 import type { FastifyRequest } from 'fastify';
-import { errorBodySchema } from '../../../platform/http/server.ts';
+import type { ErrorSpec } from '../../../platform/errors.ts';
+import { errorResponses, TOKEN_REFUSED, type ErrorResponses } from '../../../platform/http/schemas.ts';
 import type { Caller } from '../../../platform/auth/caller.ts';
 import type { BfoCaller } from '../domain/entitlements.ts';
 
@@ -23,13 +24,7 @@ export function bfoCaller(c: Caller): BfoCaller {
   };
 }
 
-export const str = { type: 'string' } as const;
-export const uuid = { type: 'string', format: 'uuid' } as const;
-export const anyObject = { type: 'object', additionalProperties: true } as const;
-export const uuidParams = { type: 'object', properties: { uuid }, required: ['uuid'], additionalProperties: false } as const;
-export const errors = { 400: errorBodySchema, 403: errorBodySchema, 404: errorBodySchema, 409: errorBodySchema } as const;
-
-/** The `uuid` path parameter, lower-cased. */
-export function uuidParam(req: FastifyRequest): string {
-  return (req.params as { uuid: string }).uuid.toLowerCase();
+/** The failure answers of a Beskedfordeler route: a refused token, and the errors it names. */
+export function errors(...specs: readonly (ErrorSpec | readonly ErrorSpec[])[]): ErrorResponses {
+  return errorResponses(TOKEN_REFUSED, ...specs);
 }

@@ -1,19 +1,35 @@
 /** Receiving: pull with long-poll, ack and nack; dead letters and redrive; replay; metrics. */
+import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { AppError, PlatformErrors } from '../../../platform/errors.ts';
-import { errorBodySchema } from '../../../platform/http/server.ts';
+import {
+  AnyObject,
+  INVALID_INPUT,
+  Int,
+  ListOf,
+  Str,
+  StringEnum,
+  typed,
+  UNREADABLE_BODY,
+  Uuid,
+  UuidParams,
+} from '../../../platform/http/schemas.ts';
 import { toCloudEvent } from '../domain/cloudevent.ts';
 import { envelopeToXml } from '../domain/xml.ts';
-import { bfoError } from '../errors.ts';
+import { BfoErrors, bfoError } from '../errors.ts';
 import type { Beskedfordeler } from '../service.ts';
 import type { Store } from '../../../platform/store/store.ts';
 import type { Dueslag } from '../store/admin.ts';
 import { parseReceipt } from '../transport/transport.ts';
 import { bfoAccess } from './access.ts';
-import { anyObject, errors, str, uuid, uuidParams, type BfoCallerOf } from './common.ts';
+import { errors, type BfoCallerOf } from './common.ts';
 
 const tags = ['beskedfordeler/modtagelse'];
-const receipts = { type: 'array', items: { type: 'string', maxLength: 100 }, minItems: 1, maxItems: 1000 } as const;
+const Receipts = Type.Array(Type.String({ maxLength: 100 }), { minItems: 1, maxItems: 1000 });
+const E = BfoErrors;
+const optional = Type.Optional;
+/** What a route of one pulled dueslag may answer besides its own errors. */
+const DUESLAG = [...INVALID_INPUT, E.BFO_DUESLAG_NOT_FOUND];
 
 function checkReceipts(list: readonly string[]): void {
   const bad = list.filter((r) => !parseReceipt(r) && !/^amqp:/.test(r));
@@ -24,48 +40,50 @@ function pulled(d: Dueslag): void {
   if (d.levering.type === 'push') throw bfoError('BFO_WRONG_DELIVERY_MODE', `Dueslag ${d.uuid} is delivered by push, not pulled`);
 }
 
-export function registerReceiveRoutes(app: FastifyInstance, deps: { bfo: Beskedfordeler; store: Store; callerOf: BfoCallerOf }): void {
+export function registerReceiveRoutes(parent: FastifyInstance, deps: { bfo: Beskedfordeler; store: Store; callerOf: BfoCallerOf }): void {
+  const app = typed(parent);
   const { bfo } = deps;
   const a = bfoAccess(bfo, deps.store, deps.callerOf);
-  const dueslagOf = (req: { params: unknown }, caller: ReturnType<BfoCallerOf>) =>
-    bfo.dueslag((req.params as { uuid: string }).uuid.toLowerCase(), caller);
+  const dueslagOf = (req: { params: { uuid: string } }, caller: ReturnType<BfoCallerOf>) =>
+    bfo.dueslag(req.params.uuid.toLowerCase(), caller);
 
   app.get(
-    '/beskedfordeler/dueslag/:uuid/beskeder',
+    '/dueslag/:uuid/beskeder',
     {
       config: { access: a.take },
       schema: {
         tags,
         summary:
           'Take up to maks messages (long-poll up to vent seconds). Each is invisible for synlighed seconds; acknowledge it with its kvittering, or it is handed out again. format: json (default), xml or cloudevent',
-        params: uuidParams,
-        querystring: {
-          type: 'object',
-          properties: {
-            maks: { type: 'string', pattern: '^([1-9]|[1-9][0-9]|100)$' },
-            vent: { type: 'string', pattern: '^([0-9]|[1-5][0-9]|60)$' },
-            synlighed: { type: 'string', pattern: '^[1-9][0-9]{0,4}$' },
-            format: { type: 'string', enum: ['json', 'xml', 'cloudevent'] },
+        params: UuidParams,
+        querystring: Type.Object(
+          {
+            maks: optional(Type.String({ pattern: '^([1-9]|[1-9][0-9]|100)$' })),
+            vent: optional(Type.String({ pattern: '^([0-9]|[1-5][0-9]|60)$' })),
+            synlighed: optional(Type.String({ pattern: '^[1-9][0-9]{0,4}$' })),
+            format: optional(StringEnum(['json', 'xml', 'cloudevent'])),
           },
-          additionalProperties: false,
-        },
+          { additionalProperties: false },
+        ),
         response: {
-          200: {
-            type: 'object',
-            properties: {
-              beskeder: {
-                type: 'array',
-                items: { type: 'object', properties: { kvittering: str, beskedId: str, forsoeg: { type: 'integer' }, besked: {} } },
-              },
-            },
-          },
-          ...errors,
-          503: errorBodySchema,
+          200: Type.Object({
+            beskeder: optional(
+              Type.Array(
+                Type.Object({
+                  kvittering: optional(Str),
+                  beskedId: optional(Str),
+                  forsoeg: optional(Int),
+                  besked: optional(Type.Unknown()),
+                }),
+              ),
+            ),
+          }),
+          ...errors(DUESLAG, E.BFO_WRONG_DELIVERY_MODE, E.BFO_TRANSPORT_UNAVAILABLE),
         },
       },
     },
     async (req) => {
-      const q = req.query as { maks?: string; vent?: string; synlighed?: string; format?: 'json' | 'xml' | 'cloudevent' };
+      const q = req.query;
       const d = await dueslagOf(req, deps.callerOf(req));
       pulled(d);
       const got = await bfo.transport.receive(d, {
@@ -83,22 +101,22 @@ export function registerReceiveRoutes(app: FastifyInstance, deps: { bfo: Beskedf
   );
 
   app.post(
-    '/beskedfordeler/dueslag/:uuid/kvitteringer',
+    '/dueslag/:uuid/kvitteringer',
     {
       config: { access: a.take },
       schema: {
         tags,
         summary: 'Acknowledge handed-out messages by their kvittering; unknown or stale ones are listed in ukendte',
-        params: uuidParams,
-        body: { type: 'object', properties: { kvitteringer: receipts }, required: ['kvitteringer'], additionalProperties: false },
+        params: UuidParams,
+        body: Type.Object({ kvitteringer: Receipts }, { additionalProperties: false }),
         response: {
-          200: { type: 'object', properties: { kvitteret: { type: 'integer' }, ukendte: { type: 'array', items: str } } },
-          ...errors,
+          200: Type.Object({ kvitteret: optional(Int), ukendte: optional(Type.Array(Str)) }),
+          ...errors(DUESLAG, UNREADABLE_BODY, E.BFO_INVALID_RECEIPT, E.BFO_TRANSPORT_UNAVAILABLE),
         },
       },
     },
     async (req) => {
-      const { kvitteringer } = req.body as { kvitteringer: string[] };
+      const { kvitteringer } = req.body;
       checkReceipts(kvitteringer);
       const d = await dueslagOf(req, deps.callerOf(req));
       const done = new Set(await bfo.transport.ack(d, kvitteringer));
@@ -107,27 +125,25 @@ export function registerReceiveRoutes(app: FastifyInstance, deps: { bfo: Beskedf
   );
 
   app.post(
-    '/beskedfordeler/dueslag/:uuid/afvisninger',
+    '/dueslag/:uuid/afvisninger',
     {
       config: { access: a.take },
       schema: {
         tags,
         summary: 'Give handed-out messages back (nack), to be handed out again after forsinkelseSekunder',
-        params: uuidParams,
-        body: {
-          type: 'object',
-          properties: { kvitteringer: receipts, forsinkelseSekunder: { type: 'integer', minimum: 0, maximum: 43200 } },
-          required: ['kvitteringer'],
-          additionalProperties: false,
-        },
+        params: UuidParams,
+        body: Type.Object(
+          { kvitteringer: Receipts, forsinkelseSekunder: optional(Type.Integer({ minimum: 0, maximum: 43200 })) },
+          { additionalProperties: false },
+        ),
         response: {
-          200: { type: 'object', properties: { afvist: { type: 'integer' }, ukendte: { type: 'array', items: str } } },
-          ...errors,
+          200: Type.Object({ afvist: optional(Int), ukendte: optional(Type.Array(Str)) }),
+          ...errors(DUESLAG, UNREADABLE_BODY, E.BFO_INVALID_RECEIPT, E.BFO_TRANSPORT_UNAVAILABLE),
         },
       },
     },
     async (req) => {
-      const { kvitteringer, forsinkelseSekunder } = req.body as { kvitteringer: string[]; forsinkelseSekunder?: number };
+      const { kvitteringer, forsinkelseSekunder } = req.body;
       checkReceipts(kvitteringer);
       const d = await dueslagOf(req, deps.callerOf(req));
       const done = new Set(await bfo.transport.nack(d, kvitteringer, (forsinkelseSekunder ?? 0) * 1000));
@@ -136,79 +152,68 @@ export function registerReceiveRoutes(app: FastifyInstance, deps: { bfo: Beskedf
   );
 
   app.get(
-    '/beskedfordeler/dueslag/:uuid/doede',
+    '/dueslag/:uuid/doede',
     {
       config: { access: a.dueslagRead },
       schema: {
         tags,
         summary: "The dueslag's dead letters: messages over the delivery limit, or that push gave up on",
-        params: uuidParams,
-        querystring: {
-          type: 'object',
-          properties: { maks: { type: 'string', pattern: '^[1-9][0-9]{0,3}$' } },
-          additionalProperties: false,
-        },
+        params: UuidParams,
+        querystring: Type.Object({ maks: optional(Type.String({ pattern: '^[1-9][0-9]{0,3}$' })) }, { additionalProperties: false }),
         response: {
-          200: {
-            type: 'object',
-            properties: {
-              resultater: {
-                type: 'array',
-                items: { type: 'object', properties: { beskedId: str, forsoeg: { type: 'integer' }, modtaget: str, sidsteFejl: str } },
-              },
-            },
-          },
-          ...errors,
+          200: ListOf(Type.Object({ beskedId: optional(Str), forsoeg: optional(Int), modtaget: optional(Str), sidsteFejl: optional(Str) })),
+          ...errors(DUESLAG, E.BFO_TRANSPORT_UNAVAILABLE),
         },
       },
     },
     async (req) => {
       const d = await dueslagOf(req, deps.callerOf(req));
-      return { resultater: await bfo.transport.deadLetters(d, Number((req.query as { maks?: string }).maks ?? 100)) };
+      return { resultater: await bfo.transport.deadLetters(d, Number(req.query.maks ?? 100)) };
     },
   );
 
   app.post(
-    '/beskedfordeler/dueslag/:uuid/doede/genafsend',
+    '/dueslag/:uuid/doede/genafsend',
     {
       config: { access: a.dueslagWrite },
       schema: {
         tags,
         summary: 'Put dead letters back on the queue: all, or those with the given BeskedIds',
-        params: uuidParams,
-        body: {
-          type: 'object',
-          properties: { beskedIder: { type: 'array', items: uuid, maxItems: 10000 } },
-          additionalProperties: false,
+        params: UuidParams,
+        body: Type.Object({ beskedIder: optional(Type.Array(Uuid, { maxItems: 10000 })) }, { additionalProperties: false }),
+        response: {
+          200: Type.Object({ genafsendt: optional(Int) }),
+          ...errors(DUESLAG, UNREADABLE_BODY, E.BFO_TRANSPORT_UNAVAILABLE),
         },
-        response: { 200: { type: 'object', properties: { genafsendt: { type: 'integer' } } }, ...errors },
       },
     },
     async (req) => {
       const d = await dueslagOf(req, deps.callerOf(req));
-      const ids = (req.body as { beskedIder?: string[] } | undefined)?.beskedIder?.map((x) => x.toLowerCase());
+      const ids = req.body.beskedIder?.map((x) => x.toLowerCase());
       return { genafsendt: await bfo.transport.redrive(d, ids) };
     },
   );
 
   app.post(
-    '/beskedfordeler/dueslag/:uuid/genafspil',
+    '/dueslag/:uuid/genafspil',
     {
       config: { access: a.dueslagWrite },
       schema: {
         tags,
         summary: 'Deliver again the messages this dueslag received from a time (fra) or from a BeskedId (fraBeskedId) on, within retention',
-        params: uuidParams,
-        body: {
-          type: 'object',
-          properties: { fra: { type: 'string', format: 'date-time' }, fraBeskedId: uuid },
-          additionalProperties: false,
+        params: UuidParams,
+        body: Type.Object(
+          { fra: optional(Type.String({ format: 'date-time' })), fraBeskedId: optional(Uuid) },
+          { additionalProperties: false },
+        ),
+        response: {
+          200: Type.Object({ genafspillet: optional(Int) }),
+          ...errors(DUESLAG, UNREADABLE_BODY, E.BFO_BESKED_NOT_FOUND, E.BFO_REPLAY_OUT_OF_RETENTION, E.BFO_TRANSPORT_UNAVAILABLE),
         },
-        response: { 200: { type: 'object', properties: { genafspillet: { type: 'integer' } } }, ...errors },
       },
     },
     async (req) => {
-      const body = req.body as { fra?: string; fraBeskedId?: string };
+      const body = req.body;
       if ((body.fra === undefined) === (body.fraBeskedId === undefined))
         throw new AppError(PlatformErrors.INVALID_REQUEST, 'Give exactly one of fra and fraBeskedId', { field: 'body' });
       const d = await dueslagOf(req, deps.callerOf(req));
@@ -217,14 +222,14 @@ export function registerReceiveRoutes(app: FastifyInstance, deps: { bfo: Beskedf
   );
 
   app.get(
-    '/beskedfordeler/dueslag/:uuid/metrikker',
+    '/dueslag/:uuid/metrikker',
     {
       config: { access: a.dueslagRead },
       schema: {
         tags,
         summary: 'Depth, age of the oldest message, delivered per second (last minute), dead letters',
-        params: uuidParams,
-        response: { 200: anyObject, ...errors },
+        params: UuidParams,
+        response: { 200: AnyObject, ...errors(DUESLAG, E.BFO_TRANSPORT_UNAVAILABLE) },
       },
     },
     async (req) => {

@@ -353,3 +353,19 @@ export async function removeValues(tx: Queryable, uuid: string, values: readonly
   );
   return getVaerdiliste(tx, uuid);
 }
+
+/** Registers beskedtyper with fixed UUIDs (the registers' own), where missing. */
+export async function ensureBeskedtyper(db: Queryable, types: readonly (NewBeskedtype & { uuid: string })[]): Promise<void> {
+  for (const t of types)
+    await db.query('INSERT INTO bfo_beskedtype (uuid, navn, ejer, sensitivitet) VALUES ($1, $2, $3, $4) ON CONFLICT (uuid) DO NOTHING', [
+      t.uuid,
+      t.navn,
+      t.ejer,
+      t.sensitivitet,
+    ]);
+}
+
+/** Whether a dueslag exists. */
+export async function dueslagExists(db: Queryable, uuid: string): Promise<boolean> {
+  return (await db.query('SELECT 1 FROM bfo_dueslag WHERE uuid = $1', [uuid])).rows.length > 0;
+}

@@ -4,7 +4,9 @@ import { kleAllowed, type Caller } from '../../../platform/auth/caller.ts';
 import { authError } from '../../../platform/auth/errors.ts';
 import { callerOf } from '../../../platform/auth/http.ts';
 import type { Queryable } from '../../../platform/store/store.ts';
-import { contentFromWire, type WireObject } from '../../../oio/domain/wire.ts';
+import { contentFromWire } from '../../../oio/domain/wire.ts';
+import { WireBody } from '../../../oio/api/schemas.ts';
+import { bodyPart, pathUuid } from '../../../platform/http/schemas.ts';
 import type { Content } from '../../../oio/model.ts';
 import type { OioRouteAccess, SearchScope } from '../../../oio/api/routes.ts';
 import type { OioStore, WriteGuard } from '../../../oio/store/oio-store.ts';
@@ -70,7 +72,6 @@ export function klaWriteGuard(caller: Caller): WriteGuard {
  * statement. Classifications and facets are shared.
  */
 export function klaAccess(oio: OioStore, store: Queryable) {
-  const uuidOf = (req: FastifyRequest) => (req.params as { uuid: string }).uuid.toLowerCase();
   const stored = async (type: string, uuid: string): Promise<Content | undefined> =>
     (await oio.list(type, [uuid]))[0]?.registreringer.at(-1)?.content;
   const access = (privilege: string | readonly string[], s: RouteAccess['scope']): RouteAccess => ({ privilege, scope: s });
@@ -81,13 +82,13 @@ export function klaAccess(oio: OioStore, store: Queryable) {
   const readKlasse = scope(['object'], async (req, caller) => {
     const within = kleScope(caller.restrictions.kle);
     if (!within) return;
-    const uuid = uuidOf(req);
+    const uuid = pathUuid(req);
     if ((await klasserInScope(store, [uuid], within)).get(uuid) === false)
       throw authError('DATA_OUTSIDE_RESTRICTION', 'The class is outside the token’s KLE numbers');
   });
   /** A write to an object named by UUID: refused early when the stored object rules the caller out. */
   const storedObject = (type: string, kinds: ScopeKind[]) =>
-    scope(kinds, async (req, caller) => checkWrite(store, caller, type, await stored(type, uuidOf(req))), guardApplies);
+    scope(kinds, async (req, caller) => checkWrite(store, caller, type, await stored(type, pathUuid(req))), guardApplies);
 
   /** The LoRa routes of one type. */
   const oioRoutes = (type: string): OioRouteAccess => ({
@@ -97,7 +98,7 @@ export function klaAccess(oio: OioStore, store: Queryable) {
       WRITE,
       scope(
         ['body', 'national'],
-        (req, caller) => checkWrite(store, caller, type, contentFromWire(oio.decl(type), req.body as WireObject)),
+        (req, caller) => checkWrite(store, caller, type, contentFromWire(oio.decl(type), bodyPart(req, WireBody))),
         guardApplies,
       ),
     ),

@@ -1,28 +1,44 @@
+import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
-import { errorBodySchema } from '../../../platform/http/server.ts';
+import {
+  errorResponses,
+  INVALID_INPUT,
+  ListOf,
+  PageQuery,
+  Paged,
+  Str,
+  StringEnum,
+  TOKEN_REFUSED,
+  typed,
+  Uuid,
+  UuidParams,
+} from '../../../platform/http/schemas.ts';
+import type { ErrorSpec } from '../../../platform/errors.ts';
 import type { Store } from '../../../platform/store/store.ts';
 import { registrationSelection, virkningSelection, type Query } from '../../../oio/api/query.ts';
-import { oioError } from '../../../oio/errors.ts';
+import { OioErrors, oioError } from '../../../oio/errors.ts';
 import type { OioStore, Pin } from '../../../oio/store/oio-store.ts';
 import { readHierarchy } from '../store/hierarchy.ts';
 import { searchKlasser } from '../store/klasse-search.ts';
 import { callerKleScope, type klaAccess } from './access.ts';
 
-const str = { type: 'string' } as const;
-const timeQuery = { virkningstid: str, registreringstid: str } as const;
+const optional = Type.Optional;
+const TimeQuery = { virkningstid: optional(Str), registreringstid: optional(Str) };
+/** Both reads are made as of one instant in each dimension, and refuse another selection of time. */
+const errors = (...specs: readonly ErrorSpec[]) =>
+  errorResponses(INVALID_INPUT, TOKEN_REFUSED, OioErrors.INVALID_PARAMETER, OioErrors.INVALID_TIMESTAMP, ...specs);
 
-const nodeSchema = {
-  type: 'object',
-  properties: {
-    uuid: str,
-    brugervendtnoegle: str,
-    titel: str,
-    publiceret: str,
-    overordnetklasse: str,
+const Node = Type.Partial(
+  Type.Object({
+    uuid: Str,
+    brugervendtnoegle: Str,
+    titel: Str,
+    publiceret: Str,
+    overordnetklasse: Str,
     // Recursive children: serialised as given.
-    underklasser: { type: 'array', items: {} },
-  },
-} as const;
+    underklasser: Type.Array(Type.Unknown()),
+  }),
+);
 
 async function pinFor(oio: OioStore, q: Query): Promise<Pin> {
   const reg = registrationSelection(q);
@@ -41,110 +57,94 @@ function effectiveInstant(q: Query): number {
  * FK Klassifikation's read models beside LoRa's routes: the class search and a classification's
  * hierarchy. Both apply the caller's KLE restriction inside their statements.
  */
-export function registerReadRoutes(app: FastifyInstance, oio: OioStore, store: Store, access: ReturnType<typeof klaAccess>): void {
+export function registerReadRoutes(parent: FastifyInstance, oio: OioStore, store: Store, access: ReturnType<typeof klaAccess>): void {
+  const app = typed(parent);
   app.get(
-    '/klassifikation/klasse/fritekst',
+    '/klasse/fritekst',
     {
       config: { access: access.fritekst },
       schema: {
         tags: ['klassifikation/klasse'],
         summary: 'Find classes by number prefix, words (ranked; case and æ/ø/å insensitive), parent, facet, publication state',
-        querystring: {
-          type: 'object',
-          properties: {
-            tekst: str,
-            nummer: str,
-            facet: { type: 'string', format: 'uuid' },
-            overordnet: { type: 'string', format: 'uuid' },
-            publiceret: { type: 'string', enum: ['Publiceret', 'IkkePubliceret'] },
-            maximalantalresultater: { type: 'string', pattern: '^[1-9][0-9]{0,3}$' },
-            ...timeQuery,
+        querystring: Type.Object(
+          {
+            tekst: optional(Str),
+            nummer: optional(Str),
+            facet: optional(Uuid),
+            overordnet: optional(Uuid),
+            publiceret: optional(StringEnum(['Publiceret', 'IkkePubliceret'])),
+            maximalantalresultater: optional(Type.String({ pattern: '^[1-9][0-9]{0,3}$' })),
+            ...TimeQuery,
           },
-          additionalProperties: false,
-        },
+          { additionalProperties: false },
+        ),
         response: {
-          200: {
-            type: 'object',
-            properties: {
-              results: {
-                type: 'array',
-                items: { type: 'object', properties: { uuid: str, brugervendtnoegle: str, titel: str, score: { type: 'number' } } },
-              },
-            },
-          },
-          400: errorBodySchema,
+          200: ListOf(Type.Partial(Type.Object({ uuid: Str, brugervendtnoegle: Str, titel: Str, score: Type.Number() }))),
+          ...errors(),
         },
       },
     },
     async (req) => {
-      const q = req.query as Record<string, string | undefined>;
+      const q = req.query;
       const pin = await pinFor(oio, q);
-      const results = await searchKlasser(store, {
+      const resultater = await searchKlasser(store, {
         tekst: q.tekst,
         nummer: q.nummer,
         facet: q.facet?.toLowerCase(),
         overordnet: q.overordnet?.toLowerCase(),
-        publiceret: q.publiceret as 'Publiceret' | 'IkkePubliceret' | undefined,
+        publiceret: q.publiceret,
         virkningstid: effectiveInstant(q),
         registreringstid: pin.registreringstid,
         limit: Number(q.maximalantalresultater ?? 100),
         within: callerKleScope(req),
       });
-      return { results };
+      return { resultater };
     },
   );
 
   app.get(
-    '/klassifikation/klassifikation/:uuid/hierarki',
+    '/klassifikation/:uuid/hierarki',
     {
       config: { access: access.hierarki },
       schema: {
         tags: ['klassifikation/klassifikation'],
         summary: "A classification with its facets and each facet's class tree, as of (virkningstid, registreringstid)",
-        params: { type: 'object', properties: { uuid: { type: 'string', format: 'uuid' } }, required: ['uuid'] },
-        querystring: {
-          type: 'object',
-          properties: {
-            ...timeQuery,
-            facet: { type: 'string', format: 'uuid' },
-            efter: str,
-            maximalantalresultater: { type: 'string', pattern: '^[1-9][0-9]{0,5}$' },
+        params: UuidParams,
+        querystring: Type.Object(
+          {
+            ...TimeQuery,
+            facet: optional(Uuid),
+            ...PageQuery,
+            maximalantalresultater: optional(Type.String({ pattern: '^[1-9][0-9]{0,5}$' })),
           },
-          additionalProperties: false,
-        },
+          { additionalProperties: false },
+        ),
         response: {
-          200: {
-            type: 'object',
-            properties: {
-              uuid: str,
-              brugervendtnoegle: str,
-              titel: str,
-              registreringstid: str,
-              facetter: {
-                type: 'array',
-                items: {
-                  type: 'object',
-                  properties: {
-                    uuid: str,
-                    brugervendtnoegle: str,
-                    titel: str,
-                    naeste: str,
-                    klasser: { type: 'array', items: nodeSchema },
-                  },
-                },
-              },
-            },
-          },
-          400: errorBodySchema,
-          404: errorBodySchema,
+          200: Type.Partial(
+            Type.Object({
+              uuid: Str,
+              brugervendtnoegle: Str,
+              titel: Str,
+              registreringstid: Str,
+              facetter: Type.Array(
+                Type.Object({
+                  uuid: optional(Str),
+                  brugervendtnoegle: optional(Str),
+                  titel: optional(Str),
+                  ...Paged,
+                  klasser: optional(Type.Array(Node)),
+                }),
+              ),
+            }),
+          ),
+          ...errors(OioErrors.OBJECT_NOT_FOUND),
         },
       },
     },
     async (req) => {
-      const { uuid } = req.params as { uuid: string };
-      const q = req.query as Record<string, string | undefined>;
+      const q = req.query;
       const pin = await pinFor(oio, q);
-      return readHierarchy(oio, uuid.toLowerCase(), effectiveInstant(q), pin, {
+      return readHierarchy(oio, req.params.uuid.toLowerCase(), effectiveInstant(q), pin, {
         ...(q.facet ? { facet: q.facet.toLowerCase() } : {}),
         ...(q.efter ? { efter: q.efter } : {}),
         limit: Number(q.maximalantalresultater ?? 100_000),

@@ -1,5 +1,6 @@
 import type { Queryable } from '../../../platform/store/store.ts';
 import type { KleScope } from '../domain/access-rules.ts';
+import { currentNow } from '../../../oio/store/read-surface.ts';
 
 /** The SQL condition that a number column lies inside a KLE scope (its values are `$exact` and `$prefixes`). */
 export function kleCondition(column: string, exact: string, prefixes: string): string {
@@ -17,7 +18,7 @@ export async function klasserInScope(db: Queryable, uuids: readonly string[], sc
     `SELECT r.objekt_uuid::text AS uuid, bool_or(${kleCondition('n.tekst', '$2', '$3')}) AS inside
      FROM oio_registrering r
      LEFT JOIN oio_soegeindeks n ON n.registrering_id = r.id AND n.kind = 'a' AND n.felt = 'brugervendtnoegle'
-     WHERE r.objekttype = 'klasse' AND r.objekt_uuid = ANY($1::uuid[]) AND r.til = 'infinity'
+     WHERE r.objekttype = 'klasse' AND r.objekt_uuid = ANY($1::uuid[]) AND ${currentNow('r')}
      GROUP BY r.objekt_uuid`,
     [uuids, scope.exact, scope.prefixes],
   );

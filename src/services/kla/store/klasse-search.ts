@@ -3,6 +3,7 @@ import { foldText } from '../../../oio/domain/fold.ts';
 import { formatInstant } from '../../../oio/domain/time.ts';
 import type { KleScope } from '../domain/access-rules.ts';
 import { kleCondition } from './klasse-scope.ts';
+import { currentAt } from '../../../oio/store/read-surface.ts';
 
 export interface KlasseSearch {
   /** Words that must each occur (folded, as a substring) in the title, description, keywords or number. */
@@ -56,7 +57,7 @@ export async function searchKlasser(db: Queryable, q: KlasseSearch): Promise<Kla
   const reg = p(q.registreringstid);
   const conds: string[] = [
     `r.objekttype = 'klasse'`,
-    `r.fra <= ${reg}::timestamptz AND r.til > ${reg}::timestamptz`,
+    currentAt('r', `${reg}::timestamptz`),
     `r.livscykluskode NOT IN ('Passiveret', 'Slettet')`,
   ];
   const has = (alias: string, cond: string) =>

@@ -1,9 +1,11 @@
+import { Type } from '@sinclair/typebox';
 import type { FastifyRequest } from 'fastify';
 import { scope, type RouteAccess } from '../../../platform/auth/access.ts';
 import type { Caller } from '../../../platform/auth/caller.ts';
 import { authError } from '../../../platform/auth/errors.ts';
 import type { OioRouteAccess, SearchLimits, SearchScope } from '../../../oio/api/routes.ts';
 import type { ObjectTypeDecl } from '../../../oio/model.ts';
+import { bodyPart, pathUuid } from '../../../platform/http/schemas.ts';
 import type { Queryable } from '../../../platform/store/store.ts';
 import { OWN_RELATION, OWN_RELATIONS, POINTED_BY, POINTED_TYPES, type HierarchyType } from '../domain/membership.ts';
 import { organisationsOfCvr, ownedBy, ownersOfMany, unitReach, UNIT_REACHED_TYPES, type Owned, type UnitReach } from '../store/owners.ts';
@@ -15,7 +17,9 @@ export const LAES = 'laes';
 export const SKRIV = 'skriv';
 export const ANONYMISER = 'anonymiser';
 
-const uuidOf = (req: FastifyRequest) => (req.params as { uuid: string }).uuid.toLowerCase();
+/** What the checks of the import and the anonymiser read of their bodies. */
+const ImportPart = Type.Object({ organisation: Type.Object({ uuid: Type.String() }) });
+const PersonPart = Type.Object({ uuid: Type.Optional(Type.String()) });
 
 const outsideUnits = () => authError('DATA_OUTSIDE_RESTRICTION', "The object lies outside the token's organisation units");
 
@@ -56,17 +60,17 @@ export function orgAccess(store: Queryable, cache: OwnerCache) {
   const oioRoutes = (type: string): OioRouteAccess => ({
     read: access(
       LAES,
-      scope(['object'], (req, caller) => checkObject(caller, type, uuidOf(req), false)),
+      scope(['object'], (req, caller) => checkObject(caller, type, pathUuid(req), false)),
     ),
     search: access(LAES, scope(['caller'], undefined, 'orgSearchScope: criteria and restriction inside the search statement')),
     create: access(SKRIV, scope(['body'], undefined, guardApplies)),
     write: access(
       SKRIV,
-      scope(['object', 'body'], (req, caller) => checkObject(caller, type, uuidOf(req), true), guardApplies),
+      scope(['object', 'body'], (req, caller) => checkObject(caller, type, pathUuid(req), true), guardApplies),
     ),
     remove: access(
       SKRIV,
-      scope(['object'], (req, caller) => checkObject(caller, type, uuidOf(req), true), guardApplies),
+      scope(['object'], (req, caller) => checkObject(caller, type, pathUuid(req), true), guardApplies),
     ),
     fields: access(LAES, scope(['shared'])),
   });
@@ -77,7 +81,7 @@ export function orgAccess(store: Queryable, cache: OwnerCache) {
       LAES,
       scope(
         ['object', 'caller'],
-        (req, caller) => checkObject(caller, type, uuidOf(req), false),
+        (req, caller) => checkObject(caller, type, pathUuid(req), false),
         'read-models.ts: the ReadScope in each statement',
       ),
     );
@@ -93,7 +97,7 @@ export function orgAccess(store: Queryable, cache: OwnerCache) {
       scope(['object'], async (req, caller) => {
         if (caller.restrictions.organisationenheder.length)
           throw authError('DATA_OUTSIDE_RESTRICTION', 'A token restricted to organisation units cannot read the whole organisation');
-        await checkObject(caller, 'organisation', uuidOf(req), false);
+        await checkObject(caller, 'organisation', pathUuid(req), false);
       }),
     ),
     /** The organisation an import names must be the caller's (when it exists); every object is guarded as it is written. */
@@ -102,7 +106,7 @@ export function orgAccess(store: Queryable, cache: OwnerCache) {
       scope(
         ['object', 'body'],
         async (req, caller) => {
-          const uuid = (req.body as { organisation: { uuid: string } }).organisation.uuid.toLowerCase();
+          const uuid = bodyPart(req, ImportPart).organisation.uuid.toLowerCase();
           if (caller.restrictions.organisationenheder.length)
             throw authError('DATA_OUTSIDE_RESTRICTION', 'A token restricted to organisation units cannot import an organisation');
           await checkObject(caller, 'organisation', uuid, true);
@@ -116,7 +120,7 @@ export function orgAccess(store: Queryable, cache: OwnerCache) {
       scope(
         ['object', 'body'],
         async (req, caller) => {
-          const uuid = (req.body as { uuid?: string }).uuid;
+          const uuid = bodyPart(req, PersonPart).uuid;
           if (uuid !== undefined) await checkObject(caller, 'person', uuid.toLowerCase(), true);
         },
         "anonymise: the persons a CPR number names, limited to the caller's",

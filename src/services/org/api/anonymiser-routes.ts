@@ -1,11 +1,23 @@
+import { Type } from '@sinclair/typebox';
 import type { RouteAccess } from '../../../platform/auth/access.ts';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { auditActor } from '../../../platform/auth/caller.ts';
 import type { OioStore } from '../../../oio/store/oio-store.ts';
 import type { AuditEntry, AuditLog } from '../../../platform/audit.ts';
-import { errorBodySchema } from '../../../platform/http/server.ts';
+import {
+  errorResponses,
+  INVALID_INPUT,
+  Int,
+  SCOPE_REFUSED,
+  TOKEN_REFUSED,
+  pathUuid,
+  typed,
+  UNREADABLE_BODY,
+  Uuid,
+} from '../../../platform/http/schemas.ts';
 import type { Queryable } from '../../../platform/store/store.ts';
 import { parseCpr } from '../domain/cpr.ts';
+import { OrgErrors } from '../errors.ts';
 import { anonymise } from '../store/anonymiser.ts';
 import { ownersOfMany } from '../store/owners.ts';
 
@@ -32,27 +44,14 @@ const fromToken: Identify = (req) => auditActor(req.caller);
 
 const PERSON_PATH = '/organisation/person';
 
-const anonymiseBody = {
-  type: 'object',
+const AnonymiseBody = Type.Partial(Type.Object({ uuid: Uuid, cpr: Type.String({ description: 'DDMMYYSSSS or DDMMYY-SSSS' }) }), {
   description: 'The person to anonymise: its UUID, or a CPR number (every person holding it, in any registration).',
-  properties: {
-    uuid: { type: 'string', format: 'uuid' },
-    cpr: { type: 'string', description: 'DDMMYYSSSS or DDMMYY-SSSS' },
-  },
   minProperties: 1,
   maxProperties: 1,
   additionalProperties: false,
-} as const;
+});
 
-const anonymiseResponse = {
-  type: 'object',
-  properties: {
-    uuid: { type: 'string', format: 'uuid' },
-    uuids: { type: 'array', items: { type: 'string', format: 'uuid' } },
-    registreringer: { type: 'integer' },
-  },
-  required: ['uuid', 'uuids', 'registreringer'],
-} as const;
+const AnonymiseAnswer = Type.Object({ uuid: Uuid, uuids: Type.Array(Uuid), registreringer: Int });
 
 /**
  * `POST /organisation/person/anonymiser` with `{"uuid": …}` or `{"cpr": …}`: removes the person's
@@ -61,7 +60,7 @@ const anonymiseResponse = {
  * rewritten; 400 INVALID_CPR, 404 PERSON_NOT_FOUND.
  */
 export function registerAnonymiserRoutes(
-  app: FastifyInstance,
+  parent: FastifyInstance,
   deps: {
     readonly oio: OioStore;
     readonly audit: AuditLog;
@@ -69,20 +68,31 @@ export function registerAnonymiserRoutes(
     readonly identify?: Identify;
   },
 ): void {
+  const app = typed(parent);
   const identify = deps.identify ?? fromToken;
   app.post(
-    `${PERSON_PATH}/anonymiser`,
+    '/person/anonymiser',
     {
       config: { access: deps.access },
       schema: {
         tags: ['organisation/person'],
         summary: "Anonymiser: remove a person's CPR number and name from every registration, keeping the structure",
-        body: anonymiseBody,
-        response: { 200: anonymiseResponse, 400: errorBodySchema, 404: errorBodySchema },
+        body: AnonymiseBody,
+        response: {
+          200: AnonymiseAnswer,
+          ...errorResponses(
+            INVALID_INPUT,
+            UNREADABLE_BODY,
+            TOKEN_REFUSED,
+            SCOPE_REFUSED,
+            OrgErrors.INVALID_CPR,
+            OrgErrors.PERSON_NOT_FOUND,
+          ),
+        },
       },
     },
     async (req) => {
-      const body = req.body as { uuid?: string; cpr?: string };
+      const body = req.body;
       const who = identify(req);
       const caller = req.caller;
       const result = await anonymise(
@@ -92,7 +102,7 @@ export function registerAnonymiserRoutes(
         { actor: who.actor, actorCvr: who.actorCvr, purpose: who.purpose, requestId: req.id },
         caller ? async (tx, persons) => ownedPersons(tx, persons, caller.cvr) : undefined,
       );
-      return { uuid: result.uuids[0]!, uuids: result.uuids, registreringer: result.registreringer };
+      return { uuid: result.uuids[0]!, uuids: [...result.uuids], registreringer: result.registreringer };
     },
   );
 }
@@ -129,7 +139,7 @@ function disclosed(payload: unknown): { uuid: string; cprs: string[] }[] {
 /** CPR numbers a query names in any parameter (a search by cpr_nummer, vilkaarligattr, bvn …). */
 function searchedCprs(query: unknown): string[] {
   const found = new Set<string>();
-  for (const value of Object.values((query ?? {}) as Record<string, unknown>)) {
+  for (const value of typeof query === 'object' && query !== null ? Object.values(query) : []) {
     for (const v of Array.isArray(value) ? value : [value]) {
       const digits = typeof v === 'string' ? parseCpr(v)?.digits : undefined;
       if (digits) found.add(digits);
@@ -158,7 +168,7 @@ export function registerPersonReadAudit(app: FastifyInstance, audit: AuditLog, s
       body = undefined;
     }
     const asked = searchedCprs(req.query);
-    const isSearch = route === PERSON_PATH && Object.keys((req.query ?? {}) as object).some((k) => !isListParameter(k));
+    const isSearch = route === PERSON_PATH && Object.keys(req.query ?? {}).some((k) => !isListParameter(k));
     const who = identify(req);
     const base = {
       actor: who.actor,
@@ -176,7 +186,7 @@ export function registerPersonReadAudit(app: FastifyInstance, audit: AuditLog, s
       for (const cpr of cprs) entries.push({ ...base, objectUuid: o.uuid, personCpr: cpr });
     }
     if (objects.length === 0) {
-      const uuid = (req.params as { uuid?: string } | undefined)?.uuid?.toLowerCase();
+      const uuid = route === PERSON_PATH ? undefined : pathUuid(req);
       if (asked.length === 0) entries.push({ ...base, objectUuid: uuid });
       for (const cpr of asked) entries.push({ ...base, objectUuid: uuid, personCpr: cpr });
     }

@@ -1,8 +1,22 @@
+import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { RouteAccess } from '../../../platform/auth/access.ts';
-import { contentFromWire, type WireObject } from '../../../oio/domain/wire.ts';
+import { BAD_CONTENT } from '../../../oio/api/routes.ts';
+import { contentFromWire } from '../../../oio/domain/wire.ts';
+import { OioErrors } from '../../../oio/errors.ts';
 import type { OioStore, WriteGuard } from '../../../oio/store/oio-store.ts';
-import { errorBodySchema } from '../../../platform/http/server.ts';
+import {
+  errorResponses,
+  INVALID_INPUT,
+  Int,
+  SCOPE_REFUSED,
+  StringEnum,
+  TOKEN_REFUSED,
+  typed,
+  UNREADABLE_BODY,
+  Uuid,
+} from '../../../platform/http/schemas.ts';
+import { OrgErrors } from '../errors.ts';
 import { aboutObject, importOrganisation, ORG_IMPORT_TYPES, type OrgImportObject } from '../store/org-import.ts';
 
 /**
@@ -13,66 +27,44 @@ import { aboutObject, importOrganisation, ORG_IMPORT_TYPES, type OrgImportObject
  */
 export const IMPORT_BODY_LIMIT = 64 * 1024 * 1024;
 
-const uuid = { type: 'string', format: 'uuid' } as const;
-const part = { type: 'object' } as const;
+/** A part of a LoRa registration body: its members are checked by contentFromWire. */
+const Part = Type.Optional(Type.Unsafe<Record<string, unknown>>({ type: 'object' }));
 
 /**
  * The envelope; each object's LoRa body (attributter, tilstande, relationer) is checked against
  * its type's declaration as it is read (contentFromWire), which names the field at fault.
  */
-const importBody = {
-  type: 'object',
-  properties: {
-    organisation: {
-      type: 'object',
-      description: 'The organisation: its UUID and a LoRa registration body',
-      properties: { uuid, attributter: part, tilstande: part, relationer: part },
-      required: ['uuid'],
-      additionalProperties: false,
-    },
-    objekter: {
-      type: 'array',
-      description: "The organisation's objects: each its type, UUID and LoRa registration body",
-      items: {
-        type: 'object',
-        properties: {
-          objekttype: { type: 'string', enum: [...ORG_IMPORT_TYPES] },
-          uuid,
-          attributter: part,
-          tilstande: part,
-          relationer: part,
-        },
-        required: ['objekttype', 'uuid'],
-        additionalProperties: false,
-      },
-    },
-    note: { type: 'string', description: "The registrations' note (default organisation-import)" },
+const ImportBody = Type.Object(
+  {
+    organisation: Type.Object(
+      { uuid: Uuid, attributter: Part, tilstande: Part, relationer: Part },
+      { description: 'The organisation: its UUID and a LoRa registration body', additionalProperties: false },
+    ),
+    objekter: Type.Array(
+      Type.Object(
+        { objekttype: StringEnum(ORG_IMPORT_TYPES), uuid: Uuid, attributter: Part, tilstande: Part, relationer: Part },
+        { additionalProperties: false },
+      ),
+      { description: "The organisation's objects: each its type, UUID and LoRa registration body" },
+    ),
+    note: Type.Optional(Type.String({ description: "The registrations' note (default organisation-import)" })),
   },
-  required: ['organisation', 'objekter'],
-  additionalProperties: false,
-} as const;
+  { additionalProperties: false },
+);
 
-const counts = {
-  type: 'object',
-  properties: { created: { type: 'integer' }, updated: { type: 'integer' }, unchanged: { type: 'integer' } },
-  required: ['created', 'updated', 'unchanged'],
-} as const;
+/** The rules of FK Organisation's content, which any imported object may break, and the import's own. */
+const IMPORT_REFUSALS = [
+  ...[OrgErrors.TILHOERER_REQUIRED, OrgErrors.USER_ATTACHED_DIRECTLY, OrgErrors.UNIT_CYCLE, OrgErrors.INVALID_CPR],
+  ...[OrgErrors.OWNER_REQUIRED, OrgErrors.IMPORT_FOREIGN_OBJECT, OioErrors.OBJECT_TYPE_MISMATCH],
+];
 
-const summary = {
-  type: 'object',
-  properties: {
-    ...counts.properties,
-    objects: { type: 'integer' },
-    byType: { type: 'object', additionalProperties: counts },
-  },
-  required: ['created', 'updated', 'unchanged', 'objects', 'byType'],
-} as const;
+const Counts = Type.Object({ created: Int, updated: Int, unchanged: Int });
 
-type ImportRequest = {
-  organisation: WireObject & { uuid: string };
-  objekter: (WireObject & { objekttype: string; uuid: string })[];
-  note?: string;
-};
+const Summary = Type.Object({
+  ...Counts.properties,
+  objects: Int,
+  byType: Type.Unsafe<Record<string, Static<typeof Counts>>>({ type: 'object', additionalProperties: Counts }),
+});
 
 /**
  * `POST /organisation/organisation/import`: a whole organisation in one call, atomic. Each object
@@ -82,7 +74,7 @@ type ImportRequest = {
  * nothing is stored.
  */
 export function registerOrgImportRoutes(
-  app: FastifyInstance,
+  parent: FastifyInstance,
   deps: {
     readonly oio: OioStore;
     readonly access: RouteAccess;
@@ -91,20 +83,24 @@ export function registerOrgImportRoutes(
     readonly onWritten?: (type: string, uuid: string | undefined) => void;
   },
 ): void {
+  const app = typed(parent);
   app.post(
-    '/organisation/organisation/import',
+    '/organisation/import',
     {
       bodyLimit: IMPORT_BODY_LIMIT,
       config: { access: deps.access },
       schema: {
         tags: ['organisation/organisation'],
         summary: 'Import a whole organisation (units, functions, users, persons, addresses …) in one atomic call',
-        body: importBody,
-        response: { 200: summary, 400: errorBodySchema, 409: errorBodySchema, 413: errorBodySchema },
+        body: ImportBody,
+        response: {
+          200: Summary,
+          ...errorResponses(INVALID_INPUT, UNREADABLE_BODY, TOKEN_REFUSED, SCOPE_REFUSED, BAD_CONTENT, IMPORT_REFUSALS),
+        },
       },
     },
     async (req) => {
-      const body = req.body as ImportRequest;
+      const body = req.body;
       const { uuid: orgUuid, ...orgBody } = body.organisation;
       let organisation;
       try {

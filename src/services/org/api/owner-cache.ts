@@ -1,3 +1,4 @@
+import { TtlCache } from '../../../platform/ttl-cache.ts';
 import { POINTED_TYPES } from '../domain/membership.ts';
 import type { Owned, UnitReach } from '../store/owners.ts';
 
@@ -5,6 +6,8 @@ import type { Owned, UnitReach } from '../store/owners.ts';
 const OWNERS_REUSED_MS = 5_000;
 const OWNERS_KEPT = 50_000;
 const REACHES_KEPT = 1_000;
+
+const NOT_FOUND: Owned = { found: false, cvrs: [] };
 
 /**
  * What reads last found about owners, for {@link OWNERS_REUSED_MS}: the owners (CVRs) of objects,
@@ -15,31 +18,36 @@ const REACHES_KEPT = 1_000;
  * rely on this: their guard asks inside their transaction.
  */
 export class OwnerCache {
-  private readonly owners = new Map<string, { until: number; value: Owned }>();
+  private readonly owners: TtlCache<string, Owned>;
   /** Persons and addresses: their owners may come from the objects pointing to them. */
-  private pointedTo = new Map<string, { until: number; value: Owned }>();
-  private readonly organisations = new Map<string, { until: number; value: readonly string[] }>();
-  private reaches = new Map<string, { until: number; value: UnitReach }>();
+  private readonly pointedTo: TtlCache<string, Owned>;
+  private readonly organisations: TtlCache<string, readonly string[]>;
+  private readonly reaches: TtlCache<string, UnitReach>;
 
-  constructor(private readonly now: () => number = Date.now) {}
+  constructor(now: () => number = Date.now) {
+    this.owners = new TtlCache({ ttlMs: OWNERS_REUSED_MS, maxEntries: OWNERS_KEPT, now });
+    this.pointedTo = new TtlCache({ ttlMs: OWNERS_REUSED_MS, maxEntries: OWNERS_KEPT, now });
+    this.organisations = new TtlCache({ ttlMs: OWNERS_REUSED_MS, maxEntries: OWNERS_KEPT, now });
+    this.reaches = new TtlCache({ ttlMs: OWNERS_REUSED_MS, maxEntries: REACHES_KEPT, now });
+  }
 
-  private mapOf(type: string): Map<string, { until: number; value: Owned }> {
+  private cacheOf(type: string): TtlCache<string, Owned> {
     return POINTED_TYPES.has(type) ? this.pointedTo : this.owners;
   }
 
   /** The owners of an object, as a read found them lately, or asked now. */
   ownersOf(type: string, uuid: string, ask: () => Promise<Owned>): Promise<Owned> {
-    return this.reuse(this.mapOf(type), `${type} ${uuid}`, ask, OWNERS_KEPT);
+    return this.cacheOf(type).getOrAsk(`${type} ${uuid}`, ask);
   }
 
   /** The organisations of a CVR, as a search found them lately, or asked now. */
   organisationsOf(cvr: string, ask: () => Promise<readonly string[]>): Promise<readonly string[]> {
-    return this.reuse(this.organisations, cvr, ask, OWNERS_KEPT);
+    return this.organisations.getOrAsk(cvr, ask);
   }
 
   /** What a token restricted to these units reaches, as found lately, or asked now. */
   unitReach(units: readonly string[], ask: () => Promise<UnitReach>): Promise<UnitReach> {
-    return this.reuse(this.reaches, [...units].sort().join(','), ask, REACHES_KEPT);
+    return this.reaches.getOrAsk([...units].sort().join(','), ask);
   }
 
   /** The owners of many objects of one type: those found lately, and the others asked at once. */
@@ -48,38 +56,15 @@ export class OwnerCache {
     uuids: readonly string[],
     ask: (missing: readonly string[]) => Promise<Map<string, Owned>>,
   ): Promise<Map<string, Owned>> {
-    const now = this.now();
-    const owners = this.mapOf(type);
-    const out = new Map<string, Owned>();
-    const missing: string[] = [];
-    for (const uuid of uuids) {
-      const entry = owners.get(`${type} ${uuid}`);
-      if (entry && entry.until > now) out.set(uuid, entry.value);
-      else missing.push(uuid);
-    }
-    if (missing.length) {
-      const found = await ask(missing);
-      for (const uuid of missing) {
-        const owned = found.get(uuid) ?? { found: false, cvrs: [] };
-        out.set(uuid, owned);
-        this.put(owners, `${type} ${uuid}`, owned, now, OWNERS_KEPT);
-      }
-    }
-    return out;
-  }
-
-  private async reuse<T>(entries: Map<string, { until: number; value: T }>, key: string, ask: () => Promise<T>, kept: number): Promise<T> {
-    const now = this.now();
-    const entry = entries.get(key);
-    if (entry && entry.until > now) return entry.value;
-    const value = await ask();
-    this.put(entries, key, value, now, kept);
-    return value;
-  }
-
-  private put<T>(entries: Map<string, { until: number; value: T }>, key: string, value: T, now: number, kept: number): void {
-    if (entries.size >= kept) entries.clear();
-    entries.set(key, { until: now + OWNERS_REUSED_MS, value });
+    const prefix = `${type} `;
+    const owned = await this.cacheOf(type).getOrAskMany(
+      uuids.map((uuid) => prefix + uuid),
+      async (missing) => {
+        const found = await ask(missing.map((key) => key.slice(prefix.length)));
+        return missing.map((key) => found.get(key.slice(prefix.length)) ?? NOT_FOUND);
+      },
+    );
+    return new Map(uuids.map((uuid, i) => [uuid, owned[i]!]));
   }
 
   /**
@@ -87,14 +72,14 @@ export class OwnerCache {
    * to a person or an address, and what a unit restriction reaches, so those are forgotten too.
    */
   forget(type: string, uuid: string | undefined): void {
-    this.reaches = new Map();
+    this.reaches.forgetAll();
     if (type === 'organisation') {
-      this.owners.clear();
-      this.pointedTo = new Map();
-      this.organisations.clear();
+      this.owners.forgetAll();
+      this.pointedTo.forgetAll();
+      this.organisations.forgetAll();
       return;
     }
-    if (uuid !== undefined) this.mapOf(type).delete(`${type} ${uuid}`);
-    if (!POINTED_TYPES.has(type)) this.pointedTo = new Map();
+    if (uuid !== undefined) this.cacheOf(type).forget(`${type} ${uuid}`);
+    if (!POINTED_TYPES.has(type)) this.pointedTo.forgetAll();
   }
 }

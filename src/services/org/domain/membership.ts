@@ -46,3 +46,13 @@ export const POINTED_BY: readonly string[] = [...new Set(Object.values(REACHED_B
 
 /** The types a member may reach: persons and addresses. */
 export const POINTED_TYPES: ReadonlySet<string> = new Set(Object.keys(REACHED_BY));
+
+/**
+ * The relation that makes an object of `alias`'s type a member of its organisation, as SQL over
+ * the registration `alias` (a text: `tilhoerer`, or a function's `tilknyttedeorganisationer`).
+ * Written from {@link OWN_RELATION}, so the statements that judge ownership share its one rule.
+ */
+export function ownRelationSql(alias: string): string {
+  const other = Object.entries(OWN_RELATION).filter(([, rel]) => rel !== 'tilhoerer');
+  return `(CASE ${other.map(([type, rel]) => `WHEN ${alias}.objekttype = '${type}' THEN '${rel}'`).join(' ')} ELSE 'tilhoerer' END)`;
+}

@@ -4,6 +4,7 @@ import type { AuditEntry, AuditLog } from '../../../platform/audit.ts';
 import type { Queryable } from '../../../platform/store/store.ts';
 import { containsCpr, cprSpellings, parseCpr } from '../domain/cpr.ts';
 import { orgError } from '../errors.ts';
+import { currentNow } from '../../../oio/store/read-surface.ts';
 
 /** Who asks for the anonymisation, for the audit log. */
 export interface AnonymiseActor {
@@ -187,7 +188,7 @@ export async function anonymise(
       locked = (
         await tx.query<{ uuid: string }>(
           `SELECT objekt_uuid::text AS uuid FROM oio_registrering
-           WHERE objekt_uuid = ANY($1::uuid[]) AND objekttype = 'person' AND til = 'infinity' ORDER BY objekt_uuid FOR UPDATE`,
+           WHERE objekt_uuid = ANY($1::uuid[]) AND objekttype = 'person' AND ${currentNow('oio_registrering')} ORDER BY objekt_uuid FOR UPDATE`,
           [existing],
         )
       ).rows.map((r) => r.uuid);

@@ -1,7 +1,7 @@
 import type { Queryable } from '../../../platform/store/store.ts';
 import { formatInstant } from '../../../oio/domain/time.ts';
-import { currentInSnapshot } from '../../../oio/store/snapshot-sql.ts';
-import { OWN_RELATION, OWN_RELATIONS, REACHED_BY, REACHING_TYPES, type HierarchyType } from '../domain/membership.ts';
+import { currentAtPinned, endSeenBy } from '../../../oio/store/read-surface.ts';
+import { OWN_RELATION, OWN_RELATIONS, ownRelationSql, REACHED_BY, REACHING_TYPES, type HierarchyType } from '../domain/membership.ts';
 
 /**
  * The statements that read an organisation's hierarchy: which registrations are its members at an
@@ -113,7 +113,7 @@ export function scanSql(
   const R = p(pin.registreringstid);
   const S = pin.snapshot !== undefined ? p(pin.snapshot) : undefined;
   const current = (r: string) =>
-    `${S !== undefined ? currentInSnapshot(r, R, S) : `${r}.fra <= ${R}::timestamptz AND ${r}.til > ${R}::timestamptz`}
+    `${currentAtPinned(r, R, S)}
      AND ${r}.livscykluskode NOT IN ('Passiveret', 'Slettet')`;
   // Read from the registration itself (already at hand), not the search index: one row less to
   // fetch per object. The bounds are stored as `formatInstant` writes them, which casts back exactly.
@@ -160,13 +160,10 @@ export function scanSql(
       SELECT 1 FROM oio_soegeindeks v JOIN oio_registrering o ON o.id = v.registrering_id
       WHERE v.maal_uuid = r.objekt_uuid AND v.kind = 'r' AND v.felt = ANY(${p(reach)}::text[]) AND v.virkning @> ${T()}
         AND o.objekttype = ANY(${p(REACHING_TYPES)}::text[]) AND ${current('o')}
-        AND (o.objekt_uuid = ${org} OR ${ownMember('o', `(CASE WHEN o.objekttype = 'organisationfunktion' THEN 'tilknyttedeorganisationer' ELSE 'tilhoerer' END)`)}))`);
+        AND (o.objekt_uuid = ${org} OR ${ownMember('o', ownRelationSql('o'))}))`);
   }
   // A closing the snapshot could not see did not happen for this reader.
-  const til =
-    S !== undefined
-      ? `CASE WHEN r.til_xid IS NOT NULL AND NOT pg_visible_in_snapshot(r.til_xid, ${S}::pg_snapshot) THEN 'infinity' ELSE r.til END`
-      : `r.til`;
+  const til = S !== undefined ? endSeenBy('r', S) : `r.til`;
   const cpr =
     type === 'person'
       ? `CASE WHEN m.member THEN (SELECT c.tekst FROM oio_soegeindeks c WHERE c.registrering_id = r.id AND c.kind = 'a'

@@ -1,7 +1,6 @@
-import type { Content } from '../../../oio/model.ts';
-import type { OioStore } from '../../../oio/store/oio-store.ts';
 import type { Queryable } from '../../../platform/store/store.ts';
-import { OWN_RELATIONS, POINTED_BY, POINTED_TYPES } from '../domain/membership.ts';
+import { currentNow } from '../../../oio/store/read-surface.ts';
+import { OWN_RELATIONS, ownRelationSql, POINTED_BY, POINTED_TYPES } from '../domain/membership.ts';
 
 /**
  * Which municipality owns what in FK Organisation, read from the current registrations: an
@@ -24,11 +23,10 @@ export interface Owned {
 const OWNERS_SQL = `
 WITH r AS (
   SELECT objekt_uuid, objekttype, indhold FROM oio_registrering
-  WHERE objekt_uuid = ANY($1::uuid[]) AND ($2::text IS NULL OR objekttype = $2) AND til = 'infinity'
+  WHERE objekt_uuid = ANY($1::uuid[]) AND ($2::text IS NULL OR objekttype = $2) AND ${currentNow('oio_registrering')}
 ),
 own AS (
-  SELECT r.*, coalesce(r.indhold->'relationer'->(CASE WHEN r.objekttype = 'organisationfunktion'
-    THEN 'tilknyttedeorganisationer' ELSE 'tilhoerer' END), '[]') AS eget FROM r
+  SELECT r.*, coalesce(r.indhold->'relationer'->${ownRelationSql('r')}, '[]') AS eget FROM r
 ),
 orgs AS (
   SELECT objekt_uuid AS obj, objekt_uuid AS org FROM own WHERE objekttype = 'organisation'
@@ -39,15 +37,14 @@ orgs AS (
   SELECT own.objekt_uuid, CASE WHEN o.objekttype = 'organisation' THEN o.objekt_uuid ELSE (t.v->>'uuid')::uuid END
   FROM own
   JOIN oio_soegeindeks v ON v.maal_uuid = own.objekt_uuid AND v.kind = 'r' AND v.felt = ANY($3::text[])
-  JOIN oio_registrering o ON o.id = v.registrering_id AND o.til = 'infinity'
-  LEFT JOIN LATERAL jsonb_array_elements(coalesce(o.indhold->'relationer'->(CASE WHEN o.objekttype = 'organisationfunktion'
-    THEN 'tilknyttedeorganisationer' ELSE 'tilhoerer' END), '[]')) AS t(v) ON true
+  JOIN oio_registrering o ON o.id = v.registrering_id AND ${currentNow('o')}
+  LEFT JOIN LATERAL jsonb_array_elements(coalesce(o.indhold->'relationer'->${ownRelationSql('o')}, '[]')) AS t(v) ON true
   WHERE own.objekttype = ANY($4::text[]) AND jsonb_array_length(own.eget) = 0
     AND (o.objekttype = 'organisation' OR t.v ? 'uuid')
 )
 SELECT own.objekt_uuid::text AS uuid,
   (SELECT coalesce(json_agg(DISTINCT substring(c.v->>'urn' FROM '^[uU][rR][nN]:oio:cvr-nr:([0-9]{8})$')), '[]')
-   FROM orgs JOIN oio_registrering o ON o.objekt_uuid = orgs.org AND o.objekttype = 'organisation' AND o.til = 'infinity'
+   FROM orgs JOIN oio_registrering o ON o.objekt_uuid = orgs.org AND o.objekttype = 'organisation' AND ${currentNow('o')}
    CROSS JOIN jsonb_array_elements(coalesce(o.indhold->'relationer'->'virksomhed', '[]')) AS c(v)
    WHERE orgs.obj = own.objekt_uuid AND c.v->>'urn' ~* '^urn:oio:cvr-nr:[0-9]{8}$') AS cvrs
 FROM own`;
@@ -64,6 +61,15 @@ export async function ownersOfMany(db: Queryable, uuids: readonly string[], type
   return new Map(rows.map((r) => [r.uuid, { found: true, cvrs: r.cvrs.filter((c): c is string => c !== null) }]));
 }
 
+/**
+ * The CVR numbers owning objects of any type, by UUID: the one rule of ownership, for other
+ * systems (FK Klassifikation judges a classification's owner by it). Unknown objects own none.
+ */
+export async function ownerCvrsOf(db: Queryable, uuids: readonly string[]): Promise<Map<string, readonly string[]>> {
+  const owners = await ownersOfMany(db, uuids);
+  return new Map(uuids.map((u) => [u, owners.get(u)?.cvrs ?? []]));
+}
+
 /** The CVR numbers of organisations (`virksomhed`), by organisation UUID: those found current. */
 export async function organisationCvrsOf(db: Queryable, organisations: readonly string[]): Promise<Map<string, readonly string[]>> {
   const owners = await ownersOfMany(db, organisations, 'organisation');
@@ -74,7 +80,7 @@ export async function organisationCvrsOf(db: Queryable, organisations: readonly 
 export async function organisationsOfCvr(db: Queryable, cvr: string): Promise<string[]> {
   const { rows } = await db.query<{ uuid: string }>(
     `SELECT DISTINCT r.objekt_uuid::text AS uuid FROM oio_soegeindeks s
-     JOIN oio_registrering r ON r.id = s.registrering_id AND r.til = 'infinity' AND r.objekttype = 'organisation'
+     JOIN oio_registrering r ON r.id = s.registrering_id AND ${currentNow('r')} AND r.objekttype = 'organisation'
      WHERE s.kind = 'r' AND s.felt = 'virksomhed' AND s.tekst = $1
      ORDER BY 1`,
     [`urn:oio:cvr-nr:${cvr}`],
@@ -101,17 +107,17 @@ export async function unitReach(db: Queryable, units: readonly string[]): Promis
   const { rows } = await db.query<{ t: string; uuid: string }>(
     `WITH u AS (
        SELECT r.id, r.objekt_uuid FROM oio_registrering r
-       WHERE r.objekt_uuid = ANY($1::uuid[]) AND r.objekttype = 'organisationenhed' AND r.til = 'infinity'
+       WHERE r.objekt_uuid = ANY($1::uuid[]) AND r.objekttype = 'organisationenhed' AND ${currentNow('r')}
      ),
      f AS (
        SELECT DISTINCT r.id, r.objekt_uuid FROM oio_soegeindeks s
-       JOIN oio_registrering r ON r.id = s.registrering_id AND r.til = 'infinity' AND r.objekttype = 'organisationfunktion'
+       JOIN oio_registrering r ON r.id = s.registrering_id AND ${currentNow('r')} AND r.objekttype = 'organisationfunktion'
        WHERE s.kind = 'r' AND s.felt = 'tilknyttedeenheder' AND s.maal_uuid = ANY($1::uuid[])
      ),
      b AS (
        SELECT DISTINCT r.id, r.objekt_uuid FROM f
        JOIN oio_soegeindeks s ON s.registrering_id = f.id AND s.kind = 'r' AND s.felt = 'tilknyttedebrugere'
-       JOIN oio_registrering r ON r.objekt_uuid = s.maal_uuid AND r.til = 'infinity' AND r.objekttype = 'bruger'
+       JOIN oio_registrering r ON r.objekt_uuid = s.maal_uuid AND ${currentNow('r')} AND r.objekttype = 'bruger'
      ),
      p AS (
        SELECT DISTINCT s.maal_uuid AS objekt_uuid FROM b
@@ -149,44 +155,3 @@ export const UNIT_REACHED_TYPES: ReadonlySet<string> = new Set([
 ]);
 
 export { OWN_RELATIONS };
-
-const CVR_URN = /^urn:oio:cvr-nr:(\d{8})$/i;
-
-/**
- * The CVR numbers behind references to organisations or organisation units, through the object
- * store (FK Klassifikation asks this of a classification's `ejer`); unknown ones name none.
- */
-export function ownership(oio: OioStore) {
-  const current = async (type: string, uuid: string): Promise<Content | undefined> => {
-    const [obj] = await oio.list(type, [uuid]);
-    return obj?.registreringer.at(-1)?.content;
-  };
-  const organisationCvrs = async (uuid: string, cache: Map<string, string[]>): Promise<string[]> => {
-    if (!cache.has(uuid)) {
-      const virksomhed = (await current('organisation', uuid))?.relationer.virksomhed ?? [];
-      cache.set(
-        uuid,
-        virksomhed.flatMap((r) => {
-          const m = r.urn ? CVR_URN.exec(r.urn) : null;
-          return m ? [m[1]!] : [];
-        }),
-      );
-    }
-    return cache.get(uuid)!;
-  };
-  const cvrsOf = async (uuids: readonly string[], cache = new Map<string, string[]>()): Promise<string[]> => {
-    const out: string[] = [];
-    for (const raw of uuids) {
-      const uuid = raw.toLowerCase();
-      const asOrganisation = await organisationCvrs(uuid, cache);
-      if (asOrganisation.length) {
-        out.push(...asOrganisation);
-        continue;
-      }
-      const unit = await current('organisationenhed', uuid);
-      for (const r of unit?.relationer.tilhoerer ?? []) if (r.uuid) out.push(...(await organisationCvrs(r.uuid.toLowerCase(), cache)));
-    }
-    return out;
-  };
-  return { current, organisationCvrs, cvrsOf };
-}

@@ -1,5 +1,6 @@
 import type { Queryable } from '../../../platform/store/store.ts';
 import { oioError } from '../../../oio/errors.ts';
+import { currentAt } from '../../../oio/store/read-surface.ts';
 
 /**
  * FK Organisation's read models: the unit tree (ancestors, subtree), who works where, and units by
@@ -33,7 +34,7 @@ const R = '$1::timestamptz';
 const T = '$2::timestamptz';
 
 /** Registration `r` is current at R and neither passivated nor deleted. */
-const current = (r: string) => `${r}.fra <= ${R} AND ${r}.til > ${R} AND ${r}.livscykluskode NOT IN ('Passiveret', 'Slettet')`;
+const current = (r: string) => `${currentAt(r, R)} AND ${r}.livscykluskode NOT IN ('Passiveret', 'Slettet')`;
 
 /** The stored value `v` (an element of a group in the registration's JSON) holds at T. */
 const holds = (v: string) => `(${v}->'virkning'->>'from')::timestamptz <= ${T} AND (${v}->'virkning'->>'to')::timestamptz > ${T}`;
@@ -106,7 +107,7 @@ function compact<T extends Record<string, unknown>>(row: T): { [K in keyof T]: E
 export async function requireObject(db: Queryable, type: string, uuid: string, at: ReadAt): Promise<void> {
   const { rows } = await db.query<{ livscykluskode: string }>(
     `SELECT livscykluskode FROM oio_registrering r
-     WHERE r.objekt_uuid = $2::uuid AND r.objekttype = $3 AND r.fra <= ${R} AND r.til > ${R}`,
+     WHERE r.objekt_uuid = $2::uuid AND r.objekttype = $3 AND ${currentAt('r', R)}`,
     [at.registreringstid, uuid, type],
   );
   if (!rows[0]) throw oioError('OBJECT_NOT_FOUND');
@@ -129,7 +130,7 @@ export async function ancestors(db: Queryable, unit: string, at: ReadAt, scope: 
   const { rows } = await db.query<{ uuid: string; niveau: number; brugervendtnoegle: string | null; enhedsnavn: string | null }>(
     `WITH RECURSIVE chain(uuid, reg, niveau, path) AS (
        SELECT u.objekt_uuid, u.id, 0, ARRAY[u.objekt_uuid] FROM oio_registrering u
-       WHERE u.objekt_uuid = $3::uuid AND u.objekttype = 'organisationenhed' AND u.fra <= ${R} AND u.til > ${R}
+       WHERE u.objekt_uuid = $3::uuid AND u.objekttype = 'organisationenhed' AND ${currentAt('u', R)}
        UNION ALL
        SELECT p.objekt_uuid, p.id, c.niveau + 1, c.path || p.objekt_uuid
        FROM chain c

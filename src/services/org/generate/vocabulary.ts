@@ -2,28 +2,36 @@
  * The vocabulary of the synthetic municipality: invented place, street and person names, and the
  * shapes of departments, institutions and their teams. Nothing here is real data.
  */
-import type { Rng } from './generate.ts';
+import type { Rng } from './random.ts';
 
+/** First halves of invented place names. */
 export const PLACE_HEADS =
   'Ege Birke Bøge Ahorn Aske Elle Hylde Kastanje Lærke Rosen Linde Kilde Sol Mose Eng Skov Mølle Strand Bakke Lunde Hvide Røde Grøn Sønder Nørre Vester Øster Fjord Sø Bro Kirke Tårn Valmue Kløver Hassel Hjorte Svane Ørne Ravne Storke Holme Tofte Agre Dige Hede Lyng Klinte Vinde Stjerne Rav Fyrre Pile Hvede'.split(
     ' ',
   );
+/** Second halves of invented place names. */
 export const PLACE_TAILS =
   'gård høj vang holm lund bakken dalen toften engen vænget parken haven marken skoven bjerg lyst minde løkken kæret ager huse torp bo strand sletten'.split(
     ' ',
   );
+/** Parts of a town, naming the areas of a department. */
 export const DIRECTIONS = ['Nord', 'Syd', 'Øst', 'Vest', 'Midt', 'Nordvest', 'Sydøst', 'Nordøst', 'Sydvest', 'Centrum', 'Havnen', 'Land'];
+/** Endings of invented street names. */
 export const STREET_TAILS = ['vej', 'gade', 'allé', 'stræde', 'vænget', 'parken', 'boulevard', 'toften', 'stien'];
 
+/** First names, female. */
 export const FEMALE =
   'Anne Mette Hanne Susanne Lene Marianne Camilla Louise Charlotte Maria Pia Tina Sofie Ida Emma Freja Laura Julie Signe Line Karen Birgitte Helle Rikke Trine Nanna Cecilie Malene Dorthe Gitte Sara Astrid Ellen Maja Katrine Stine Lotte'.split(
     ' ',
   );
+/** First names, male. */
 export const MALE =
   'Lars Jens Peter Michael Henrik Søren Thomas Martin Jesper Anders Niels Morten Rasmus Jakob Mads Christian Frederik Mikkel Kasper Emil Oliver William Noah Carl Torben Ole Bo Kim Brian Steen Claus Jonas Simon Magnus Villads Troels Esben'.split(
     ' ',
   );
+/** Middle names. */
 export const MIDDLE = ['Holm', 'Lund', 'Bach', 'Krogh', 'Dahl', 'Skov', 'Juul', 'Friis', 'Kjær', 'Vind', 'Bang', 'Brink', 'Munk'];
+/** Surnames, roughly by how common they are. */
 export const SURNAMES =
   'Jensen Nielsen Hansen Pedersen Andersen Christensen Larsen Sørensen Rasmussen Jørgensen Petersen Madsen Kristensen Olsen Thomsen Christiansen Poulsen Johansen Møller Mortensen Knudsen Jakobsen Mikkelsen Frederiksen Laursen Henriksen Lund Schmidt Eriksen Holm Kristiansen Clausen Simonsen Svendsen Andreasen Iversen Jeppesen Vestergaard Mogensen Nissen Lauridsen Kjær Dam Bach Østergaard Winther Friis Ahmed Hussein Nowak Yilmaz'.split(
     ' ',
@@ -40,6 +48,7 @@ export interface SubSpec {
   readonly children?: readonly SubSpec[];
 }
 
+/** A kind of institution: how it is named, its sub-units, its size. */
 export interface InstitutionKind {
   readonly key: string;
   readonly name: (place: string, r: Rng) => string;
@@ -48,8 +57,10 @@ export interface InstitutionKind {
   readonly weight: number;
 }
 
+/** The shifts of a round-the-clock institution. */
 export const shifts: SubSpec = { navn: ['Dagvagt', 'Aftenvagt', 'Nattevagt'], count: [2, 3], weight: 8 };
 
+/** The kinds of institution, by their enhedstype key. */
 export const INSTITUTION_KINDS: Record<string, InstitutionKind> = {
   skole: {
     key: 'skole',
@@ -237,6 +248,7 @@ export const INSTITUTION_KINDS: Record<string, InstitutionKind> = {
   },
 };
 
+/** A department: its names, its share of the institutions, and their kinds by weight. */
 export interface DepartmentSpec {
   readonly navn: string;
   /** The name it is renamed to, if history renames it. */
@@ -328,8 +340,11 @@ export const DEPARTMENTS: readonly DepartmentSpec[] = [
   },
 ];
 
+/** The staff units under the municipality itself. */
 export const ROOT_STAFF = ['Borgmesterens Sekretariat', 'Direktionssekretariatet', 'Koncernservice'];
+/** The staff units of a department. */
 export const DEPARTMENT_STAFF = ['Sekretariatet', 'Økonomi og analyse', 'HR og organisation', 'Digitalisering', 'Jura og klager'];
+/** Teams of a large municipality's staff units. */
 export const STAFF_TEAMS = ['Team Løn', 'Team Rekruttering', 'Team Budget', 'Team Regnskab', 'Team Support', 'Team Udvikling'];
 
 // ---------------------------------------------------------------------------------------------

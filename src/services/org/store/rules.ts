@@ -4,7 +4,8 @@ import { uncovered } from '../../../oio/domain/virkning.ts';
 import type { ContentRule, ContentRules } from '../../../oio/store/oio-store.ts';
 import type { Queryable } from '../../../platform/store/store.ts';
 import { orgError } from '../errors.ts';
-import { isValidCpr } from './cpr.ts';
+import { isValidCpr } from '../domain/cpr.ts';
+import { currentNow } from '../../../oio/store/read-surface.ts';
 
 /**
  * FK Organisation's own rules over the registration about to be written (the OIO store runs them
@@ -122,7 +123,7 @@ WITH RECURSIVE op(enhed, virkning) AS (
   UNION
   SELECT s.maal_uuid, op.virkning * s.virkning
   FROM op
-  JOIN oio_registrering r ON r.objekt_uuid = op.enhed AND r.til = 'infinity'
+  JOIN oio_registrering r ON r.objekt_uuid = op.enhed AND ${currentNow('r')}
   JOIN oio_soegeindeks s ON s.registrering_id = r.id
   WHERE op.enhed <> $2::uuid
     AND r.objekttype = 'organisationenhed' AND r.livscykluskode <> 'Slettet'
@@ -143,7 +144,7 @@ WITH RECURSIVE op(self, enhed, virkning) AS (
   UNION
   SELECT op.self, s.maal_uuid, op.virkning * s.virkning
   FROM op
-  JOIN oio_registrering r ON r.objekt_uuid = op.enhed AND r.til = 'infinity'
+  JOIN oio_registrering r ON r.objekt_uuid = op.enhed AND ${currentNow('r')}
   JOIN oio_soegeindeks s ON s.registrering_id = r.id
   WHERE op.enhed <> op.self
     AND r.objekttype = 'organisationenhed' AND r.livscykluskode <> 'Slettet'

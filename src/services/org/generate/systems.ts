@@ -1,11 +1,11 @@
-import type { Content, Virkning } from '../../../oio/model.ts';
-import type { GeneratedObject, Rng } from './generate.ts';
-
 /**
  * The synthetic municipality's IT systems and interest groups: a dozen kinds of system (named by
  * what they do, not after any product), each used by a few units, and networks of users across
  * units. All belong to the organisation from its founding on.
  */
+import type { Content, Virkning } from '../../../oio/model.ts';
+import type { GeneratedObject } from './model.ts';
+import type { Rng } from './random.ts';
 
 const SYSTEMS: readonly (readonly [name: string, type: string])[] = [
   ['Sagsbehandling', 'Fagsystem'],
@@ -37,6 +37,7 @@ const NETWORKS = [
   'Ungeindsats',
 ];
 
+/** What the IT systems and interest groups are generated from. */
 export interface SystemsInput {
   readonly rng: Rng;
   readonly organisation: string;
@@ -54,6 +55,7 @@ function some(rng: Rng, from: readonly string[], count: number): string[] {
   return [...chosen];
 }
 
+/** The IT systems, then the interest groups (at least 3, one per 250 units, at most 12). */
 export function systemsAndGroups(input: SystemsInput): GeneratedObject[] {
   const { rng, since } = input;
   const belongs = [{ uuid: input.organisation, objekttype: 'organisation', virkning: since }];
